@@ -1,0 +1,2 @@
+"""The domain, free of Textual, HTTP and files: models, money, mapping, preflight, engine,
+triage."""

@@ -1,0 +1,32 @@
+"""What the engine tells the log as it works."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class EventKind(StrEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    CREATED = "created"
+    ADOPTED = "adopted"
+    FAILED = "failed"
+    INFO = "info"
+    DONE = "done"
+
+
+@dataclass(frozen=True, slots=True)
+class EngineEvent:
+    at: datetime
+    kind: EventKind
+    message: str
+    bill_id: str | None = None
+    number: str | None = None
+
+    def line(self) -> str:
+        """One log line: time, kind, bill number, message."""
+        stamp = self.at.astimezone().strftime("%H:%M:%S")
+        subject = f"#{self.number} " if self.number else ""
+        return f"{stamp} {self.kind.value:<8} {subject}{self.message}"

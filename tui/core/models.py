@@ -1,0 +1,184 @@
+"""The domain: what Actionstep bills and what Xero keeps, as plain immutable values.
+
+Identifiers are kept as text, as both APIs link records by id strings. Money is `Decimal`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+
+class BillStatus(StrEnum):
+    """An Actionstep bill's own status. Open and Closed bills are finalised and go to Xero."""
+
+    DRAFT = "Draft"
+    OPEN = "Open"
+    CLOSED = "Closed"
+    DELETED = "Deleted"
+
+    @property
+    def finalised(self) -> bool:
+        return self in (BillStatus.OPEN, BillStatus.CLOSED)
+
+
+class LineKind(StrEnum):
+    FEE = "fee"
+    DISBURSEMENT = "disbursement"
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """An Actionstep participant billed on a bill; becomes a Xero contact keyed by ContactNumber."""
+
+    participant_id: str
+    name: str
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    is_company: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Matter:
+    """An Actionstep action (matter)."""
+
+    matter_id: str
+    name: str
+    reference: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One billed item: a time entry (fee) or a disbursement, rounded to the cent."""
+
+    line_id: str
+    kind: LineKind
+    description: str
+    amount: Decimal
+    """Exclusive of tax, rounded to the cent."""
+    tax: Decimal
+    """Sales tax on this line, rounded to the cent."""
+    account_id: str | None
+    """The Actionstep income account the line is coded to."""
+    tax_code_id: str | None
+    """The Actionstep tax code the line is coded to."""
+
+
+@dataclass(frozen=True, slots=True)
+class Bill:
+    """An Actionstep bill (the sales invoice), with everything needed to push it."""
+
+    bill_id: str
+    number: str
+    """Actionstep's `ourReference`; becomes the Xero InvoiceNumber."""
+    status: BillStatus
+    currency: str
+    invoice_date: date | None
+    due_date: date | None
+    total_ex: Decimal
+    total_tax: Decimal
+    total_inc: Decimal
+    total_paid: Decimal
+    contact: Contact | None
+    matter: Matter | None
+    lines: tuple[Line, ...] = ()
+    modified: datetime | None = None
+    data_problems: tuple[str, ...] = ()
+    """What was wrong with the record as Actionstep sent it; any problem blocks the bill."""
+
+    @property
+    def client_name(self) -> str:
+        return self.contact.name if self.contact else "?"
+
+
+@dataclass(frozen=True, slots=True)
+class IncomeAccount:
+    """An Actionstep general-ledger income account that lines are coded to."""
+
+    account_id: str
+    number: str
+    name: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.number} {self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class TaxCode:
+    """An Actionstep tax code; `rate` is a percentage, 10 for GST."""
+
+    tax_code_id: str
+    code: str
+    description: str
+    rate: Decimal
+
+    @property
+    def label(self) -> str:
+        return f"{self.code} {self.description}"
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """Actionstep's side of the mapping: the income accounts and tax codes bills are coded to."""
+
+    accounts: dict[str, IncomeAccount] = field(default_factory=dict)
+    tax_codes: dict[str, TaxCode] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class XeroAccount:
+    account_id: str
+    code: str | None
+    """Xero lets an account have no Code; the API (and so the push) cannot use such an account."""
+    name: str
+    type: str
+    status: str
+    tax_type: str | None = None
+    enable_payments: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.code or '(no code)'} {self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class XeroTaxRate:
+    tax_type: str
+    name: str
+    rate: Decimal
+    status: str
+    can_apply_to_revenue: bool
+
+    @property
+    def label(self) -> str:
+        return f"{self.tax_type} {self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """Xero's chart of accounts and tax rates, as last read from the organisation."""
+
+    accounts: dict[str, XeroAccount] = field(default_factory=dict)
+    tax_rates: dict[str, XeroTaxRate] = field(default_factory=dict)
+
+    def account_by_code(self, code: str) -> XeroAccount | None:
+        return next((a for a in self.accounts.values() if a.code == code), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Organisation:
+    organisation_id: str
+    name: str
+    short_code: str | None
+    org_class: str | None
+    is_demo: bool
+    base_currency: str
+    country: str | None = None
+
+    @property
+    def is_trial_or_demo(self) -> bool:
+        return self.is_demo or (self.org_class or "").upper() in ("DEMO", "TRIAL")

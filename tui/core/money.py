@@ -1,0 +1,63 @@
+"""Money as `Decimal`, with the rounding rules stated once.
+
+Rules:
+- Amounts are never floats. JSON numbers are parsed straight into `Decimal` and written back from
+  `Decimal` (see `to_json_number`).
+- A line's amount and its tax are each rounded half-up (away from zero) to the cent, as Actionstep
+  does per line, before lines are collapsed per Xero account and TaxType. The sums of rounded lines
+  are exact, so the invoice we send adds up to the bill's `totalInclusive` to the cent, or the bill
+  is blocked.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def cents(amount: Decimal) -> Decimal:
+    """Round half-up to the cent."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def parse_amount(value: object) -> Decimal:
+    """Read an amount from a JSON value (number already parsed as Decimal, int or numeric text)."""
+    if isinstance(value, bool) or value is None:
+        raise ValueError(f"not an amount: {value!r}")
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            result = Decimal(value.strip())
+        except InvalidOperation as error:
+            raise ValueError(f"not an amount: {value!r}") from error
+    else:
+        raise ValueError(f"not an amount: {value!r}")
+    if not result.is_finite():
+        raise ValueError(f"not an amount: {value!r}")
+    return result
+
+
+def to_json_number(amount: Decimal) -> float | int:
+    """A Decimal as a JSON number that prints back to exactly the same digits.
+
+    JSON has no decimal type, and the stdlib encoder cannot emit one, so amounts travel as floats
+    whose shortest repr equals the Decimal (true for up to 15 significant digits). Anything that
+    would not survive the trip raises instead of silently changing money.
+    """
+    if amount % 1 == 0:
+        return int(amount)
+    as_float = float(amount)
+    if Decimal(repr(as_float)) != amount:
+        raise ValueError(f"amount {amount} cannot be written as an exact JSON number")
+    return as_float
+
+
+def format_money(amount: Decimal, currency: str = "") -> str:
+    """Thousands separators and two decimals, for screens: 12,345.60."""
+    text = f"{cents(amount):,.2f}"
+    return f"{currency} {text}".strip()

@@ -1,0 +1,80 @@
+"""Preflight: everything that can be known to fail is found before any call to Xero."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tui.core.invoice import InvoiceDraft, build_invoice
+from tui.core.mapping import Mapping, account_problem, tax_problem
+from tui.core.models import Bill, Catalog, Chart, Organisation
+from tui.core.money import ZERO, format_money
+from tui.core.problems import Problem
+from tui.core.triage import Cause
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A bill's preflight result: the problems, or the invoice that would be sent."""
+
+    problems: tuple[Problem, ...]
+    invoice: InvoiceDraft | None
+
+    @property
+    def ready(self) -> bool:
+        return not self.problems and self.invoice is not None
+
+
+def preflight(bill: Bill, catalog: Catalog, mapping: Mapping, chart: Chart,
+              organisation: Organisation | None = None) -> Verdict:
+    problems: list[Problem] = [Problem(Cause.BAD_DATA, text) for text in bill.data_problems]
+    problems += _data_problems(bill, organisation)
+    seen: set[Problem] = set()
+    for line in bill.lines:
+        account = catalog.accounts.get(line.account_id or "")
+        tax_code = catalog.tax_codes.get(line.tax_code_id or "")
+        found: list[Problem | None] = []
+        if account is None:
+            found.append(Problem(Cause.BAD_DATA,
+                                 f"line {line.line_id} is coded to no known Actionstep account"))
+        else:
+            found.append(account_problem(account, mapping, chart))
+        if tax_code is None:
+            found.append(Problem(Cause.BAD_DATA,
+                                 f"line {line.line_id} has no known Actionstep tax code"))
+        else:
+            target = chart.accounts.get(mapping.accounts.get(account.account_id, "")) \
+                if account else None
+            found.append(tax_problem(tax_code, mapping, chart, target))
+        for problem in found:
+            if problem is not None and problem not in seen:
+                seen.add(problem)
+                problems.append(problem)
+    if problems:
+        return Verdict(tuple(problems), None)
+    invoice = build_invoice(bill, catalog, mapping, chart)
+    if invoice.total != bill.total_inc or invoice.total_tax != bill.total_tax:
+        problems.append(Problem(
+            Cause.BAD_DATA,
+            f"totals do not add up: the lines make {format_money(invoice.total)} "
+            f"(tax {format_money(invoice.total_tax)}) but Actionstep's bill says "
+            f"{format_money(bill.total_inc)} (tax {format_money(bill.total_tax)})"))
+        return Verdict(tuple(problems), None)
+    return Verdict((), invoice)
+
+
+def _data_problems(bill: Bill, organisation: Organisation | None) -> list[Problem]:
+    problems: list[str] = []
+    if not bill.number.strip():
+        problems.append("the bill has no number (ourReference)")
+    if bill.contact is None:
+        problems.append("the bill names no client (theirParticipant)")
+    elif not bill.contact.name.strip():
+        problems.append(f"client {bill.contact.participant_id} has no name")
+    if not bill.lines:
+        problems.append("the bill has no lines")
+    if bill.total_inc < ZERO:
+        problems.append("the bill's total is negative: that is a credit note, not an invoice")
+    if organisation is not None and bill.currency != organisation.base_currency:
+        problems.append(f"the bill is in {bill.currency}, the Xero organisation in "
+                        f"{organisation.base_currency}")
+    return [Problem(Cause.BAD_DATA, text) for text in problems]

@@ -1,0 +1,40 @@
+"""What stops a bill going to Xero: its cause, a sentence, and the mapping row at fault."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from tui.core.triage import Cause
+
+
+class MappingKind(StrEnum):
+    ACCOUNT = "account"
+    TAX = "tax"
+
+
+@dataclass(frozen=True, slots=True)
+class MappingKey:
+    """One row of the mapping: an Actionstep income account or tax code, by id."""
+
+    kind: MappingKind
+    source_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    cause: Cause
+    message: str
+    row: MappingKey | None = None
+    """The mapping row that fixes it, when the mapping can."""
+    short: str = ""
+    """A word or two for a narrow column: "unmapped", "no Code", "archived"."""
+    subject: str = ""
+    """What is at fault, briefly: "215 Mediation Fees", "tax GST"."""
+
+    @property
+    def brief(self) -> str:
+        """One short phrase for a table cell."""
+        if self.short and self.subject:
+            return f"{self.subject}: {self.short}"
+        return self.message
