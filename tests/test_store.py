@@ -1,0 +1,196 @@
+"""The profile's files: never half-written, shared safely between processes, damage set aside
+and reported rather than silently emptied."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tui.core.jobs import Attempt, Job, JobState, Outcome
+from tui.core.mapping import Mapping
+from tui.store.profile import Connections, Profile
+from tui.store.storage import SchemaTooNew
+
+T0 = datetime(2026, 11, 3, 9, 30, tzinfo=UTC)
+
+
+def run_python(code: str, home: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)],
+                            env={**os.environ, "AXPUSH_HOME": str(home)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def test_files_are_private_to_the_user(profile: Profile) -> None:
+    profile.save_token("xero", {"access_token": "secret"})
+    assert stat.S_IMODE(profile.root.stat().st_mode) == 0o700
+    for name in ("tokens.json",):
+        assert stat.S_IMODE((profile.root / name).stat().st_mode) == 0o600
+
+
+def test_every_file_carries_its_schema_version(profile: Profile) -> None:
+    profile.save_mapping(Mapping({"1": "x"}, {}))
+    data = json.loads((profile.root / "config.json").read_text())
+    assert data["_meta"]["1"] == {"schema": "axpush.config", "version": 1}
+
+
+def test_settings_survive_a_reopen(profile: Profile, isolated_home: Path) -> None:
+    profile.save_connections(Connections("https://x/api.xro/2.0", "tenant", "https://a/rest"))
+    profile.save_mapping(Mapping({"4001": "acc-1"}, {"1": "OUTPUT"}))
+    profile.save_mapping(Mapping({"4002": "acc-2"}, {}))
+    again = Profile.named("test", home=isolated_home)
+    assert again.connections().configured
+    assert again.mapping() == Mapping({"4002": "acc-2"}, {})
+
+
+def test_a_damaged_file_is_set_aside_and_reported_not_emptied(profile: Profile,
+                                                             isolated_home: Path) -> None:
+    profile.record_jobs([Job("801", "10001", JobState.PUSHED, "k", T0, invoice_id="inv-1")])
+    state = profile.root / "state.json"
+    damaged = state.read_bytes()[: len(state.read_bytes()) // 2]  # truncated mid-write
+    state.write_bytes(damaged)
+
+    reopened = Profile.named("test", home=isolated_home)
+    assert reopened.jobs() == {}
+    [report] = reopened.set_aside
+    assert report.moved_to.read_bytes() == damaged, "the evidence is kept byte for byte"
+    assert "state.json could not be read" in report.describe()
+    reopened.record_jobs([Job("802", "10002", JobState.SENDING, "k2", T0)])
+    assert list(reopened.jobs()) == ["802"]
+
+
+def test_a_file_from_a_newer_axpush_is_refused_and_left_untouched(profile: Profile,
+                                                                  isolated_home: Path) -> None:
+    config = profile.root / "config.json"
+    newer = json.dumps({"_meta": {"1": {"schema": "axpush.config", "version": 99}}})
+    config.write_text(newer)
+    with pytest.raises(SchemaTooNew, match="newer axpush"):
+        Profile.named("test", home=isolated_home).mapping()
+    assert config.read_text() == newer
+
+
+def test_jobs_count_their_attempts_and_history_is_sharded_by_month(profile: Profile) -> None:
+    job = Job("801", "10001", JobState.SENDING, "k1", T0, total=Decimal("110.00"))
+    assert profile.record_jobs([job])[0].attempts == 1
+    assert profile.record_jobs([job])[0].attempts == 2
+    done = job.settled(JobState.PUSHED, T0, invoice_id="inv-1")
+    profile.record_jobs([done], [
+        Attempt("801", "10001", T0, "ann@host", "create-invoice", Outcome.CREATED, "inv-1",
+                Decimal("110.00")),
+        Attempt("801", "10001", T0.replace(month=12), "ann@host", "create-invoice",
+                Outcome.FAILED, message="Xero offline")])
+    stored = profile.jobs()["801"]
+    assert (stored.state, stored.invoice_id, stored.attempts) == (JobState.PUSHED, "inv-1", 2)
+    assert profile.history_months() == ["2026-11", "2026-12"]
+    assert [a.outcome for a in profile.history()] == [Outcome.CREATED, Outcome.FAILED]
+    assert profile.history("2026-11")[0].total == Decimal("110.00")
+
+
+def test_a_write_that_dies_half_way_leaves_the_previous_file_whole(
+        profile: Profile, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The crash is simulated at the worst moment: data written, not yet synced or renamed."""
+    profile.save_mapping(Mapping({"1": "old"}, {}))
+    before = (profile.root / "config.json").read_bytes()
+
+    def crash(_fd: int) -> None:
+        raise SystemExit("power cut")
+
+    monkeypatch.setattr(os, "fsync", crash)
+    with pytest.raises(SystemExit):
+        profile.save_mapping(Mapping({str(i): "new" for i in range(500)}, {}))
+    monkeypatch.undo()
+    assert (profile.root / "config.json").read_bytes() == before
+    assert not [p for p in profile.root.iterdir() if p.name.endswith(".tmp")]
+    assert profile.mapping() == Mapping({"1": "old"}, {})
+
+
+def test_two_processes_updating_one_profile_lose_no_update(isolated_home: Path) -> None:
+    Profile.named("shared", home=isolated_home).close()
+    code = """
+        from datetime import UTC, datetime
+        from tui.core.jobs import Job, JobState
+        from tui.store.profile import Profile
+        profile = Profile.named("shared")
+        for _ in range(40):
+            profile.record_jobs([Job("801", "10001", JobState.SENDING, "k",
+                                     datetime.now(UTC))])
+        print("done")
+    """
+    workers = [run_python(code, isolated_home) for _ in range(2)]
+    for worker in workers:
+        _, err = worker.communicate(timeout=120)
+        assert worker.returncode == 0, err.decode()
+    assert Profile.named("shared", home=isolated_home).jobs()["801"].attempts == 80
+
+
+def test_kill_9_mid_write_never_leaves_an_unreadable_file(isolated_home: Path) -> None:
+    """A writer killed at random moments, ten times: each time the file reads back whole."""
+    code = """
+        from tui.core.mapping import Mapping
+        from tui.store.profile import Profile
+        profile = Profile.named("crash")
+        big = Mapping({str(i): "account-" + "x" * 40 for i in range(3000)}, {})
+        small = Mapping({"1": "a"}, {"1": "OUTPUT"})
+        print("ready", flush=True)
+        while True:
+            profile.save_mapping(big)
+            profile.save_mapping(small)
+    """
+    rng = random.Random(7)
+    for _ in range(10):
+        writer = run_python(code, isolated_home)
+        assert writer.stdout is not None
+        assert writer.stdout.readline().strip() == b"ready"
+        time.sleep(rng.uniform(0.05, 0.3))
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(timeout=10)
+        reader = Profile.named("crash", home=isolated_home)
+        mapping = reader.mapping()
+        assert reader.set_aside == []
+        assert len(mapping.accounts) in (1, 3000)
+        reader.close()
+        leftovers = [p for p in reader.root.iterdir() if p.name.endswith(".tmp")]
+        for leftover in leftovers:  # a killed writer may leave its temp file; never the DB
+            leftover.unlink()
+
+
+def test_a_reader_never_sees_a_half_written_file(isolated_home: Path) -> None:
+    """While another process rewrites the mapping as fast as it can, every read is whole."""
+    code = """
+        import sys, time
+        from tui.core.mapping import Mapping
+        from tui.store.profile import Profile
+        profile = Profile.named("busy")
+        big = Mapping({str(i): "account-" + "x" * 40 for i in range(3000)}, {})
+        small = Mapping({"1": "a"}, {"1": "OUTPUT"})
+        profile.save_mapping(small)
+        print("ready", flush=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not sys.stdin.closed:
+            profile.save_mapping(big)
+            profile.save_mapping(small)
+    """
+    writer = run_python(code, isolated_home)
+    assert writer.stdout is not None and writer.stdout.readline().strip() == b"ready"
+    reader = Profile.named("busy", home=isolated_home)
+    sizes = set()
+    try:
+        deadline = time.monotonic() + 1.5
+        while time.monotonic() < deadline:
+            sizes.add(len(reader.mapping().accounts))
+            assert reader.set_aside == [], reader.set_aside[0].describe()
+    finally:
+        writer.kill()
+        writer.wait(timeout=10)
+    assert sizes == {1, 3000}, "the reader saw both versions, and only whole ones"

@@ -1,0 +1,252 @@
+"""A profile: one firm's integration on disk (config, outbox state, history, tokens).
+
+Layout, under `$AXPUSH_HOME` or platformdirs' user data dir:
+
+    profiles/<name>/config.json        connections and mapping
+    profiles/<name>/state.json         the outbox: one job per bill
+    profiles/<name>/history/YYYY-MM.json   every attempt, sharded by month
+    profiles/<name>/tokens.json        OAuth tokens (mode 0600)
+
+The directory is 0700 and every file 0600. One file lock per profile serialises read-modify-write
+sequences across processes; each single write is atomic on its own (see `storage`). All methods
+do blocking file I/O: call them from a worker thread, never on the UI's event loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import os
+import socket
+from collections.abc import Iterator, MutableMapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from filelock import FileLock
+from tinydb import TinyDB, where
+from tinydb.table import Document, Table
+
+from tui.core.jobs import Attempt, Job, JobState
+from tui.core.mapping import Mapping
+from tui.store.storage import AtomicJSONStorage, SetAside
+
+APP_NAME = "axpush"
+DEFAULT_PROFILE = "default"
+HOME_ENV = "AXPUSH_HOME"
+SCHEMA_VERSION = 1
+_SINGLE = 1
+"""doc_id of the one document in single-document tables (connections, mapping)."""
+
+
+def axpush_home() -> Path:
+    """Where profiles live: `$AXPUSH_HOME`, else the platform's user data dir."""
+    override = os.environ.get(HOME_ENV)
+    if override:
+        return Path(override).expanduser()
+    return platformdirs.user_data_path(APP_NAME, appauthor=False)
+
+
+def current_user() -> str:
+    """Who is acting, for history: OS user at host."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = f"uid{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+    return f"{user}@{socket.gethostname()}"
+
+
+@dataclass(frozen=True, slots=True)
+class Connections:
+    """Where the two services are. Secrets are never here: they live in tokens.json."""
+
+    xero_api_url: str = ""
+    """Accounting API base, e.g. https://api.xero.com/api.xro/2.0"""
+    xero_tenant_id: str = ""
+    actionstep_api_url: str = ""
+    """REST base, e.g. https://ap-southeast-2.actionstep.com/api/rest"""
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.xero_api_url and self.xero_tenant_id and self.actionstep_api_url)
+
+
+class _FreshTable(Table):
+    """A TinyDB table that trusts nothing cached: another process may have written the file.
+
+    TinyDB caches query results and the next document id per Table object; both go stale when
+    a second process (a cron push beside the TUI) writes the same file.
+    """
+
+    default_query_cache_capacity = 0
+
+    def insert(self, document: Any) -> int:
+        self._next_id = None
+        doc_id: int = super().insert(document)
+        return doc_id
+
+    def insert_multiple(self, documents: Any) -> list[int]:
+        self._next_id = None
+        doc_ids: list[int] = super().insert_multiple(documents)
+        return doc_ids
+
+
+class _ProfileDB(TinyDB):
+    table_class = _FreshTable
+
+
+class Profile:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.set_aside: list[SetAside] = []
+        """Damaged files found and moved aside since this profile was opened."""
+        _ensure_private_dir(root)
+        _ensure_private_dir(root / "history")
+        self._lock = FileLock(str(root / ".profile.lock"))
+        self._config = self._open(root / "config.json", "config")
+        self._state = self._open(root / "state.json", "state")
+        self._tokens = self._open(root / "tokens.json", "tokens")
+        self._history: dict[str, TinyDB] = {}
+
+    @classmethod
+    def named(cls, name: str = DEFAULT_PROFILE, home: Path | None = None) -> Profile:
+        if not name or any(part in name for part in ("/", "\\", "..")):
+            raise ValueError(f"not a usable profile name: {name!r}")
+        return cls((home or axpush_home()) / "profiles" / name)
+
+    def _open(self, path: Path, schema: str) -> TinyDB:
+        return _ProfileDB(path, storage=AtomicJSONStorage, lock=self._lock,
+                      schema=f"axpush.{schema}", version=SCHEMA_VERSION,
+                      on_set_aside=self.set_aside.append)
+
+    def _table(self, db: TinyDB, name: str) -> Table:
+        return db.table(name)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Hold the profile lock across several reads and writes (re-entrant)."""
+        with self._lock:
+            yield
+
+    def close(self) -> None:
+        for db in (self._config, self._state, self._tokens, *self._history.values()):
+            db.close()
+
+    # -- config -----------------------------------------------------------------------------
+
+    def connections(self) -> Connections:
+        doc = self._table(self._config, "connections").get(doc_id=_SINGLE)
+        if not isinstance(doc, dict):
+            return Connections()
+        known = set(Connections.__dataclass_fields__)
+        return Connections(**{k: str(v) for k, v in doc.items() if k in known})
+
+    def save_connections(self, connections: Connections) -> None:
+        self._replace_single(self._config, "connections", asdict(connections))
+
+    def mapping(self) -> Mapping:
+        doc = self._table(self._config, "mapping").get(doc_id=_SINGLE)
+        return Mapping.from_json(doc) if isinstance(doc, dict) else Mapping()
+
+    def save_mapping(self, mapping: Mapping) -> None:
+        self._replace_single(self._config, "mapping", mapping.to_json())
+
+    # -- tokens -----------------------------------------------------------------------------
+
+    def token(self, service: str) -> dict[str, Any] | None:
+        doc = self._table(self._tokens, "tokens").get(doc_id=_SINGLE)
+        token = doc.get(service) if isinstance(doc, dict) else None
+        return dict(token) if isinstance(token, dict) else None
+
+    def save_token(self, service: str, token: dict[str, Any]) -> None:
+        with self._lock:
+            doc = self._table(self._tokens, "tokens").get(doc_id=_SINGLE)
+            tokens = dict(doc) if isinstance(doc, dict) else {}
+            tokens[service] = dict(token)
+            self._replace_single(self._tokens, "tokens", tokens)
+
+    # -- outbox -----------------------------------------------------------------------------
+
+    def jobs(self) -> dict[str, Job]:
+        return {str(doc["bill_id"]): Job.from_json(dict(doc))
+                for doc in self._table(self._state, "jobs").all()}
+
+    def record_jobs(self, jobs: Sequence[Job], attempts: Sequence[Attempt] = ()) -> list[Job]:
+        """Upsert jobs by bill (counting an attempt for each that starts sending) and append the
+        attempts to history. Returns the jobs as stored."""
+        with self._lock:
+            table = self._table(self._state, "jobs")
+            previous = {str(doc["bill_id"]): Job.from_json(dict(doc)) for doc in table.all()}
+            stored: list[Job] = []
+            updates: list[tuple[dict[str, Any], Any]] = []
+            inserts: list[dict[str, Any]] = []
+            for job in jobs:
+                before = previous.get(job.bill_id)
+                attempts_so_far = before.attempts if before else 0
+                counted = job.attempts or attempts_so_far
+                if job.state is JobState.SENDING:
+                    counted = attempts_so_far + 1
+                job = Job(**{**asdict(job), "attempts": counted})
+                stored.append(job)
+                if before is None:
+                    inserts.append(job.to_json())
+                else:
+                    updates.append((job.to_json(), where("bill_id") == job.bill_id))
+            if updates:
+                table.update_multiple(updates)
+            if inserts:
+                table.insert_multiple(inserts)
+            if attempts:
+                self.append_history(attempts)
+        return stored
+
+    # -- history ----------------------------------------------------------------------------
+
+    def append_history(self, attempts: Sequence[Attempt]) -> None:
+        by_month: dict[str, list[dict[str, Any]]] = {}
+        for attempt in attempts:
+            by_month.setdefault(_month(attempt.at), []).append(attempt.to_json())
+        with self._lock:
+            for month, docs in by_month.items():
+                self._table(self._history_db(month), "attempts").insert_multiple(docs)
+
+    def history(self, month: str | None = None) -> list[Attempt]:
+        """Attempts of one month (YYYY-MM), or of all months, oldest first."""
+        months = [month] if month else self.history_months()
+        attempts: list[Attempt] = []
+        for name in months:
+            table = self._table(self._history_db(name), "attempts")
+            attempts += [Attempt.from_json(dict(doc)) for doc in table.all()]
+        return sorted(attempts, key=lambda a: a.at)
+
+    def history_months(self) -> list[str]:
+        return sorted(p.stem for p in (self.root / "history").glob("????-??.json"))
+
+    def _history_db(self, month: str) -> TinyDB:
+        if month not in self._history:
+            self._history[month] = self._open(self.root / "history" / f"{month}.json", "history")
+        return self._history[month]
+
+    def _replace_single(self, db: TinyDB, table_name: str, data: dict[str, Any]) -> None:
+        """Replace a single-document table's document in one atomic write."""
+
+        def replace(doc: MutableMapping[Any, Any]) -> None:
+            doc.clear()
+            doc.update(data)
+
+        with self._lock:
+            table = self._table(db, table_name)
+            if not table.update(replace, doc_ids=[_SINGLE]):
+                table.insert(Document(data, doc_id=_SINGLE))
+
+
+def _month(at: datetime) -> str:
+    return at.strftime("%Y-%m")
+
+
+def _ensure_private_dir(path: Path) -> None:
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if os.name == "posix":
+        path.chmod(0o700)
