@@ -1,0 +1,216 @@
+"""The simulated Actionstep REST API (read side), as an ASGI app mounted at /actionstep/api.
+
+Its JSON:API-like shape, after docs.actionstep.com and the published OpenAPI files: records under a
+key named after the resource, URL templates in `links`, side-loaded records in `linked`, paging
+in `meta.paging.<resource>`; a lone result is an object, not a one-element list; booleans are
+"T"/"F"; no matching records is a 204. Paging defaults to 50 and stops at 200.
+
+Assumed, because the public API does not expose what codes a bill (see README): time entries and
+disbursements carry `links.bill`, `links.incomeAccount` and `links.taxCode`, and the `accounts` and
+`taxcodes` resources are served as the older PHP SDK describes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from tui.sandbox.formats import dumps
+from tui.sandbox.state import SandboxState
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+RESERVED = {"page", "pageSize", "sort", "include", "fields"}
+OPERATORS = ("_nteq", "_gteq", "_lteq", "_eq", "_gt", "_lt", "_ilike")
+
+# The links each resource carries, with the resource each one points at.
+LINKS: dict[str, dict[str, str]] = {
+    "bills": {"action": "actions", "theirParticipant": "participants", "division": "divisions"},
+    "timeentries": {"action": "actions", "bill": "bills", "incomeAccount": "accounts",
+                    "taxCode": "taxcodes", "owner": "participants"},
+    "disbursements": {"action": "actions", "bill": "bills", "incomeAccount": "accounts",
+                      "taxCode": "taxcodes", "enteredByParticipant": "participants"},
+    "actions": {"assignedTo": "participants", "primaryParticipants": "participants"},
+    "participants": {},
+    "accounts": {},
+    "taxcodes": {},
+}
+
+
+def _without_nulls(value: Any) -> Any:
+    """Actionstep sends null for empty fields, but its published files declare them as plain
+    strings; the sandbox follows the files and leaves empty fields out (clients accept both)."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    # The published OpenAPI files declare application/json for every answer.
+    return Response(dumps(data), status_code=status, media_type="application/json")
+
+
+def _error(status: int, title: str) -> Response:
+    return _json({"errors": [{"status": str(status), "title": title}]}, status)
+
+
+def _comparable(value: Any) -> Any:
+    """Timestamps compare as instants, numbers as numbers, the rest as text."""
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return Decimal(value)
+    text = str(value)
+    if len(text) >= 10 and text[4:5] == "-" and text[7:8] == "-":
+        try:
+            moment = datetime.fromisoformat(text)
+            if moment.tzinfo is None:  # Actionstep reads naive timestamps as UTC
+                moment = moment.replace(tzinfo=UTC)
+            return moment.timestamp()
+        except ValueError:
+            pass
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return text.lower()
+
+
+def _field(record: dict[str, Any], name: str) -> list[Any]:
+    value = record.get(name, record.get("links", {}).get(name))
+    if isinstance(value, list):
+        return value
+    return [] if value is None else [value]
+
+
+def _filter(name: str, raw: str) -> Callable[[dict[str, Any]], bool]:
+    operator = next((op for op in OPERATORS if name.endswith(op)), "_eq")
+    field = name[: -len(operator)] if name.endswith(operator) else name
+    wanted = [_comparable(v) for v in raw.split(",")]
+
+    def test(record: dict[str, Any]) -> bool:
+        values = [_comparable(v) for v in _field(record, field)]
+        if operator == "_eq":
+            return any(v in wanted for v in values)
+        if operator == "_nteq":
+            return all(v not in wanted for v in values)
+        if operator == "_ilike":
+            pattern = str(wanted[0]).replace("*", "").replace("%", "").lower()
+            return any(pattern in str(v).lower() for v in values)
+        target = wanted[0]
+        try:
+            return any({"_gt": v > target, "_gteq": v >= target, "_lt": v < target,
+                        "_lteq": v <= target}[operator] for v in values)
+        except TypeError:
+            return False
+
+    return test
+
+
+def create_actionstep_app(state: SandboxState) -> Starlette:
+    def authorised(request: Request) -> bool:
+        header = request.headers.get("authorization", "")
+        token = header[7:] if header.lower().startswith("bearer ") else ""
+        with state.lock:
+            return token in state.actionstep_tokens
+
+    async def collection(request: Request) -> Response:
+        if not authorised(request):
+            return _error(401, "Unauthorized")
+        resource = request.path_params["resource"]
+        table = state.firm.actionstep.get(resource)
+        if table is None:
+            return _error(404, f"Unknown resource: {resource}")
+        params = request.query_params
+        ids_text = request.path_params.get("ids")
+        with state.lock:
+            if ids_text:
+                try:
+                    ids = [int(part) for part in ids_text.split(",") if part]
+                except ValueError:
+                    return _error(400, f"Invalid id list: {ids_text}")
+                records = [table[i] for i in ids if i in table]
+                if not records:
+                    return _error(404, f"No {resource} with id {ids_text}")
+            else:
+                try:
+                    tests = [_filter(k, v) for k, v in params.items() if k not in RESERVED]
+                except ValueError as error:
+                    return _error(400, str(error))
+                records = [r for r in table.values() if all(t(r) for t in tests)]
+            records = _sorted(records, params.get("sort"))
+            try:
+                page = max(1, int(params.get("page") or 1))
+                size = min(MAX_PAGE_SIZE, max(1, int(params.get("pageSize")
+                                                      or DEFAULT_PAGE_SIZE)))
+            except ValueError:
+                return _error(400, "page and pageSize must be whole numbers")
+            chunk = records[(page - 1) * size: page * size]
+            if not chunk:
+                return Response(status_code=204)
+            linked = _linked(resource, chunk, params.get("include"))
+        api_base = str(request.url.replace(query="")).split("/rest/")[0]
+        base = f"{api_base}/rest/{resource}"
+        count = len(records)
+        pages = -(-count // size)
+
+        def page_url(number: int) -> str | None:
+            if not 1 <= number <= pages:
+                return None
+            query = {**params, "page": str(number), "pageSize": str(size)}
+            return f"{base}?{urlencode(query)}"
+
+        body: dict[str, Any] = {
+            "links": {f"{resource}.{link}": {
+                "href": f"{api_base}/rest/{target}/{{{resource}.{link}}}", "type": target}
+                for link, target in LINKS.get(resource, {}).items()},
+            resource: chunk[0] if len(chunk) == 1 else chunk,
+        }
+        if linked:
+            body["linked"] = linked
+        body["meta"] = {"paging": {resource: {
+            "recordCount": count, "pageCount": pages, "page": page, "pageSize": size,
+            "prevPage": page_url(page - 1), "nextPage": page_url(page + 1)}}}
+        return _json(_without_nulls(body))
+
+    def _linked(resource: str, records: list[dict[str, Any]],
+                include: str | None) -> dict[str, list[dict[str, Any]]]:
+        linked: dict[str, list[dict[str, Any]]] = {}
+        for link in filter(None, (include or "").split(",")):
+            target = LINKS.get(resource, {}).get(link)
+            table = state.firm.actionstep.get(target or "")
+            if table is None:
+                continue
+            ids: list[int] = []
+            for record in records:
+                for value in _field(record, link):
+                    if str(value).isdigit() and int(value) not in ids:
+                        ids.append(int(value))
+            found = [table[i] for i in ids if i in table]
+            if found:
+                linked.setdefault(target or link, []).extend(found)
+        return linked
+
+    return Starlette(routes=[
+        Route("/rest/{resource}", collection, methods=["GET"]),
+        Route("/rest/{resource}/{ids}", collection, methods=["GET"]),
+    ])
+
+
+def _sorted(records: list[dict[str, Any]], sort: str | None) -> list[dict[str, Any]]:
+    ordered = sorted(records, key=lambda r: int(r["id"]))
+    for key in reversed([k for k in (sort or "").split(",") if k]):
+        name = key.lstrip("-")
+
+        def by_field(record: dict[str, Any], name: str = name) -> Any:
+            return _comparable((_field(record, name) or [""])[0] or "")
+
+        ordered.sort(key=by_field, reverse=key.startswith("-"))
+    return ordered

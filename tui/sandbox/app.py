@@ -1,0 +1,29 @@
+"""Both services on one ASGI app: Xero under /xero, Actionstep under /actionstep/api."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from tui.sandbox.actionstep_api import create_actionstep_app
+from tui.sandbox.state import SandboxState
+from tui.sandbox.xero_api import create_xero_app
+
+XERO_PREFIX = "/xero"
+ACTIONSTEP_PREFIX = "/actionstep/api"
+
+
+def create_app(state: SandboxState) -> Starlette:
+    return Starlette(routes=[
+        Mount(XERO_PREFIX, app=create_xero_app(state)),
+        Mount(ACTIONSTEP_PREFIX, app=create_actionstep_app(state)),
+    ])
+
+
+def xero_api_url(base_url: str) -> str:
+    return f"{base_url.rstrip('/')}{XERO_PREFIX}/api.xro/2.0"
+
+
+def actionstep_api_url(base_url: str) -> str:
+    """The REST base: Actionstep's `api_endpoint` plus `rest`."""
+    return f"{base_url.rstrip('/')}{ACTIONSTEP_PREFIX}/rest"
