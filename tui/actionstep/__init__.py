@@ -1,0 +1,1 @@
+"""Async Actionstep client: paging, quirks, and bills -> core models."""

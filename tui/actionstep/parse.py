@@ -1,0 +1,210 @@
+"""Actionstep records -> core models, never trusting the input.
+
+A record with missing or malformed fields still becomes a Bill; what was wrong goes into its
+`data_problems`, which blocks it with a reason instead of crashing the sync.
+
+A line's arithmetic, as Actionstep does it: a time entry's amount is its `billableAmount`; a
+disbursement's is `quantity x unitPrice`, tax-inclusive when `unitPriceIncludesTax` is "T". Amount
+and tax are each rounded half-up to the cent (see `tui.core.money`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from tui.core.models import (
+    Bill,
+    BillStatus,
+    Catalog,
+    Contact,
+    IncomeAccount,
+    Line,
+    LineKind,
+    Matter,
+    TaxCode,
+)
+from tui.core.money import ZERO, cents, parse_amount
+
+Record = Mapping[str, Any]
+
+
+def as_list(value: Any) -> list[Any]:
+    """Actionstep sends a lone result as an object, several as a list, none as nothing."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    return [value]
+
+
+def link(record: Record, name: str) -> str | None:
+    """A link id as text; for a list of links, the first."""
+    links = record.get("links")
+    value = links.get(name) if isinstance(links, Mapping) else None
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if value is None or isinstance(value, (bool, dict)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def text(record: Record, name: str) -> str | None:
+    value = record.get(name)
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    result = str(value).strip()
+    return result or None
+
+
+def flag(record: Record, name: str) -> bool:
+    """Actionstep's booleans are "T"/"F"."""
+    return str(record.get(name, "")).upper() in ("T", "TRUE")
+
+
+def parse_catalog(accounts: Sequence[Record], tax_codes: Sequence[Record]) -> Catalog:
+    parsed_accounts: dict[str, IncomeAccount] = {}
+    for record in accounts:
+        account_id = text(record, "id")
+        if account_id:
+            parsed_accounts[account_id] = IncomeAccount(
+                account_id, text(record, "accountNumber") or account_id,
+                text(record, "name") or "(unnamed)")
+    parsed_codes: dict[str, TaxCode] = {}
+    for record in tax_codes:
+        code_id = text(record, "id")
+        if not code_id:
+            continue
+        try:
+            rate = parse_amount(record.get("percentage", 0))
+        except ValueError:
+            continue  # a tax code without a usable rate cannot code a line; lines show it
+        parsed_codes[code_id] = TaxCode(code_id, text(record, "code") or code_id,
+                                        text(record, "description") or "", rate)
+    return Catalog(parsed_accounts, parsed_codes)
+
+
+def parse_contact(record: Record) -> Contact | None:
+    participant_id = text(record, "id")
+    if participant_id is None:
+        return None
+    first, last = text(record, "firstName"), text(record, "lastName")
+    name = text(record, "displayName") or text(record, "companyName") or \
+        " ".join(p for p in (first, last) if p)
+    return Contact(participant_id, name[:255], text(record, "email"), first, last,
+                   flag(record, "isCompany"))
+
+
+def parse_matter(record: Record) -> Matter | None:
+    matter_id = text(record, "id")
+    if matter_id is None:
+        return None
+    return Matter(matter_id, text(record, "name") or f"Matter {matter_id}",
+                  text(record, "reference"))
+
+
+def _tax_on(amount: Decimal, rate: Decimal, inclusive: bool) -> Decimal:
+    if inclusive:
+        return cents(amount * rate / (100 + rate))
+    return cents(amount * rate / 100)
+
+
+def parse_time_entry(record: Record, catalog: Catalog) -> tuple[Line | None, str | None]:
+    """A fee line, or (None, why not)."""
+    entry_id = text(record, "id") or "?"
+    try:
+        amount = cents(parse_amount(record.get("billableAmount")))
+    except ValueError:
+        return None, f"time entry {entry_id} has no usable billableAmount"
+    tax_code_id = link(record, "taxCode")
+    code = catalog.tax_codes.get(tax_code_id or "")
+    tax = _tax_on(amount, code.rate, False) if code else ZERO
+    return Line(f"T{entry_id}", LineKind.FEE, text(record, "description") or "Fees", amount, tax,
+                link(record, "incomeAccount"), tax_code_id), None
+
+
+def parse_disbursement(record: Record, catalog: Catalog) -> tuple[Line | None, str | None]:
+    entry_id = text(record, "id") or "?"
+    try:
+        gross = cents(parse_amount(record.get("quantity", 1)) *
+                      parse_amount(record.get("unitPrice")))
+    except ValueError:
+        return None, f"disbursement {entry_id} has no usable quantity or unitPrice"
+    tax_code_id = link(record, "taxCode")
+    code = catalog.tax_codes.get(tax_code_id or "")
+    inclusive = flag(record, "unitPriceIncludesTax")
+    tax = _tax_on(gross, code.rate, inclusive) if code else ZERO
+    amount = gross - tax if inclusive else gross
+    return Line(f"D{entry_id}", LineKind.DISBURSEMENT, text(record, "description") or
+                "Disbursement", amount, tax, link(record, "incomeAccount"), tax_code_id), None
+
+
+def _date(record: Record, name: str, problems: list[str]) -> date | None:
+    value = text(record, name)
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        problems.append(f"{name} is not a date: {value[:40]!r}")
+        return None
+
+
+def _amount(record: Record, name: str, problems: list[str]) -> Decimal:
+    try:
+        return cents(parse_amount(record.get(name)))
+    except ValueError:
+        problems.append(f"{name} is missing or not an amount")
+        return ZERO
+
+
+def parse_bill(record: Record, *, contacts: Mapping[str, Contact], matters: Mapping[str, Matter],
+               lines: list[Line], line_problems: list[str]) -> Bill | None:
+    bill_id = text(record, "id")
+    if bill_id is None:
+        return None
+    problems = list(line_problems)
+    status_text = text(record, "status") or ""
+    try:
+        status = BillStatus(status_text)
+    except ValueError:
+        problems.append(f"unknown status {status_text[:20]!r}")
+        status = BillStatus.DRAFT
+    currency = text(record, "currency") or ""
+    if not currency:
+        problems.append("the bill has no currency")
+    modified = None
+    stamp = text(record, "modifiedTimestamp")
+    if stamp:
+        try:
+            modified = datetime.fromisoformat(stamp)
+        except ValueError:
+            problems.append("modifiedTimestamp is not a timestamp")
+    participant = link(record, "theirParticipant")
+    if participant and participant not in contacts:
+        problems.append(f"client (participant {participant}) was not found in Actionstep")
+    matter = link(record, "action")
+    try:
+        paid = cents(parse_amount(record.get("totalPaid") or 0))
+    except ValueError:
+        paid = ZERO  # informative only: not needed to create the invoice
+    return Bill(
+        bill_id=bill_id,
+        number=(text(record, "ourReference") or "")[:255],
+        status=status,
+        currency=currency.upper()[:3],
+        invoice_date=_date(record, "invoiceDate", problems),
+        due_date=_date(record, "dueDate", problems),
+        total_ex=_amount(record, "totalExclusive", problems),
+        total_tax=_amount(record, "totalSalesTax", problems),
+        total_inc=_amount(record, "totalInclusive", problems),
+        total_paid=paid,
+        contact=contacts.get(participant or ""),
+        matter=matters.get(matter or ""),
+        lines=tuple(lines),
+        modified=modified,
+        data_problems=tuple(problems),
+    )
