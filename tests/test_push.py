@@ -1,0 +1,142 @@
+"""Pushing bills, end to end over loopback: every ready bill reaches the sandbox's Xero once,
+with the bill's totals, and every failure says why."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+from decimal import Decimal
+
+from faults import FaultyTransport, writes_to
+
+from tui.core.events import EngineEvent, EventKind
+from tui.core.jobs import JobState, Outcome
+from tui.core.money import format_money
+from tui.core.status import BillState
+from tui.core.triage import Cause
+from tui.demo import Demo
+from tui.transport import static_token
+from tui.workspace import Workspace
+from tui.xero.client import XeroClient
+
+
+async def loaded(demo: Demo, transport: FaultyTransport | None = None) -> Workspace:
+    workspace = await Workspace.connect(demo.profile, transport)
+    await workspace.load()
+    return workspace
+
+
+def ready_ids(workspace: Workspace) -> list[str]:
+    return [b for b, row in workspace.rows.items() if row.state is BillState.READY]
+
+
+async def test_ready_bills_become_invoices_once_with_the_bills_totals(demo: Demo) -> None:
+    workspace = await loaded(demo)
+    events: list[EngineEvent] = []
+    try:
+        ready = ready_ids(workspace)
+        assert len(ready) >= 180
+        summary = await workspace.push(ready, events.append)
+        again = await workspace.push(ready, events.append)
+    finally:
+        await workspace.aclose()
+    assert (summary.created, summary.failed) == (len(ready), 0)
+    assert again.pushed == 0, "pushed bills are not pushed twice"
+    invoices = {inv["InvoiceNumber"]: inv for inv in demo.state.invoices.values()}
+    assert len(invoices) == len(demo.state.invoices) == len(ready)
+    for bill_id in ready:
+        bill = workspace.rows[bill_id].bill
+        invoice = invoices[bill.number]
+        assert (invoice["Total"], invoice["TotalTax"]) == (bill.total_inc, bill.total_tax)
+        assert invoice["Status"] == "AUTHORISED"
+        assert invoice["Contact"]["ContactNumber"] == bill.contact.participant_id  # type: ignore[union-attr]
+        assert workspace.rows[bill_id].state is BillState.PUSHED
+    kinds = Counter(event.kind for event in events)
+    assert kinds[EventKind.CREATED] == len(ready) and kinds[EventKind.QUEUED] == len(ready)
+    history = demo.profile.history()
+    assert Counter(a.outcome for a in history) == {Outcome.CREATED: len(ready)}
+    assert all(a.who and a.invoice_id for a in history)
+
+
+async def test_a_lost_answer_is_adopted_on_re_push_not_duplicated(demo: Demo) -> None:
+    faults = FaultyTransport(lose_after_commit=[writes_to("/Invoices")])
+    workspace = await loaded(demo, faults)
+    try:
+        ready = ready_ids(workspace)[:60]
+        first = await workspace.push(ready, lambda _e: None)
+        assert first.failed == 60 and len(demo.state.invoices) == 60
+        row = workspace.rows[ready[0]]
+        assert row.state is BillState.FAILED and row.cause is Cause.XERO_UNAVAILABLE
+        assert "may have been applied" in row.reason
+        faults.lose_after_commit.clear()
+        second = await workspace.push(ready, lambda _e: None)
+    finally:
+        await workspace.aclose()
+    assert (second.adopted, second.created, second.failed) == (60, 0, 0)
+    assert len(demo.state.invoices) == 60, "no duplicate invoice in Xero"
+    assert all(workspace.rows[b].state is BillState.PUSHED for b in ready)
+    outcomes = [a.outcome for a in demo.profile.history() if a.bill_id == ready[0]]
+    assert outcomes == [Outcome.FAILED, Outcome.ADOPTED]
+
+
+async def test_a_number_xero_has_for_different_amounts_is_a_conflict(demo: Demo) -> None:
+    workspace = await loaded(demo)
+    bill_id = ready_ids(workspace)[0]
+    row = workspace.rows[bill_id]
+    assert row.verdict.invoice is not None and row.bill.contact is not None
+    token = demo.profile.token("xero")
+    assert token is not None
+    xero = XeroClient(demo.server.xero_api_url, demo.state.firm.tenant_id,
+                      static_token(token["access_token"]))
+    try:  # someone keyed an invoice with this number into Xero by hand, for a dollar more
+        first_line = row.verdict.invoice.lines[0]
+        hand_keyed = replace(row.verdict.invoice, lines=(
+            replace(first_line, amount=first_line.amount + 1),
+            *row.verdict.invoice.lines[1:]))
+        [contact] = await xero.create_contacts([row.bill.contact])
+        assert contact.remote_id
+        await xero.create_invoices([(hand_keyed, contact.remote_id)], "hand-keyed")
+        summary = await workspace.push([bill_id], lambda _e: None)
+    finally:
+        await xero.aclose()
+        await workspace.aclose()
+    after = workspace.rows[bill_id]
+    assert summary.failed == 1 and after.cause is Cause.NUMBER_CONFLICT
+    assert f"Xero already has invoice {row.bill.number} for {format_money(hand_keyed.total)}" \
+        in after.reason
+    assert len(demo.state.invoices) == 1
+
+
+async def test_xero_unreachable_fails_the_push_cleanly_and_it_recovers(demo: Demo) -> None:
+    faults = FaultyTransport(refuse=[writes_to("/Invoices")])
+    workspace = await loaded(demo, faults)
+    try:
+        ready = ready_ids(workspace)[:10]
+        first = await workspace.push(ready, lambda _e: None)
+        assert first.failed == 10 and demo.state.invoices == {}
+        assert workspace.profile.jobs()[ready[0]].state is JobState.FAILED
+        assert "could not be reached" in workspace.rows[ready[0]].reason
+        faults.refuse.clear()
+        second = await workspace.push(ready, lambda _e: None)
+    finally:
+        await workspace.aclose()
+    assert second.created == 10 and len(demo.state.invoices) == 10
+
+
+async def test_mapping_the_missing_account_makes_its_blocked_bills_ready(demo: Demo) -> None:
+    workspace = await loaded(demo)
+    try:
+        blocked = [row for row in workspace.rows.values() if row.state is BillState.BLOCKED]
+        assert len(blocked) >= 3
+        key = blocked[0].verdict.problems[0].row
+        assert key is not None
+        other_revenue = workspace.chart.account_by_code("260")
+        assert other_revenue is not None
+        changed = await workspace.set_mapping(key, other_revenue.account_id)
+    finally:
+        await workspace.aclose()
+    assert sorted(changed) == sorted(row.bill.bill_id for row in blocked)
+    assert all(workspace.rows[b].state is BillState.READY for b in changed)
+    assert demo.profile.mapping().accounts[key.source_id] == other_revenue.account_id
+    total = sum((workspace.rows[b].bill.total_inc for b in changed), Decimal(0))
+    assert total > 0

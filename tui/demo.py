@@ -1,0 +1,50 @@
+"""The built-in demo: the sandbox served on loopback, and a throw-away profile connected to it."""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from tui.core.mapping import Mapping
+from tui.sandbox.demo_firm import DEFAULT_SEED
+from tui.sandbox.server import SandboxServer
+from tui.sandbox.state import SandboxState
+from tui.store.profile import Connections, Profile
+
+DEMO_PROFILE = "demo"
+
+
+@dataclass(frozen=True, slots=True)
+class Demo:
+    state: SandboxState
+    server: SandboxServer
+    profile: Profile
+
+
+def prepare_profile(profile: Profile, state: SandboxState, server: SandboxServer) -> None:
+    """Connect the profile to the sandbox (demo tokens) with the firm's starting mapping."""
+    xero_token, actionstep_token = state.issue_demo_tokens()
+    profile.save_connections(Connections(xero_api_url=server.xero_api_url,
+                                         xero_tenant_id=state.firm.tenant_id,
+                                         actionstep_api_url=server.actionstep_api_url))
+    profile.save_token("xero", {"access_token": xero_token, "token_type": "Bearer"})
+    profile.save_token("actionstep", {"access_token": actionstep_token, "token_type": "Bearer"})
+    accounts, tax_codes = state.firm.demo_mapping()
+    profile.save_mapping(Mapping(accounts, tax_codes))
+
+
+@contextlib.contextmanager
+def running_demo(seed: int = DEFAULT_SEED, home: Path | None = None) -> Iterator[Demo]:
+    """The sandbox on loopback and a demo profile in a temporary home (removed afterwards)."""
+    with contextlib.ExitStack() as stack:
+        if home is None:
+            home = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="axpush-demo-")))
+        state = SandboxState.demo(seed)
+        server = stack.enter_context(SandboxServer(state))
+        profile = Profile.named(DEMO_PROFILE, home=home)
+        stack.callback(profile.close)
+        prepare_profile(profile, state, server)
+        yield Demo(state, server, profile)
