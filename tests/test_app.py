@@ -1,0 +1,153 @@
+"""The console as an admin uses it, driven by Textual's Pilot against the demo over loopback."""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+from collections.abc import Callable
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Log, OptionList, Static
+
+from tui.app import AxpushApp
+from tui.core.status import BillState
+from tui.demo import Demo
+from tui.dialogs.confirm import ConfirmDialog
+from tui.dialogs.help import HelpDialog
+from tui.dialogs.picker import PickerDialog
+from tui.screens.bills import BillsScreen
+from tui.screens.mapping import MappingScreen
+from tui.screens.push_log import PushLogScreen
+from tui.store.profile import Profile
+from tui.workspace import Workspace
+
+
+def demo_app(demo: Demo) -> AxpushApp:
+    async def opener() -> Workspace:
+        return await Workspace.connect(demo.profile)
+    return AxpushApp(opener, context="demo")
+
+
+async def until(pilot: Pilot[None], condition: Callable[[], bool], limit: float = 20) -> None:
+    """Let the app run until `condition` holds (no fixed sleeps)."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await pilot.pause(0.02)
+
+
+def loaded(app: AxpushApp) -> Callable[[], bool]:
+    return lambda: app.workspace is not None and bool(app.workspace.rows)
+
+
+def screen_text(app: AxpushApp) -> str:
+    """What the terminal shows, as plain text (from Textual's own screenshot)."""
+    svg = app.export_screenshot()
+    return html.unescape(re.sub(r"<[^>]+>", "", svg)).replace("\xa0", " ")
+
+
+def summary_text(app: AxpushApp) -> str:
+    return str(app.screen.query_one("#summary", Static).render())
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_the_demo_opens_on_the_firms_bills(demo: Demo, size: tuple[int, int]) -> None:
+    app = demo_app(demo)
+    async with app.run_test(size=size) as pilot:
+        await until(pilot, loaded(app))
+        await pilot.pause()
+        assert isinstance(app.screen, BillsScreen)
+        assert app.workspace is not None
+        table = app.screen.query_one("#bills", DataTable)
+        assert table.row_count == len(app.workspace.rows) >= 200
+        counts = app.workspace.counts()
+        assert counts[BillState.READY] > 150 and counts[BillState.BLOCKED] >= 3
+        assert f"ready {counts[BillState.READY]}" in summary_text(app)
+
+
+async def test_pushing_all_ready_bills_puts_them_in_xero_and_shows_them_pushed(
+        demo: Demo) -> None:
+    app = demo_app(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, loaded(app))
+        assert app.workspace is not None
+        ready = [b for b, r in app.workspace.rows.items() if r.state is BillState.READY]
+        await pilot.press("P")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
+        await until(pilot, lambda: app.workspace is not None and
+                    app.workspace.counts()[BillState.PUSHED] == len(ready))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        numbers = {inv["InvoiceNumber"] for inv in demo.state.invoices.values()}
+        assert numbers == {app.workspace.rows[b].bill.number for b in ready}
+        table = app.screen.query_one("#bills", DataTable)
+        assert str(table.get_cell(ready[0], "state")) == "pushed"
+        assert "pushed " + str(len(ready)) in summary_text(app)
+        await pilot.press("l")
+        await until(pilot, lambda: isinstance(app.screen, PushLogScreen))
+        log = app.screen.query_one(Log)
+        assert any(f"{len(ready)} created, 0 adopted, 0 failed" in line for line in log.lines)
+        assert any(line.split()[1] == "created" for line in log.lines)
+
+
+async def test_a_blocked_bill_opens_its_mapping_row_and_mapping_it_makes_it_ready(
+        demo: Demo) -> None:
+    app = demo_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, loaded(app))
+        assert app.workspace is not None
+        blocked = sorted((r for r in app.workspace.rows.values()
+                          if r.state is BillState.BLOCKED), key=lambda r: r.bill.number)
+        await pilot.press("slash", *"blocked", "enter")
+        table = app.screen.query_one("#bills", DataTable)
+        await until(pilot, lambda: table.row_count == len(blocked))
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, MappingScreen))
+        mapping = app.screen
+        assert isinstance(mapping, MappingScreen)
+        await until(pilot, lambda: mapping._current() is not None and
+                    mapping._current().source_label == "215 Mediation Fees")  # type: ignore[union-attr]
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, PickerDialog))
+        await pilot.press(*"other rev")
+        options = app.screen.query_one(OptionList)
+        await until(pilot, lambda: options.option_count == 1)
+        await pilot.press("enter")
+        await until(pilot, lambda: all(app.workspace.rows[r.bill.bill_id].state  # type: ignore[union-attr]
+                                       is BillState.READY for r in blocked))
+        await app.workers.wait_for_complete()
+        assert demo.profile.mapping().accounts["4005"] == \
+            app.workspace.chart.account_by_code("260").account_id  # type: ignore[union-attr]
+        await pilot.press("b")
+        await until(pilot, lambda: isinstance(app.screen, BillsScreen))
+        assert app.workspace.counts()[BillState.BLOCKED] == 0
+
+
+async def test_question_mark_shows_the_keys_of_the_view(demo: Demo) -> None:
+    app = demo_app(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, loaded(app))
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpDialog))
+        text = screen_text(app)
+        for words in ("Push all ready", "Filter", "Mapping view", "blocked"):
+            assert words in text
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, BillsScreen))
+
+
+async def test_a_profile_with_no_connection_says_what_to_do(isolated_home: object) -> None:
+    profile = Profile.named("fresh")
+
+    async def opener() -> Workspace:
+        return await Workspace.connect(profile)
+
+    app = AxpushApp(opener)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.load_error is not None)
+        await pilot.pause()
+        assert "not connected" in summary_text(app) and "axpush demo" in summary_text(app)

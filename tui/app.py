@@ -1,0 +1,181 @@
+"""The Textual app: three views (Bills, Mapping, Push log), their keys, and one error funnel.
+
+Network and file work run in workers (one exclusive worker per action); the engine's events are
+buffered and handed to the screens in batches, ten times a second, so a fast push never floods
+the event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+from textual.signal import Signal
+from textual.worker import Worker, WorkerState
+
+from tui.core.engine import PushSummary
+from tui.core.errors import RemoteError
+from tui.core.events import EngineEvent, EventKind
+from tui.core.problems import MappingKey
+from tui.core.status import BillState
+from tui.dialogs.help import HelpDialog
+from tui.screens.bills import BillsScreen
+from tui.screens.mapping import MappingScreen
+from tui.screens.push_log import PushLogScreen
+from tui.workspace import NotConnected, Workspace
+
+LOG_MEMORY = 5000
+"""Log lines kept in memory for the Push log view; history on disk keeps every attempt."""
+FLUSH_SECONDS = 0.1
+SETTLED_EVENTS = frozenset({EventKind.CREATED, EventKind.ADOPTED, EventKind.FAILED})
+
+log = logging.getLogger(__name__)
+Opener = Callable[[], Awaitable[Workspace]]
+
+
+class AxpushApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "axpush"
+    MODES = {"bills": BillsScreen, "mapping": MappingScreen, "log": PushLogScreen}
+    DEFAULT_MODE = "bills"
+    BINDINGS = [
+        # The top bar shows the views and their keys, so the footer need not.
+        Binding("b", "switch_mode('bills')", "Bills view", id="view.bills", show=False),
+        Binding("m", "switch_mode('mapping')", "Mapping view", id="view.mapping", show=False),
+        Binding("l", "switch_mode('log')", "Push log view", id="view.log", show=False),
+        Binding("question_mark", "help", "Keys", id="app.help"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+    ]
+
+    def __init__(self, opener: Opener, *, context: str = "") -> None:
+        super().__init__()
+        self._opener = opener
+        self.context = context
+        """Where this session points (e.g. the demo sandbox), shown in the top bar."""
+        self.workspace: Workspace | None = None
+        self.load_error: str | None = None
+        self.log_lines: deque[str] = deque(maxlen=LOG_MEMORY)
+        self.mapping_focus: MappingKey | None = None
+        """A row the Mapping view should put its cursor on when it next shows."""
+        self.push_progress: tuple[int, int] | None = None
+        """(settled, total) while a push runs."""
+        self._pending: list[EngineEvent] = []
+        self.workspace_loaded: Signal[None] = Signal(self, "workspace-loaded")
+        self.bills_changed: Signal[set[str]] = Signal(self, "bills-changed")
+        self.log_written: Signal[list[str]] = Signal(self, "log-written")
+
+    def on_mount(self) -> None:
+        self.set_interval(FLUSH_SECONDS, self._flush_events)
+        self.load_workspace()
+
+    async def on_unmount(self) -> None:
+        if self.workspace is not None:
+            await self.workspace.aclose()
+
+    # -- workers --------------------------------------------------------------------------------
+
+    @work(exclusive=True, group="load", exit_on_error=False, description="Loading")
+    async def load_workspace(self) -> None:
+        self.load_error = None
+        self.write_log("loading: connecting to Xero and Actionstep")
+        if self.workspace is None:
+            try:
+                self.workspace = await self._opener()
+            except NotConnected as error:
+                self.load_error = f"{error}. To try axpush, run: axpush demo"
+                self.workspace_loaded.publish(None)
+                return
+        try:
+            await self.workspace.load(self.write_log)
+        except RemoteError as error:
+            self.load_error = f"Could not load: {error}. Press r to try again."
+            raise
+        finally:
+            self.workspace_loaded.publish(None)
+        counts = self.workspace.counts()
+        self.write_log("loaded: " + ", ".join(f"{n} {state}" for state, n in counts.items()))
+
+    @work(exclusive=True, group="push", exit_on_error=False, description="Pushing")
+    async def push_bills(self, bill_ids: Sequence[str]) -> PushSummary | None:
+        workspace = self.workspace
+        if workspace is None:
+            return None
+        chosen = workspace.pushable(bill_ids)
+        self.push_progress = (0, len(chosen))
+        self.bills_changed.publish(set(chosen))
+        try:
+            summary = await workspace.push(chosen, self._queue_event)
+        finally:
+            self.push_progress = None
+            self._flush_events()
+            self.bills_changed.publish(set(chosen))
+        self.notify(f"{summary.created} created, {summary.adopted} adopted, "
+                    f"{summary.failed} failed", title="Push finished",
+                    severity="warning" if summary.failed else "information")
+        return summary
+
+    @work(exclusive=True, group="mapping", exit_on_error=False, description="Saving mapping")
+    async def set_mapping(self, key: MappingKey, target: str | None, label: str) -> None:
+        workspace = self.workspace
+        if workspace is None:
+            return
+        changed = await workspace.set_mapping(key, target)
+        ready = sum(1 for b in changed if workspace.rows[b].state is BillState.READY)
+        self.write_log(f"mapping: {label}" + (f"; {ready} bills now ready" if ready else ""))
+        self.notify(label + (f"\n{ready} bills are now ready to push." if ready else ""),
+                    title="Mapping saved")
+        self.bills_changed.publish(set(changed))
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """The one error funnel: every worker failure ends here as a clear message."""
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if isinstance(error, RemoteError):
+            message = str(error)
+        else:
+            log.exception("unexpected failure in %s", event.worker.name, exc_info=error)
+            message = f"unexpected {type(error).__name__}: {error}"
+        what = event.worker.description or "Working"
+        self.write_log(f"error: {what.lower()}: {message}")
+        self.notify(message, title=f"{what} failed", severity="error", timeout=10)
+
+    # -- log --------------------------------------------------------------------------------------
+
+    def write_log(self, line: str) -> None:
+        self.log_lines.append(line)
+        self.log_written.publish([line])
+
+    def _queue_event(self, event: EngineEvent) -> None:
+        self._pending.append(event)
+
+    def _flush_events(self) -> None:
+        if not self._pending:
+            return
+        events, self._pending = self._pending, []
+        lines = [event.line() for event in events]
+        self.log_lines.extend(lines)
+        self.log_written.publish(lines)
+        changed = {event.bill_id for event in events if event.bill_id}
+        if self.push_progress is not None and self.workspace is not None:
+            _, total = self.push_progress
+            settled = sum(1 for e in events if e.kind in SETTLED_EVENTS)
+            done = self.push_progress[0] + settled
+            self.push_progress = (done, total)
+        if changed:
+            self.bills_changed.publish(changed)
+
+    # -- actions ----------------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        self.push_screen(HelpDialog(self.screen))
+
+    def open_mapping_row(self, key: MappingKey) -> None:
+        """Switch to the Mapping view with the cursor on this row."""
+        self.mapping_focus = key
+        self.switch_mode("mapping")

@@ -1,0 +1,77 @@
+"""The `axpush` command: the console (TUI) on a profile, and the built-in demo."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from tui import __version__
+from tui.sandbox.demo_firm import DEFAULT_SEED
+from tui.store.profile import DEFAULT_PROFILE, HOME_ENV
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="axpush",
+        description="Push Actionstep bills into Xero as invoices, and triage every failure.",
+        epilog=f"Profiles live under ${HOME_ENV} if set, else the platform's user data "
+               "directory. Try the built-in demo first: axpush demo")
+    parser.add_argument("--version", action="version", version=f"axpush {__version__}")
+    parser.add_argument("--profile", default=DEFAULT_PROFILE,
+                        help="profile to open (default: %(default)s)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    demo = commands.add_parser(
+        "demo", help="open the console on the built-in sandbox (a simulated Actionstep firm "
+                     "and Xero organisation, in a throw-away profile)")
+    demo.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                      help="demo data seed: the same seed gives the same firm "
+                           "(default: %(default)s)")
+    commands.add_parser("tui", help="open the console on --profile (the default command)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "demo":
+        return run_demo(args.seed)
+    return run_console(args.profile)
+
+
+def run_console(profile_name: str) -> int:
+    from tui.app import AxpushApp
+    from tui.store.profile import Profile
+    from tui.workspace import Workspace
+
+    try:
+        profile = Profile.named(profile_name)
+    except (ValueError, OSError) as error:
+        print(f"axpush: cannot open profile {profile_name!r}: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+    async def opener() -> Workspace:
+        return await Workspace.connect(profile)
+
+    AxpushApp(opener, context=f"profile {profile_name}").run()
+    profile.close()
+    return EXIT_OK
+
+
+def run_demo(seed: int) -> int:
+    from tui.app import AxpushApp
+    from tui.demo import running_demo
+    from tui.workspace import Workspace
+
+    with running_demo(seed) as demo:
+        async def opener() -> Workspace:
+            return await Workspace.connect(demo.profile)
+
+        AxpushApp(opener, context=f"demo sandbox {demo.server.base_url}").run()
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,261 @@
+"""Bills (home): every Actionstep bill and where it stands; select, push, see why not."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Input, Static
+
+from tui.core.money import ZERO, format_money
+from tui.core.status import BillRow, BillState
+from tui.dialogs.confirm import ConfirmDialog
+from tui.screens.base import ViewScreen
+from tui.widgets.bill_detail import BillDetail, state_text
+from tui.widgets.filter_input import FilterInput, filter_words, matches
+from tui.widgets.top_bar import TopBar
+
+COLUMNS = (("sel", " "), ("number", "Bill"), ("date", "Date"), ("client", "Client"),
+           ("total", "Total"), ("state", "State"), ("reason", "Why"))
+SUMMARY_ORDER = (BillState.READY, BillState.BLOCKED, BillState.FAILED, BillState.PUSHING,
+                 BillState.PUSHED, BillState.PENDING)
+MARK = "●"
+
+
+class BillsScreen(ViewScreen):
+    AUTO_FOCUS = "#bills"
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="bills.filter"),
+        Binding("space", "toggle_select", "Select", id="bills.select"),
+        Binding("p", "push_selected", "Push selected", id="bills.push"),
+        Binding("P", "push_ready", "Push all ready", id="bills.push_all"),
+        Binding("f", "push_failed", "Re-push failed", id="bills.push_failed", show=False),
+        Binding("r", "reload", "Reload from Actionstep and Xero", id="bills.reload",
+                show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.selected: set[str] = set()
+        self._visible: list[str] = []
+        self._cursor_key: str | None = None
+        """Where the cursor is going, until the table has moved it there."""
+
+    def compose(self) -> ComposeResult:
+        yield TopBar("bills")
+        yield Static(id="summary")
+        yield FilterInput("filter bills: number, client, state or reason words — esc clears")
+        table: DataTable[str | Text] = DataTable(id="bills", cursor_type="row", zebra_stripes=True)
+        for key, label in COLUMNS:
+            table.add_column(label, key=key)
+        yield table
+        yield BillDetail(id="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.axpush.workspace_loaded.subscribe(self, lambda _: self.rebuild())
+        self.axpush.bills_changed.subscribe(self, self.update_rows)
+        self.rebuild()
+
+    def on_screen_resume(self) -> None:
+        self.rebuild()
+
+    @property
+    def table(self) -> DataTable[str | Text]:
+        return self.query_one("#bills", DataTable)
+
+    # -- rendering ------------------------------------------------------------------------------
+
+    def _cells(self, row: BillRow) -> list[str | Text]:
+        bill = row.bill
+        return [
+            MARK if bill.bill_id in self.selected else " ",
+            bill.number,
+            bill.invoice_date.isoformat() if bill.invoice_date else "",
+            bill.client_name[:28],
+            Text(format_money(bill.total_inc), justify="right"),
+            state_text(row.state),
+            row.brief[:90],
+        ]
+
+    def rebuild(self) -> None:
+        """Redraw the table from the workspace, keeping the cursor on the same bill."""
+        workspace = self.workspace
+        table = self.table
+        current = self._current_id()
+        table.clear()
+        self._visible = []
+        if workspace is None or not workspace.rows:
+            table.loading = workspace is None and self.axpush.load_error is None
+            self._show_summary()
+            self._show_detail()
+            return
+        table.loading = False
+        words = filter_words(self.query_one(FilterInput).value)
+        rows = sorted(workspace.rows.values(), key=lambda r: (r.bill.number, r.bill.bill_id))
+        for row in rows:
+            if words and not matches(words, row.bill.number, row.bill.client_name,
+                                     row.state.value, row.reason,
+                                     row.bill.matter.name if row.bill.matter else ""):
+                continue
+            table.add_row(*self._cells(row), key=row.bill.bill_id)
+            self._visible.append(row.bill.bill_id)
+        if current in self._visible:
+            self._cursor_key = current
+            self.call_after_refresh(self._move_cursor, current)
+        self._show_summary()
+        self._show_detail()
+
+    def _move_cursor(self, bill_id: str) -> None:
+        if self._cursor_key == bill_id and bill_id in self._visible:
+            self.table.move_cursor(row=self._visible.index(bill_id))
+        self._cursor_key = None
+        self._show_detail()
+
+    def update_rows(self, bill_ids: set[str]) -> None:
+        """Refresh the cells of changed bills in place (no rebuild: the cursor stays)."""
+        workspace = self.workspace
+        if workspace is None:
+            return
+        table = self.table
+        for bill_id in bill_ids:
+            row = workspace.rows.get(bill_id)
+            if row is None or bill_id not in self._visible:
+                continue
+            for (key, _), value in zip(COLUMNS, self._cells(row), strict=True):
+                table.update_cell(bill_id, key, value)
+        self._show_summary()
+        if self._current_id() in bill_ids:
+            self._show_detail()
+
+    def _show_summary(self) -> None:
+        summary = self.query_one("#summary", Static)
+        workspace = self.workspace
+        if self.axpush.load_error:
+            summary.update(Text(self.axpush.load_error, style="bold red"))
+            return
+        if workspace is None or not workspace.rows:
+            summary.update(Text("Loading bills from Actionstep…", style="dim"))
+            return
+        counts = workspace.counts()
+        text = Text(f"{len(workspace.rows)} bills: ")
+        shown = [s for s in SUMMARY_ORDER if counts.get(s) or s is BillState.READY]
+        for index, state in enumerate(shown):
+            if index:
+                text.append(" · ", style="dim")
+            text.append_text(state_text(state))
+            text.append(f" {counts.get(state, 0)}")
+        if self.selected:
+            text.append(f"   {len(self.selected)} selected", style="bold")
+        if len(self._visible) != len(workspace.rows):
+            text.append(f"   showing {len(self._visible)}", style="dim")
+        progress = self.axpush.push_progress
+        if progress is not None:
+            text.append(f"   pushing {progress[0]}/{progress[1]}…", style="bold cyan")
+        summary.update(text)
+
+    def _current_id(self) -> str | None:
+        if self._cursor_key is not None:
+            return self._cursor_key
+        table = self.table
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        return key.value
+
+    def _current_row(self) -> BillRow | None:
+        bill_id = self._current_id()
+        workspace = self.workspace
+        return workspace.rows.get(bill_id) if workspace and bill_id else None
+
+    def _show_detail(self) -> None:
+        self.query_one(BillDetail).show(self._current_row(), self.workspace)
+
+    @on(DataTable.RowHighlighted, "#bills")
+    def _highlighted(self) -> None:
+        self._show_detail()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self) -> None:
+        self.rebuild()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.table.focus()
+
+    # -- actions ----------------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        self.query_one(FilterInput).open()
+
+    def action_toggle_select(self) -> None:
+        bill_id = self._current_id()
+        if bill_id is None:
+            return
+        self.selected.symmetric_difference_update({bill_id})
+        self.update_rows({bill_id})
+        table = self.table
+        if table.cursor_row < table.row_count - 1:
+            table.move_cursor(row=table.cursor_row + 1)
+
+    def action_push_selected(self) -> None:
+        ids = sorted(self.selected) or [i for i in [self._current_id()] if i]
+        self._confirm_push(ids, "selected")
+
+    def action_push_ready(self) -> None:
+        workspace = self.workspace
+        if workspace is None:
+            return
+        ids = [b for b, row in workspace.rows.items() if row.state is BillState.READY]
+        self._confirm_push(ids, "ready")
+
+    def action_push_failed(self) -> None:
+        workspace = self.workspace
+        if workspace is None:
+            return
+        ids = [b for b, row in workspace.rows.items() if row.state is BillState.FAILED]
+        self._confirm_push(ids, "failed")
+
+    def _confirm_push(self, ids: list[str], which: str) -> None:
+        workspace = self.workspace
+        if workspace is None or workspace.organisation is None:
+            self.notify("Nothing is loaded yet.", severity="warning")
+            return
+        pushable = workspace.pushable(ids)
+        if not pushable:
+            reason = {"selected": "None of the selected bills can be pushed (only ready bills, "
+                                  "or failed bills that now pass preflight, can).",
+                      "ready": "No bills are ready.",
+                      "failed": "No failed bill passes preflight yet."}[which]
+            self.notify(reason, severity="warning")
+            return
+        skipped = len(ids) - len(pushable)
+        total = sum((workspace.rows[b].bill.total_inc for b in pushable), ZERO)
+        message = (f"Push {len(pushable)} {'bill' if len(pushable) == 1 else 'bills'} "
+                   f"({format_money(total, workspace.organisation.base_currency)}) to Xero "
+                   f"organisation '{workspace.organisation.name}' as approved invoices?")
+        if skipped:
+            message += f"\n{skipped} selected bills are not pushable and will be skipped."
+
+        def decided(confirmed: bool | None) -> None:
+            if confirmed:
+                self.selected.difference_update(pushable)
+                self.axpush.push_bills(pushable)
+
+        self.app.push_screen(ConfirmDialog(message, confirm="Push"), decided)
+
+    @on(DataTable.RowSelected, "#bills")
+    def _open_blocking_row(self) -> None:
+        """Enter on a bill blocked by the mapping opens the mapping at the row at fault."""
+        row = self._current_row()
+        if row is None:
+            return
+        fixable = [p.row for p in row.verdict.problems if p.row is not None]
+        if fixable:
+            self.axpush.open_mapping_row(fixable[0])
+        else:
+            self.notify("This bill has no mapping problem.", severity="information")
+
+    def action_reload(self) -> None:
+        self.axpush.load_workspace()

@@ -1,0 +1,200 @@
+"""Mapping: each Actionstep income account and tax code, the Xero account or TaxType it goes to,
+and whether Xero's chart accepts it."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Input, Static
+
+from tui.core.mapping import MappingRow
+from tui.core.problems import MappingKey, MappingKind
+from tui.core.status import BillState
+from tui.dialogs.picker import Choice, PickerDialog
+from tui.screens.base import ViewScreen
+from tui.widgets.filter_input import FilterInput, filter_words, matches
+from tui.widgets.top_bar import TopBar
+
+COLUMNS = (("kind", "Kind"), ("source", "Actionstep"), ("target", "Xero"), ("state", "State"),
+           ("blocks", "Blocks"))
+
+
+def _row_key(key: MappingKey) -> str:
+    return f"{key.kind.value}:{key.source_id}"
+
+
+HELP = ("enter: choose the Xero account or TaxType  ·  del: unmap  ·  a change is saved at once "
+        "and re-checks every bill")
+
+
+def _state(row: MappingRow) -> Text:
+    if row.problem is None:
+        return Text("ok", style="green")
+    return Text(row.problem.short or "problem", style="yellow")
+
+
+class MappingScreen(ViewScreen):
+    AUTO_FOCUS = "#mapping"
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="mapping.filter"),
+        Binding("enter", "pick", "Choose target", id="mapping.pick", show=True),
+        Binding("delete", "clear_row", "Unmap", id="mapping.clear"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: dict[str, MappingRow] = {}
+        self._cursor_key: str | None = None
+        """Where the cursor is going, until the table has moved it there."""
+
+    def compose(self) -> ComposeResult:
+        yield TopBar("mapping")
+        yield Static(id="mapping-summary")
+        yield FilterInput("filter rows: account, code, TaxType or state words — esc clears")
+        table: DataTable[str | Text] = DataTable(id="mapping", cursor_type="row",
+                                                 zebra_stripes=True)
+        for key, label in COLUMNS:
+            table.add_column(label, key=key)
+        yield table
+        yield Static(HELP, id="mapping-help")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.axpush.workspace_loaded.subscribe(self, lambda _: self.rebuild())
+        self.axpush.bills_changed.subscribe(self, lambda _: self.rebuild())
+        self.rebuild()
+
+    def on_screen_resume(self) -> None:
+        self.rebuild()
+
+    @property
+    def table(self) -> DataTable[str | Text]:
+        return self.query_one("#mapping", DataTable)
+
+    def rebuild(self) -> None:
+        workspace = self.workspace
+        table = self.table
+        current = self._current_key()
+        table.clear()
+        self._rows = {}
+        summary = self.query_one("#mapping-summary", Static)
+        if workspace is None or not workspace.catalog.accounts:
+            table.loading = workspace is None and self.axpush.load_error is None
+            summary.update(Text(self.axpush.load_error or "Loading the chart and the mapping…",
+                                style="dim"))
+            return
+        table.loading = False
+        words = filter_words(self.query_one(FilterInput).value)
+        rows = workspace.mapping_rows()
+        problems = sum(1 for r in rows if r.problem is not None)
+        blocked = workspace.counts().get(BillState.BLOCKED, 0)
+        text = Text(f"{len(workspace.catalog.accounts)} accounts, "
+                    f"{len(workspace.catalog.tax_codes)} tax codes · ")
+        text.append(f"{problems} need attention", style="yellow" if problems else "green")
+        text.append(f" · {blocked} bills blocked", style="yellow" if blocked else "dim")
+        summary.update(text)
+        for row in rows:
+            kind = "account" if row.key.kind is MappingKind.ACCOUNT else "tax"
+            state = _state(row)
+            if words and not matches(words, kind, row.source_label, row.target_label,
+                                     state.plain):
+                continue
+            key = _row_key(row.key)
+            self._rows[key] = row
+            table.add_row(kind, row.source_label, row.target_label or Text("—", style="dim"),
+                          state, str(row.bills_blocked) if row.bills_blocked else "", key=key)
+        focus = self.axpush.mapping_focus
+        if focus is not None:
+            self.axpush.mapping_focus = None
+            current = _row_key(focus)
+            table.focus()
+        if current in self._rows:
+            self._cursor_key = current
+            self.call_after_refresh(self._move_cursor, current)
+        self._show_help()
+
+    def _move_cursor(self, key: str) -> None:
+        if self._cursor_key == key and key in self._rows:
+            self.table.move_cursor(row=list(self._rows).index(key))
+        self._cursor_key = None
+        self._show_help()
+
+    def _show_help(self) -> None:
+        row = self._current()
+        help_line = self.query_one("#mapping-help", Static)
+        if row is not None and row.problem is not None:
+            help_line.update(Text(f"✗ {row.problem.message}", style="yellow"))
+        else:
+            help_line.update(Text(HELP, style="dim"))
+
+    @on(DataTable.RowHighlighted, "#mapping")
+    def _highlighted(self) -> None:
+        if self._cursor_key is None:
+            self._show_help()
+
+    def focus_row(self, key: MappingKey) -> None:
+        self.axpush.mapping_focus = key
+        self.rebuild()
+
+    def _current_key(self) -> str | None:
+        if self._cursor_key is not None:
+            return self._cursor_key
+        table = self.table
+        if table.row_count == 0:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def _current(self) -> MappingRow | None:
+        key = self._current_key()
+        return self._rows.get(key) if key else None
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self) -> None:
+        self.rebuild()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.table.focus()
+
+    @on(DataTable.RowSelected, "#mapping")
+    def _row_chosen(self) -> None:
+        self.action_pick()
+
+    def action_filter(self) -> None:
+        self.query_one(FilterInput).open()
+
+    def action_pick(self) -> None:
+        row, workspace = self._current(), self.workspace
+        if row is None or workspace is None:
+            return
+        if row.key.kind is MappingKind.ACCOUNT:
+            choices = [Choice(a.account_id, a.code or "", a.name,
+                              f"{a.type} {'' if a.status == 'ACTIVE' else a.status}".strip(),
+                              usable=a.status == "ACTIVE" and bool(a.code))
+                       for a in sorted(workspace.chart.accounts.values(),
+                                       key=lambda a: (a.code is None, a.code or "", a.name))]
+            title = f"Xero account for Actionstep {row.source_label}"
+        else:
+            choices = [Choice(r.tax_type, r.tax_type, r.name, f"{r.rate.normalize()}%"
+                              + ("" if r.can_apply_to_revenue else " (not for sales)"),
+                              usable=r.can_apply_to_revenue and r.status == "ACTIVE")
+                       for r in sorted(workspace.chart.tax_rates.values(),
+                                       key=lambda r: r.tax_type)]
+            title = f"Xero TaxType for Actionstep tax code {row.source_label}"
+
+        def picked(target: str | None) -> None:
+            if target is None:
+                return
+            chosen = next(c for c in choices if c.value == target)
+            label = f"{row.source_label} → {chosen.code} {chosen.name}".strip()
+            self.axpush.set_mapping(row.key, target, label)
+
+        self.app.push_screen(PickerDialog(title, choices, current=row.target), picked)
+
+    def action_clear_row(self) -> None:
+        row = self._current()
+        if row is None or row.target is None:
+            return
+        self.axpush.set_mapping(row.key, None, f"{row.source_label} unmapped")
