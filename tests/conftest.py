@@ -12,9 +12,6 @@ from tui.sandbox.server import SandboxServer
 from tui.sandbox.state import SandboxState
 from tui.store.profile import HOME_ENV, Profile
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-
 
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

@@ -22,6 +22,7 @@ from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+assert SHARED.is_dir(), f"the contract tests read the official specs in {SHARED}: missing"
 XERO_SPEC = SHARED / "xero-openapi" / "xero_accounting.yaml"
 ACTIONSTEP_SPECS = {name: SHARED / "actionstep-openapi" / f"{name}.yml"
                     for name in ("bills", "participants", "actions", "timeentries",

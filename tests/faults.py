@@ -6,6 +6,7 @@ The request still reaches the sandbox over HTTP; only what the client then sees 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -26,10 +27,15 @@ class FaultyTransport(httpx.AsyncBaseTransport):
     """Send the request, let the server apply it, then drop the answer (read error)."""
     refuse: list[Match] = field(default_factory=list)
     """Refuse the connection before anything is sent."""
+    hold: list[Match] = field(default_factory=list)
+    """Keep matching requests waiting until `release` is set."""
+    release: asyncio.Event = field(default_factory=asyncio.Event)
     seen: list[httpx.Request] = field(default_factory=list)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.seen.append(request)
+        if any(match(request) for match in self.hold):
+            await self.release.wait()
         if any(match(request) for match in self.refuse):
             raise httpx.ConnectError("connection refused (injected)", request=request)
         response = await self.inner.handle_async_request(request)

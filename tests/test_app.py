@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 
 import pytest
+from faults import FaultyTransport, writes_to
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Log, OptionList, Static
 
@@ -24,9 +25,9 @@ from tui.store.profile import Profile
 from tui.workspace import Workspace
 
 
-def demo_app(demo: Demo) -> AxpushApp:
+def demo_app(demo: Demo, transport: FaultyTransport | None = None) -> AxpushApp:
     async def opener() -> Workspace:
-        return await Workspace.connect(demo.profile)
+        return await Workspace.connect(demo.profile, transport)
     return AxpushApp(opener, context="demo")
 
 
@@ -151,3 +152,26 @@ async def test_a_profile_with_no_connection_says_what_to_do(isolated_home: objec
         await until(pilot, lambda: app.load_error is not None)
         await pilot.pause()
         assert "not connected" in summary_text(app) and "axpush demo" in summary_text(app)
+
+
+async def test_a_second_push_waits_and_quitting_mid_push_asks_first(demo: Demo) -> None:
+    held = FaultyTransport(hold=[writes_to("/Invoices")])
+    app = demo_app(demo, held)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await until(pilot, loaded(app))
+        await pilot.press("P")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
+        await until(pilot, lambda: any(r.url.path.endswith("/Invoices") for r in held.seen))
+        assert app.pushing
+        await pilot.press("P")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmDialog)
+        assert any("already running" in n.message for n in app._notifications)
+        await pilot.press("q")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("n")  # keep going
+        held.release.set()
+        await until(pilot, lambda: not app.pushing)
+        assert app.workspace is not None
+        assert app.workspace.counts()[BillState.PUSHED] == len(demo.state.invoices) > 150

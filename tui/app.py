@@ -22,6 +22,7 @@ from tui.core.errors import RemoteError
 from tui.core.events import EngineEvent, EventKind
 from tui.core.problems import MappingKey
 from tui.core.status import BillState
+from tui.dialogs.confirm import ConfirmDialog
 from tui.dialogs.help import HelpDialog
 from tui.screens.bills import BillsScreen
 from tui.screens.mapping import MappingScreen
@@ -99,13 +100,21 @@ class AxpushApp(App[None]):
         counts = self.workspace.counts()
         self.write_log("loaded: " + ", ".join(f"{n} {state}" for state, n in counts.items()))
 
-    @work(exclusive=True, group="push", exit_on_error=False, description="Pushing")
-    async def push_bills(self, bill_ids: Sequence[str]) -> PushSummary | None:
+    def start_push(self, bill_ids: Sequence[str]) -> bool:
+        """Push these bills in the background; False (and nothing starts) if a push is running."""
+        if self.pushing or self.workspace is None:
+            return False
+        chosen = self.workspace.pushable(bill_ids)
+        self.push_progress = (0, len(chosen))  # set now, so a second request sees it at once
+        self._push_worker(chosen)
+        return True
+
+    @work(group="push", exit_on_error=False, description="Pushing")
+    async def _push_worker(self, chosen: Sequence[str]) -> PushSummary | None:
         workspace = self.workspace
         if workspace is None:
+            self.push_progress = None
             return None
-        chosen = workspace.pushable(bill_ids)
-        self.push_progress = (0, len(chosen))
         self.bills_changed.publish(set(chosen))
         try:
             summary = await workspace.push(chosen, self._queue_event)
@@ -171,6 +180,25 @@ class AxpushApp(App[None]):
             self.bills_changed.publish(changed)
 
     # -- actions ----------------------------------------------------------------------------------
+
+    @property
+    def pushing(self) -> bool:
+        return self.push_progress is not None
+
+    async def action_quit(self) -> None:
+        """Quitting mid-push is allowed, after saying what it means."""
+        if not self.pushing:
+            self.exit()
+            return
+
+        def decided(confirmed: bool | None) -> None:
+            if confirmed:
+                self.exit()
+
+        self.push_screen(ConfirmDialog(
+            "A push is running. Quit now, and the batch in flight is checked against Xero on "
+            "the next push (nothing is sent twice). Quit?", confirm="Quit", cancel="Keep going"),
+            decided)
 
     def action_help(self) -> None:
         self.push_screen(HelpDialog(self.screen))

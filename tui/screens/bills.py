@@ -218,6 +218,10 @@ class BillsScreen(ViewScreen):
         self._confirm_push(ids, "failed")
 
     def _confirm_push(self, ids: list[str], which: str) -> None:
+        if self.axpush.pushing:
+            self.notify("A push is already running; its progress is in the Push log (l).",
+                        severity="warning")
+            return
         workspace = self.workspace
         if workspace is None or workspace.organisation is None:
             self.notify("Nothing is loaded yet.", severity="warning")
@@ -241,7 +245,7 @@ class BillsScreen(ViewScreen):
         def decided(confirmed: bool | None) -> None:
             if confirmed:
                 self.selected.difference_update(pushable)
-                self.axpush.push_bills(pushable)
+                self.axpush.start_push(pushable)
 
         self.app.push_screen(ConfirmDialog(message, confirm="Push"), decided)
 
@@ -258,4 +262,7 @@ class BillsScreen(ViewScreen):
             self.notify("This bill has no mapping problem.", severity="information")
 
     def action_reload(self) -> None:
+        if self.axpush.pushing:
+            self.notify("Wait for the push to finish before reloading.", severity="warning")
+            return
         self.axpush.load_workspace()
