@@ -1,10 +1,17 @@
-"""What every view shares: access to the app's workspace and the top bar."""
+"""What every view shares: access to the app's workspace, and for the list views, a keyed table
+with a `/` filter whose cursor stays on the same row across rebuilds."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
+from rich.text import Text
+from textual import on
+from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import DataTable, Input
+
+from tui.widgets.filter_input import FilterInput, filter_words
 
 if TYPE_CHECKING:
     from tui.app import AxpushApp
@@ -19,3 +26,67 @@ class ViewScreen(Screen[None]):
     @property
     def workspace(self) -> Workspace | None:
         return self.axpush.workspace
+
+
+class TableView(ViewScreen):
+    TABLE_ID: ClassVar[str]
+    BINDINGS = [Binding("slash", "filter", "Filter", id="view.filter")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.keys: list[str] = []
+        """The row keys shown, in order; a rebuild fills it."""
+        self._cursor_key: str | None = None
+        """Where the cursor is going, until the table has moved it there."""
+
+    @property
+    def table(self) -> DataTable[str | Text]:
+        return self.query_one(f"#{self.TABLE_ID}", DataTable)
+
+    def rebuild(self) -> None:
+        raise NotImplementedError
+
+    def cursor_settled(self) -> None:
+        """Called when the row under the cursor changes: show what depends on it."""
+
+    def on_screen_resume(self) -> None:
+        self.rebuild()
+
+    def filter_words(self) -> list[str]:
+        return filter_words(self.query_one(FilterInput).value)
+
+    def current_key(self) -> str | None:
+        if self._cursor_key is not None:
+            return self._cursor_key
+        table = self.table
+        if table.row_count == 0:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def place_cursor(self, key: str | None) -> None:
+        """Put the cursor on `key` once the table has laid out its new rows (textual#3544)."""
+        if key in self.keys:
+            self._cursor_key = key
+            self.call_after_refresh(self._move_cursor, key)
+
+    def _move_cursor(self, key: str) -> None:
+        if self._cursor_key == key and key in self.keys:
+            self.table.move_cursor(row=self.keys.index(key))
+        self._cursor_key = None
+        self.cursor_settled()
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self) -> None:
+        if self._cursor_key is None:
+            self.cursor_settled()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self) -> None:
+        self.rebuild()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.table.focus()
+
+    def action_filter(self) -> None:
+        self.query_one(FilterInput).open()

@@ -6,14 +6,15 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Footer, Static
 
 from tui.core.money import ZERO, format_money
 from tui.core.status import BillRow, BillState
 from tui.dialogs.confirm import ConfirmDialog
-from tui.screens.base import ViewScreen
+from tui.screens.base import TableView
 from tui.widgets.bill_detail import BillDetail, state_text
-from tui.widgets.filter_input import FilterInput, filter_words, matches
+from tui.widgets.filter_input import FilterInput, matches
+from tui.widgets.text import clip
 from tui.widgets.top_bar import TopBar
 
 COLUMNS = (("sel", " "), ("number", "Bill"), ("date", "Date"), ("client", "Client"),
@@ -23,10 +24,10 @@ SUMMARY_ORDER = (BillState.READY, BillState.BLOCKED, BillState.FAILED, BillState
 MARK = "●"
 
 
-class BillsScreen(ViewScreen):
+class BillsScreen(TableView):
     AUTO_FOCUS = "#bills"
+    TABLE_ID = "bills"
     BINDINGS = [
-        Binding("slash", "filter", "Filter", id="bills.filter"),
         Binding("space", "toggle_select", "Select", id="bills.select"),
         Binding("p", "push_selected", "Push selected", id="bills.push"),
         Binding("P", "push_ready", "Push all ready", id="bills.push_all"),
@@ -38,9 +39,6 @@ class BillsScreen(ViewScreen):
     def __init__(self) -> None:
         super().__init__()
         self.selected: set[str] = set()
-        self._visible: list[str] = []
-        self._cursor_key: str | None = None
-        """Where the cursor is going, until the table has moved it there."""
 
     def compose(self) -> ComposeResult:
         yield TopBar("bills")
@@ -58,13 +56,6 @@ class BillsScreen(ViewScreen):
         self.axpush.bills_changed.subscribe(self, self.update_rows)
         self.rebuild()
 
-    def on_screen_resume(self) -> None:
-        self.rebuild()
-
-    @property
-    def table(self) -> DataTable[str | Text]:
-        return self.query_one("#bills", DataTable)
-
     # -- rendering ------------------------------------------------------------------------------
 
     def _cells(self, row: BillRow) -> list[str | Text]:
@@ -73,26 +64,26 @@ class BillsScreen(ViewScreen):
             MARK if bill.bill_id in self.selected else " ",
             bill.number,
             bill.invoice_date.isoformat() if bill.invoice_date else "",
-            bill.client_name[:28],
+            clip(bill.client_name, 28 if self.size.width >= 100 else 20),
             Text(format_money(bill.total_inc), justify="right"),
             state_text(row.state),
-            row.brief[:90],
+            clip(row.brief, 90),
         ]
 
     def rebuild(self) -> None:
         """Redraw the table from the workspace, keeping the cursor on the same bill."""
         workspace = self.workspace
         table = self.table
-        current = self._current_id()
+        current = self.current_key()
         table.clear()
-        self._visible = []
+        self.keys = []
         if workspace is None or not workspace.rows:
             table.loading = workspace is None and self.axpush.load_error is None
             self._show_summary()
-            self._show_detail()
+            self.cursor_settled()
             return
         table.loading = False
-        words = filter_words(self.query_one(FilterInput).value)
+        words = self.filter_words()
         rows = sorted(workspace.rows.values(), key=lambda r: (r.bill.number, r.bill.bill_id))
         for row in rows:
             if words and not matches(words, row.bill.number, row.bill.client_name,
@@ -100,18 +91,10 @@ class BillsScreen(ViewScreen):
                                      row.bill.matter.name if row.bill.matter else ""):
                 continue
             table.add_row(*self._cells(row), key=row.bill.bill_id)
-            self._visible.append(row.bill.bill_id)
-        if current in self._visible:
-            self._cursor_key = current
-            self.call_after_refresh(self._move_cursor, current)
+            self.keys.append(row.bill.bill_id)
+        self.place_cursor(current)
         self._show_summary()
-        self._show_detail()
-
-    def _move_cursor(self, bill_id: str) -> None:
-        if self._cursor_key == bill_id and bill_id in self._visible:
-            self.table.move_cursor(row=self._visible.index(bill_id))
-        self._cursor_key = None
-        self._show_detail()
+        self.cursor_settled()
 
     def update_rows(self, bill_ids: set[str]) -> None:
         """Refresh the cells of changed bills in place (no rebuild: the cursor stays)."""
@@ -121,13 +104,13 @@ class BillsScreen(ViewScreen):
         table = self.table
         for bill_id in bill_ids:
             row = workspace.rows.get(bill_id)
-            if row is None or bill_id not in self._visible:
+            if row is None or bill_id not in self.keys:
                 continue
             for (key, _), value in zip(COLUMNS, self._cells(row), strict=True):
                 table.update_cell(bill_id, key, value)
         self._show_summary()
-        if self._current_id() in bill_ids:
-            self._show_detail()
+        if self.current_key() in bill_ids:
+            self.cursor_settled()
 
     def _show_summary(self) -> None:
         summary = self.query_one("#summary", Static)
@@ -148,49 +131,25 @@ class BillsScreen(ViewScreen):
             text.append(f" {counts.get(state, 0)}")
         if self.selected:
             text.append(f"   {len(self.selected)} selected", style="bold")
-        if len(self._visible) != len(workspace.rows):
-            text.append(f"   showing {len(self._visible)}", style="dim")
+        if len(self.keys) != len(workspace.rows):
+            text.append(f"   showing {len(self.keys)}", style="dim")
         progress = self.axpush.push_progress
         if progress is not None:
             text.append(f"   pushing {progress[0]}/{progress[1]}…", style="bold cyan")
         summary.update(text)
 
-    def _current_id(self) -> str | None:
-        if self._cursor_key is not None:
-            return self._cursor_key
-        table = self.table
-        if table.row_count == 0:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        return key.value
-
     def _current_row(self) -> BillRow | None:
-        bill_id = self._current_id()
+        bill_id = self.current_key()
         workspace = self.workspace
         return workspace.rows.get(bill_id) if workspace and bill_id else None
 
-    def _show_detail(self) -> None:
+    def cursor_settled(self) -> None:
         self.query_one(BillDetail).show(self._current_row(), self.workspace)
-
-    @on(DataTable.RowHighlighted, "#bills")
-    def _highlighted(self) -> None:
-        self._show_detail()
-
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self) -> None:
-        self.rebuild()
-
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self) -> None:
-        self.table.focus()
 
     # -- actions ----------------------------------------------------------------------------------
 
-    def action_filter(self) -> None:
-        self.query_one(FilterInput).open()
-
     def action_toggle_select(self) -> None:
-        bill_id = self._current_id()
+        bill_id = self.current_key()
         if bill_id is None:
             return
         self.selected.symmetric_difference_update({bill_id})
@@ -200,7 +159,7 @@ class BillsScreen(ViewScreen):
             table.move_cursor(row=table.cursor_row + 1)
 
     def action_push_selected(self) -> None:
-        ids = sorted(self.selected) or [i for i in [self._current_id()] if i]
+        ids = sorted(self.selected) or [i for i in [self.current_key()] if i]
         self._confirm_push(ids, "selected")
 
     def action_push_ready(self) -> None:

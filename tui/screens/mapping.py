@@ -7,14 +7,15 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Footer, Static
 
 from tui.core.mapping import MappingRow
 from tui.core.problems import MappingKey, MappingKind
 from tui.core.status import BillState
 from tui.dialogs.picker import Choice, PickerDialog
-from tui.screens.base import ViewScreen
-from tui.widgets.filter_input import FilterInput, filter_words, matches
+from tui.screens.base import TableView
+from tui.widgets.filter_input import FilterInput, matches
+from tui.widgets.text import clip
 from tui.widgets.top_bar import TopBar
 
 COLUMNS = (("kind", "Kind"), ("source", "Actionstep"), ("target", "Xero"), ("state", "State"),
@@ -35,10 +36,10 @@ def _state(row: MappingRow) -> Text:
     return Text(row.problem.short or "problem", style="yellow")
 
 
-class MappingScreen(ViewScreen):
+class MappingScreen(TableView):
     AUTO_FOCUS = "#mapping"
+    TABLE_ID = "mapping"
     BINDINGS = [
-        Binding("slash", "filter", "Filter", id="mapping.filter"),
         Binding("enter", "pick", "Choose target", id="mapping.pick", show=True),
         Binding("delete", "clear_row", "Unmap", id="mapping.clear"),
     ]
@@ -46,8 +47,6 @@ class MappingScreen(ViewScreen):
     def __init__(self) -> None:
         super().__init__()
         self._rows: dict[str, MappingRow] = {}
-        self._cursor_key: str | None = None
-        """Where the cursor is going, until the table has moved it there."""
 
     def compose(self) -> ComposeResult:
         yield TopBar("mapping")
@@ -66,19 +65,13 @@ class MappingScreen(ViewScreen):
         self.axpush.bills_changed.subscribe(self, lambda _: self.rebuild())
         self.rebuild()
 
-    def on_screen_resume(self) -> None:
-        self.rebuild()
-
-    @property
-    def table(self) -> DataTable[str | Text]:
-        return self.query_one("#mapping", DataTable)
-
     def rebuild(self) -> None:
         workspace = self.workspace
         table = self.table
-        current = self._current_key()
+        current = self.current_key()
         table.clear()
         self._rows = {}
+        self.keys = []
         summary = self.query_one("#mapping-summary", Static)
         if workspace is None or not workspace.catalog.accounts:
             table.loading = workspace is None and self.axpush.load_error is None
@@ -86,7 +79,7 @@ class MappingScreen(ViewScreen):
                                 style="dim"))
             return
         table.loading = False
-        words = filter_words(self.query_one(FilterInput).value)
+        words = self.filter_words()
         rows = workspace.mapping_rows()
         problems = sum(1 for r in rows if r.problem is not None)
         blocked = workspace.counts().get(BillState.BLOCKED, 0)
@@ -96,32 +89,27 @@ class MappingScreen(ViewScreen):
         text.append(f" · {blocked} bills blocked", style="yellow" if blocked else "dim")
         summary.update(text)
         for row in rows:
-            kind = "account" if row.key.kind is MappingKind.ACCOUNT else "tax"
+            kind = "acct" if row.key.kind is MappingKind.ACCOUNT else "tax"
             state = _state(row)
             if words and not matches(words, kind, row.source_label, row.target_label,
                                      state.plain):
                 continue
             key = _row_key(row.key)
             self._rows[key] = row
-            table.add_row(kind, row.source_label, row.target_label or Text("—", style="dim"),
+            self.keys.append(key)
+            table.add_row(kind, clip(row.source_label, 26),
+                          clip(row.target_label, 24) or Text("—", style="dim"),
                           state, str(row.bills_blocked) if row.bills_blocked else "", key=key)
         focus = self.axpush.mapping_focus
         if focus is not None:
             self.axpush.mapping_focus = None
             current = _row_key(focus)
             table.focus()
-        if current in self._rows:
-            self._cursor_key = current
-            self.call_after_refresh(self._move_cursor, current)
-        self._show_help()
+        self.place_cursor(current)
+        self.cursor_settled()
 
-    def _move_cursor(self, key: str) -> None:
-        if self._cursor_key == key and key in self._rows:
-            self.table.move_cursor(row=list(self._rows).index(key))
-        self._cursor_key = None
-        self._show_help()
-
-    def _show_help(self) -> None:
+    def cursor_settled(self) -> None:
+        """The help line under the table explains the highlighted row's problem."""
         row = self._current()
         help_line = self.query_one("#mapping-help", Static)
         if row is not None and row.problem is not None:
@@ -129,41 +117,17 @@ class MappingScreen(ViewScreen):
         else:
             help_line.update(Text(HELP, style="dim"))
 
-    @on(DataTable.RowHighlighted, "#mapping")
-    def _highlighted(self) -> None:
-        if self._cursor_key is None:
-            self._show_help()
-
     def focus_row(self, key: MappingKey) -> None:
         self.axpush.mapping_focus = key
         self.rebuild()
 
-    def _current_key(self) -> str | None:
-        if self._cursor_key is not None:
-            return self._cursor_key
-        table = self.table
-        if table.row_count == 0:
-            return None
-        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-
     def _current(self) -> MappingRow | None:
-        key = self._current_key()
+        key = self.current_key()
         return self._rows.get(key) if key else None
-
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self) -> None:
-        self.rebuild()
-
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self) -> None:
-        self.table.focus()
 
     @on(DataTable.RowSelected, "#mapping")
     def _row_chosen(self) -> None:
         self.action_pick()
-
-    def action_filter(self) -> None:
-        self.query_one(FilterInput).open()
 
     def action_pick(self) -> None:
         row, workspace = self._current(), self.workspace
