@@ -20,6 +20,10 @@ def writes_to(path_end: str) -> Match:
         request.url.path.endswith(path_end)
 
 
+def calls_to(path_part: str) -> Match:
+    return lambda request: path_part in request.url.path
+
+
 @dataclass
 class FaultyTransport(httpx.AsyncBaseTransport):
     inner: httpx.AsyncBaseTransport = field(default_factory=httpx.AsyncHTTPTransport)

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 
 import pytest
-from faults import FaultyTransport, writes_to
+from faults import FaultyTransport, calls_to, writes_to
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Log, OptionList, Static
 
@@ -175,3 +175,19 @@ async def test_a_second_push_waits_and_quitting_mid_push_asks_first(demo: Demo) 
         await until(pilot, lambda: not app.pushing)
         assert app.workspace is not None
         assert app.workspace.counts()[BillState.PUSHED] == len(demo.state.invoices) > 150
+
+
+async def test_when_actionstep_is_down_the_console_says_so_and_r_retries(demo: Demo) -> None:
+    down = FaultyTransport(refuse=[calls_to("/actionstep/")])
+    app = demo_app(demo, down)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await until(pilot, lambda: app.load_error is not None)
+        await pilot.pause()
+        assert "Could not load: Actionstep could not be reached" in summary_text(app)
+        assert "Press r to try again" in summary_text(app)
+        assert any(n.severity == "error" for n in app._notifications)
+        down.refuse.clear()
+        await pilot.press("r")
+        await until(pilot, loaded(app))
+        await pilot.pause()
+        assert app.load_error is None and "220 bills" in summary_text(app)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 
 from textual import on, work
 from textual.app import App
@@ -36,6 +37,14 @@ SETTLED_EVENTS = frozenset({EventKind.CREATED, EventKind.ADOPTED, EventKind.FAIL
 
 log = logging.getLogger(__name__)
 Opener = Callable[[], Awaitable[Workspace]]
+
+
+def describe(error: BaseException | None) -> str:
+    """A failure in one line that is safe to show: remote errors are written to be; anything
+    else is named by its type."""
+    if isinstance(error, RemoteError):
+        return str(error)
+    return f"unexpected {type(error).__name__}: {error}"
 
 
 class AxpushApp(App[None]):
@@ -82,7 +91,7 @@ class AxpushApp(App[None]):
     @work(exclusive=True, group="load", exit_on_error=False, description="Loading")
     async def load_workspace(self) -> None:
         self.load_error = None
-        self.write_log("loading: connecting to Xero and Actionstep")
+        self.write_log("connecting to Xero and Actionstep")
         if self.workspace is None:
             try:
                 self.workspace = await self._opener()
@@ -92,13 +101,13 @@ class AxpushApp(App[None]):
                 return
         try:
             await self.workspace.load(self.write_log)
-        except RemoteError as error:
-            self.load_error = f"Could not load: {error}. Press r to try again."
-            raise
+        except Exception as error:
+            self.load_error = f"Could not load: {describe(error)}. Press r to try again."
+            raise  # to the error funnel, which logs and shows it
         finally:
             self.workspace_loaded.publish(None)
         counts = self.workspace.counts()
-        self.write_log("loaded: " + ", ".join(f"{n} {state}" for state, n in counts.items()))
+        self.write_log("loaded " + ", ".join(f"{n} {state}" for state, n in counts.items()))
 
     def start_push(self, bill_ids: Sequence[str]) -> bool:
         """Push these bills in the background; False (and nothing starts) if a push is running."""
@@ -134,7 +143,7 @@ class AxpushApp(App[None]):
             return
         changed = await workspace.set_mapping(key, target)
         ready = sum(1 for b in changed if workspace.rows[b].state is BillState.READY)
-        self.write_log(f"mapping: {label}" + (f"; {ready} bills now ready" if ready else ""))
+        self.write_log(f"mapped {label}" + (f"; {ready} bills now ready" if ready else ""))
         self.notify(label + (f"\n{ready} bills are now ready to push." if ready else ""),
                     title="Mapping saved")
         self.bills_changed.publish(set(changed))
@@ -145,18 +154,18 @@ class AxpushApp(App[None]):
         if event.state is not WorkerState.ERROR:
             return
         error = event.worker.error
-        if isinstance(error, RemoteError):
-            message = str(error)
-        else:
+        if not isinstance(error, RemoteError):
             log.exception("unexpected failure in %s", event.worker.name, exc_info=error)
-            message = f"unexpected {type(error).__name__}: {error}"
+        message = describe(error)
         what = event.worker.description or "Working"
-        self.write_log(f"error: {what.lower()}: {message}")
+        self.write_log(f"{what.lower()} failed: {message}", kind="error")
         self.notify(message, title=f"{what} failed", severity="error", timeout=10)
 
     # -- log --------------------------------------------------------------------------------------
 
-    def write_log(self, line: str) -> None:
+    def write_log(self, message: str, kind: str = "info") -> None:
+        """A line of the app's own (not the engine's) in the Push log, in the same format."""
+        line = f"{datetime.now().strftime('%H:%M:%S')} {kind:<8} {message}"
         self.log_lines.append(line)
         self.log_written.publish([line])
 
