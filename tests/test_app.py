@@ -83,7 +83,7 @@ async def test_pushing_all_ready_bills_puts_them_in_xero_and_shows_them_pushed(
                     app.workspace.counts()[BillState.PUSHED] == len(ready))
         await app.workers.wait_for_complete()
         await pilot.pause()
-        numbers = {inv["InvoiceNumber"] for inv in demo.state.invoices.values()}
+        numbers = {inv["InvoiceNumber"] for inv in demo.state.xero.invoices.values()}
         assert numbers == {app.workspace.rows[b].bill.number for b in ready}
         table = app.screen.query_one("#bills", DataTable)
         assert str(table.get_cell(ready[0], "state")) == "pushed"
@@ -174,7 +174,7 @@ async def test_a_second_push_waits_and_quitting_mid_push_asks_first(demo: Demo) 
         held.release.set()
         await until(pilot, lambda: not app.pushing)
         assert app.workspace is not None
-        assert app.workspace.counts()[BillState.PUSHED] == len(demo.state.invoices) > 150
+        assert app.workspace.counts()[BillState.PUSHED] == len(demo.state.xero.invoices) > 150
 
 
 async def test_when_actionstep_is_down_the_console_says_so_and_r_retries(demo: Demo) -> None:

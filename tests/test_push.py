@@ -42,8 +42,8 @@ async def test_ready_bills_become_invoices_once_with_the_bills_totals(demo: Demo
         await workspace.aclose()
     assert (summary.created, summary.failed) == (len(ready), 0)
     assert again.pushed == 0, "pushed bills are not pushed twice"
-    invoices = {inv["InvoiceNumber"]: inv for inv in demo.state.invoices.values()}
-    assert len(invoices) == len(demo.state.invoices) == len(ready)
+    invoices = {inv["InvoiceNumber"]: inv for inv in demo.state.xero.invoices.values()}
+    assert len(invoices) == len(demo.state.xero.invoices) == len(ready)
     for bill_id in ready:
         bill = workspace.rows[bill_id].bill
         invoice = invoices[bill.number]
@@ -64,7 +64,7 @@ async def test_a_lost_answer_is_adopted_on_re_push_not_duplicated(demo: Demo) ->
     try:
         ready = ready_ids(workspace)[:60]
         first = await workspace.push(ready, lambda _e: None)
-        assert first.failed == 60 and len(demo.state.invoices) == 60
+        assert first.failed == 60 and len(demo.state.xero.invoices) == 60
         row = workspace.rows[ready[0]]
         assert row.state is BillState.FAILED and row.cause is Cause.XERO_UNAVAILABLE
         assert "may have been applied" in row.reason
@@ -73,7 +73,7 @@ async def test_a_lost_answer_is_adopted_on_re_push_not_duplicated(demo: Demo) ->
     finally:
         await workspace.aclose()
     assert (second.adopted, second.created, second.failed) == (60, 0, 0)
-    assert len(demo.state.invoices) == 60, "no duplicate invoice in Xero"
+    assert len(demo.state.xero.invoices) == 60, "no duplicate invoice in Xero"
     assert all(workspace.rows[b].state is BillState.PUSHED for b in ready)
     outcomes = [a.outcome for a in demo.profile.history() if a.bill_id == ready[0]]
     assert outcomes == [Outcome.FAILED, Outcome.ADOPTED]
@@ -86,7 +86,7 @@ async def test_a_number_xero_has_for_different_amounts_is_a_conflict(demo: Demo)
     assert row.verdict.invoice is not None and row.bill.contact is not None
     token = demo.profile.token("xero")
     assert token is not None
-    xero = XeroClient(demo.server.xero_api_url, demo.state.firm.tenant_id,
+    xero = XeroClient(demo.server.xero_api_url, demo.state.xero.tenant_id,
                       static_token(token["access_token"]))
     try:  # someone keyed an invoice with this number into Xero by hand, for a dollar more
         first_line = row.verdict.invoice.lines[0]
@@ -104,7 +104,7 @@ async def test_a_number_xero_has_for_different_amounts_is_a_conflict(demo: Demo)
     assert summary.failed == 1 and after.cause is Cause.NUMBER_CONFLICT
     assert f"Xero already has invoice {row.bill.number} for {format_money(hand_keyed.total)}" \
         in after.reason
-    assert len(demo.state.invoices) == 1
+    assert len(demo.state.xero.invoices) == 1
 
 
 async def test_xero_unreachable_fails_the_push_cleanly_and_it_recovers(demo: Demo) -> None:
@@ -113,14 +113,14 @@ async def test_xero_unreachable_fails_the_push_cleanly_and_it_recovers(demo: Dem
     try:
         ready = ready_ids(workspace)[:10]
         first = await workspace.push(ready, lambda _e: None)
-        assert first.failed == 10 and demo.state.invoices == {}
+        assert first.failed == 10 and demo.state.xero.invoices == {}
         assert workspace.profile.jobs()[ready[0]].state is JobState.FAILED
         assert "could not be reached" in workspace.rows[ready[0]].reason
         faults.refuse.clear()
         second = await workspace.push(ready, lambda _e: None)
     finally:
         await workspace.aclose()
-    assert second.created == 10 and len(demo.state.invoices) == 10
+    assert second.created == 10 and len(demo.state.xero.invoices) == 10
 
 
 async def test_mapping_the_missing_account_makes_its_blocked_bills_ready(demo: Demo) -> None:

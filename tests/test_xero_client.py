@@ -21,7 +21,7 @@ def client_for(sandbox: SandboxServer, *, tenant: str | None = None,
                token: str | None = None) -> XeroClient:
     if token is None:
         token, _ = sandbox.state.issue_demo_tokens()
-    return XeroClient(sandbox.xero_api_url, tenant or sandbox.state.firm.tenant_id,
+    return XeroClient(sandbox.xero_api_url, tenant or sandbox.state.xero.tenant_id,
                       static_token(token))
 
 
@@ -89,7 +89,7 @@ async def test_each_invoice_of_a_batch_gets_its_own_verdict(sandbox: SandboxServ
     [invoice] = found
     assert (invoice.number, invoice.total, invoice.status) == ("10001", D("1100.00"),
                                                                "AUTHORISED")
-    stored = sandbox.state.invoice_by_number("10001")
+    stored = sandbox.state.xero.invoice("10001")
     assert stored is not None and stored["LineItems"][0]["TaxAmount"] == D("100.00")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 
@@ -31,6 +32,20 @@ def build_parser() -> argparse.ArgumentParser:
                       help="demo data seed: the same seed gives the same firm "
                            "(default: %(default)s)")
     commands.add_parser("tui", help="open the console on --profile (the default command)")
+    sandbox = commands.add_parser(
+        "sandbox", help="the simulated Xero and Actionstep, for trying things and for tests")
+    sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", metavar="ACTION",
+                                              required=True)
+    serve = sandbox_commands.add_parser(
+        "serve", help="serve the sandbox on 127.0.0.1 until interrupted; prints its URL",
+        description="Serve the simulated Xero (/xero) and Actionstep (/actionstep/api) with the "
+                    "demo firm, and the admin API (/_sandbox), on 127.0.0.1 only.")
+    serve.add_argument("--port", type=int, default=0, help="port (default: any free port)")
+    serve.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                       help="demo data seed (default: %(default)s)")
+    serve.add_argument("--faults", default="", metavar="SPEC",
+                       help="faults to inject, e.g. 'PUT */Invoices=lost:0.2,503:0.1; "
+                            "*/Contacts=seq:ok,500' (see tui/sandbox/faults.py)")
     return parser
 
 
@@ -38,6 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "demo":
         return run_demo(args.seed)
+    if args.command == "sandbox":
+        return serve_sandbox(args.port, args.seed, args.faults)
     return run_console(args.profile)
 
 
@@ -70,6 +87,32 @@ def run_demo(seed: int) -> int:
             return await Workspace.connect(demo.profile)
 
         AxpushApp(opener, context=f"demo sandbox {demo.server.base_url}").run()
+    return EXIT_OK
+
+
+def serve_sandbox(port: int, seed: int, faults: str) -> int:
+    import threading
+
+    from tui.sandbox.faults import FaultSpecError
+    from tui.sandbox.server import SandboxServer
+    from tui.sandbox.state import SandboxState
+
+    try:
+        state = SandboxState.demo(seed, faults=faults)
+    except FaultSpecError as error:
+        print(f"axpush: --faults: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        server = SandboxServer(state, port, quiet=False)
+    except OSError as error:
+        print(f"axpush: cannot listen on 127.0.0.1:{port}: {error.strerror}", file=sys.stderr)
+        return EXIT_USAGE
+    with server:
+        print(f"axpush sandbox serving on {server.base_url} (Xero {server.base_url}/xero, "
+              f"Actionstep {server.base_url}/actionstep/api, admin {server.base_url}/_sandbox)",
+              flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
     return EXIT_OK
 
 

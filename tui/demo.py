@@ -28,7 +28,7 @@ def prepare_profile(profile: Profile, state: SandboxState, server: SandboxServer
     """Connect the profile to the sandbox (demo tokens) with the firm's starting mapping."""
     xero_token, actionstep_token = state.issue_demo_tokens()
     profile.save_connections(Connections(xero_api_url=server.xero_api_url,
-                                         xero_tenant_id=state.firm.tenant_id,
+                                         xero_tenant_id=state.xero.tenant_id,
                                          actionstep_api_url=server.actionstep_api_url))
     profile.save_token("xero", {"access_token": xero_token, "token_type": "Bearer"})
     profile.save_token("actionstep", {"access_token": actionstep_token, "token_type": "Bearer"})

@@ -16,14 +16,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from tui.sandbox.formats import dumps
+from tui.sandbox.http import DroppedResponse, json_response, refusal, wait
+from tui.sandbox.identity import ACTIONSTEP, OAuthError, TokenProblem
 from tui.sandbox.state import SandboxState
 
 DEFAULT_PAGE_SIZE = 50
@@ -60,8 +62,9 @@ def _json(data: Any, status: int = 200) -> Response:
     return Response(dumps(data), status_code=status, media_type="application/json")
 
 
-def _error(status: int, title: str) -> Response:
-    return _json({"errors": [{"status": str(status), "title": title}]}, status)
+def _error(status: int, title: str, detail: str = "") -> Response:
+    error = {"status": str(status), "title": title, **({"detail": detail} if detail else {})}
+    return _json({"errors": [error]}, status)
 
 
 def _comparable(value: Any) -> Any:
@@ -114,48 +117,94 @@ def _filter(name: str, raw: str) -> Callable[[dict[str, Any]], bool]:
     return test
 
 
+def _fields(records: list[dict[str, Any]], resource: str,
+            params: Any) -> list[dict[str, Any]]:
+    """Fieldsets: `fields=a,b` or `fields[resource]=a,b` keep those attributes (and id, links)."""
+    wanted = params.get(f"fields[{resource}]") or params.get("fields")
+    if not wanted:
+        return records
+    keep = {"id", "links", *wanted.split(",")}
+    return [{k: v for k, v in record.items() if k in keep} for record in records]
+
+
 def create_actionstep_app(state: SandboxState) -> Starlette:
-    def authorised(request: Request) -> bool:
-        header = request.headers.get("authorization", "")
-        token = header[7:] if header.lower().startswith("bearer ") else ""
+    async def authorize(request: Request) -> Response:
         with state.lock:
-            return token in state.actionstep_tokens
+            try:
+                location = state.identity.authorize(ACTIONSTEP, dict(request.query_params))
+            except OAuthError as error:
+                return PlainTextResponse(f"{error.error}: {error.description}", 400)
+        return RedirectResponse(location, status_code=302)
+
+    async def token(request: Request) -> Response:
+        form = dict(parse_qsl((await request.body()).decode()))
+        api_endpoint = str(request.url.replace(query="")).split("/oauth/")[0] + "/"
+        with state.lock:
+            fault = state.faults.draw(request.method, request.url.path)
+            refused = refusal(fault, service=ACTIONSTEP)
+            if refused is not None:
+                return refused
+            try:
+                body = state.identity.token(ACTIONSTEP, form,
+                                            request.headers.get("authorization"), api_endpoint)
+            except OAuthError as error:
+                return json_response(error.body(), error.status)
+        if fault is not None and fault.kind == "lost":
+            return DroppedResponse()
+        return json_response(body)
 
     async def collection(request: Request) -> Response:
-        if not authorised(request):
-            return _error(401, "Unauthorized")
+        with state.lock:
+            try:
+                state.identity.access(ACTIONSTEP, request.headers.get("authorization"))
+            except TokenProblem as problem:
+                return _error(401, "Unauthorized",
+                              "The access token has expired" if problem.kind == "expired"
+                              else "The access token is not valid")
+            fault = state.faults.draw(request.method, request.url.path)
+            refused = refusal(fault, service=ACTIONSTEP)
+            if refused is not None:
+                return refused
+        await wait(fault)
+        with state.lock:
+            response = _collection(request)
+        if fault is not None and fault.kind == "lost":
+            return DroppedResponse()
+        return response
+
+    def _collection(request: Request) -> Response:
         resource = request.path_params["resource"]
         table = state.firm.actionstep.get(resource)
         if table is None:
             return _error(404, f"Unknown resource: {resource}")
         params = request.query_params
         ids_text = request.path_params.get("ids")
-        with state.lock:
-            if ids_text:
-                try:
-                    ids = [int(part) for part in ids_text.split(",") if part]
-                except ValueError:
-                    return _error(400, f"Invalid id list: {ids_text}")
-                records = [table[i] for i in ids if i in table]
-                if not records:
-                    return _error(404, f"No {resource} with id {ids_text}")
-            else:
-                try:
-                    tests = [_filter(k, v) for k, v in params.items() if k not in RESERVED]
-                except ValueError as error:
-                    return _error(400, str(error))
-                records = [r for r in table.values() if all(t(r) for t in tests)]
-            records = _sorted(records, params.get("sort"))
+        if ids_text:
             try:
-                page = max(1, int(params.get("page") or 1))
-                size = min(MAX_PAGE_SIZE, max(1, int(params.get("pageSize")
-                                                      or DEFAULT_PAGE_SIZE)))
+                ids = [int(part) for part in ids_text.split(",") if part]
             except ValueError:
-                return _error(400, "page and pageSize must be whole numbers")
-            chunk = records[(page - 1) * size: page * size]
-            if not chunk:
-                return Response(status_code=204)
-            linked = _linked(resource, chunk, params.get("include"))
+                return _error(400, f"Invalid id list: {ids_text}")
+            records = [table[i] for i in ids if i in table]
+            if not records:
+                return _error(404, f"No {resource} with id {ids_text}")
+        else:
+            try:
+                tests = [_filter(k, v) for k, v in params.items()
+                         if k not in RESERVED and not k.startswith("fields[")]
+            except ValueError as error:
+                return _error(400, str(error))
+            records = [r for r in table.values() if all(t(r) for t in tests)]
+        records = _sorted(records, params.get("sort"))
+        try:
+            page = max(1, int(params.get("page") or 1))
+            size = min(MAX_PAGE_SIZE, max(1, int(params.get("pageSize") or DEFAULT_PAGE_SIZE)))
+        except ValueError:
+            return _error(400, "page and pageSize must be whole numbers")
+        chunk = records[(page - 1) * size: page * size]
+        if not chunk:
+            return Response(status_code=204)
+        linked = _linked(resource, chunk, params.get("include"))
+        chunk = _fields(chunk, resource, params)
         api_base = str(request.url.replace(query="")).split("/rest/")[0]
         base = f"{api_base}/rest/{resource}"
         count = len(records)
@@ -199,6 +248,8 @@ def create_actionstep_app(state: SandboxState) -> Starlette:
         return linked
 
     return Starlette(routes=[
+        Route("/oauth/authorize", authorize, methods=["GET"]),
+        Route("/oauth/token", token, methods=["POST"]),
         Route("/rest/{resource}", collection, methods=["GET"]),
         Route("/rest/{resource}/{ids}", collection, methods=["GET"]),
     ])

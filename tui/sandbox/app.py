@@ -1,4 +1,5 @@
-"""Both services on one ASGI app: Xero under /xero, Actionstep under /actionstep/api."""
+"""Both services on one ASGI app: Xero under /xero, Actionstep under /actionstep/api, and the
+sandbox's own admin API under /_sandbox."""
 
 from __future__ import annotations
 
@@ -6,17 +7,20 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from tui.sandbox.actionstep_api import create_actionstep_app
+from tui.sandbox.admin_api import create_admin_app
 from tui.sandbox.state import SandboxState
 from tui.sandbox.xero_api import create_xero_app
 
 XERO_PREFIX = "/xero"
 ACTIONSTEP_PREFIX = "/actionstep/api"
+ADMIN_PREFIX = "/_sandbox"
 
 
 def create_app(state: SandboxState) -> Starlette:
     return Starlette(routes=[
         Mount(XERO_PREFIX, app=create_xero_app(state)),
         Mount(ACTIONSTEP_PREFIX, app=create_actionstep_app(state)),
+        Mount(ADMIN_PREFIX, app=create_admin_app(state)),
     ])
 
 

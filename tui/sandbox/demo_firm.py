@@ -19,8 +19,10 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from tui.sandbox.actionstep_books import line_amounts
 from tui.sandbox.formats import actionstep_stamp as _stamp
 from tui.sandbox.formats import xero_date as _xero_date
+from tui.sandbox.xero_books import XeroOrg
 
 DEFAULT_SEED = 2026
 CENT = Decimal("0.01")
@@ -114,21 +116,15 @@ class DemoFirm:
     """Both sides of the demo, in API shapes."""
 
     seed: int
+    xero: XeroOrg
     actionstep: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)
     """Actionstep resources by name: bills, participants, actions, timeentries, disbursements,
     accounts, taxcodes; each {id: record}."""
-    organisation: dict[str, Any] = field(default_factory=dict)
-    accounts: list[dict[str, Any]] = field(default_factory=list)
-    tax_rates: list[dict[str, Any]] = field(default_factory=list)
-    contacts: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Xero contacts by ContactID."""
-    tenant_id: str = ""
-    connection_id: str = ""
 
     def demo_mapping(self) -> tuple[dict[str, str], dict[str, str]]:
         """The firm's initial mapping, in axpush's terms: AS account id -> Xero AccountID and
         AS tax code id -> TaxType."""
-        by_code = {a["Code"]: a["AccountID"] for a in self.accounts if a.get("Code")}
+        by_code = {a["Code"]: a["AccountID"] for a in self.xero.accounts if a.get("Code")}
         accounts = {str(rec["id"]): by_code[DEMO_ACCOUNT_MAP[rec["accountNumber"]]]
                     for rec in self.actionstep["accounts"].values()
                     if rec["accountNumber"] in DEMO_ACCOUNT_MAP}
@@ -140,15 +136,15 @@ class DemoFirm:
 def build_demo_firm(seed: int = DEFAULT_SEED, *, bills: int = 220, clients: int = 46,
                     matters: int = 72) -> DemoFirm:
     rng = random.Random(seed)
-    firm = DemoFirm(seed=seed)
 
     def new_uuid() -> str:
         return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
-    firm.tenant_id = new_uuid()
-    firm.connection_id = new_uuid()
-    firm.organisation = _organisation(new_uuid(), rng)
-    firm.accounts = [
+    tenant_id = new_uuid()
+    new_uuid()  # (was the connection id; kept so that the seed gives the same firm)
+    xero = XeroOrg(tenant_id, _organisation(new_uuid(), rng))
+    firm = DemoFirm(seed=seed, xero=xero)
+    xero.accounts = [
         {"AccountID": new_uuid(), **({"Code": code} if code else {}), "Name": name, "Type": kind,
          "Status": status, "TaxType": tax, "EnablePaymentsToAccount": False,
          "Class": "ASSET" if kind in ("BANK", "CURRENT") else
@@ -161,7 +157,7 @@ def build_demo_firm(seed: int = DEFAULT_SEED, *, bills: int = 220, clients: int 
          "UpdatedDateUTC": _xero_date(EPOCH)}
         for code, name, kind, status, tax in XERO_ACCOUNTS
     ]
-    firm.tax_rates = [
+    xero.tax_rates = [
         {"Name": name, "TaxType": tax_type, "ReportTaxType": "OUTPUT" if rate else "EXEMPTOUTPUT",
          "CanApplyToAssets": not revenue, "CanApplyToEquity": False,
          "CanApplyToExpenses": not revenue or tax_type == "BASEXCLUDED",
@@ -173,7 +169,7 @@ def build_demo_firm(seed: int = DEFAULT_SEED, *, bills: int = 220, clients: int 
     ]
     for name in ("Officeworks", "Telstra", "Law Society of NSW"):
         contact_id = new_uuid()
-        firm.contacts[contact_id] = {"ContactID": contact_id, "Name": name,
+        xero.contacts[contact_id] = {"ContactID": contact_id, "Name": name,
                                      "ContactStatus": "ACTIVE", "IsSupplier": True,
                                      "IsCustomer": False, "UpdatedDateUTC": _xero_date(EPOCH)}
 
@@ -236,7 +232,7 @@ def _participants(rng: random.Random, table: dict[int, dict[str, Any]], count: i
             "mailingCity": rng.choice(["Sydney", "Newcastle", "Wollongong", "Parramatta"]),
             "mailingStateProvince": "NSW", "mailingPostCode": f"2{rng.randrange(1000):03d}",
             "createdTimestamp": stamp, "modifiedTimestamp": stamp,
-            "links": {"physicalCountry": "13", "mailingCountry": "13", "division": "1"},
+            "links": {"physicalCountry": "AU", "mailingCountry": "AU", "division": 1},
         }
         ids.append(next_id)
         next_id += 1
@@ -263,8 +259,9 @@ def _matters(rng: random.Random, resources: dict[str, dict[int, dict[str, Any]]]
             "id": matter_id, "name": name, "reference": f"HF-{matter_id}", "priority": 0,
             "status": "Active", "createdTimestamp": stamp[:10], "modifiedTimestamp": stamp,
             "isDeleted": "F", "isFavorite": "F",
-            "links": {"assignedTo": "11", "division": "1", "actionType": "7",
-                      "primaryParticipants": [str(client_id)], "step": f"{matter_id}--1"},
+            # actions.yml types these links as integers (primaryParticipants too: one id)
+            "links": {"assignedTo": 11, "division": 1, "actionType": 7,
+                      "primaryParticipants": client_id, "step": f"{matter_id}--1"},
         }
         ids.append(matter_id)
     return ids
@@ -284,8 +281,7 @@ class _Ledger:
         hours = Decimal(self.rng.randrange(1, 60)) / 10
         rate = Decimal(self.rng.choice([280, 350, 420, 480, 550, 650]))
         amount = _cents(hours * rate)
-        tax = _cents(amount * self.rates[tax_code_id] / 100)
-        self.resources["timeentries"][self.next_time] = {
+        record = self.resources["timeentries"][self.next_time] = {
             "id": self.next_time, "timestampDate": day.isoformat(), "description": description,
             "actualHours": hours, "billableHours": hours, "createdTimestamp": _at(day),
             "billingBehavior": "Bill", "rateUnitPrice": rate, "rateSource": "Participant",
@@ -295,22 +291,14 @@ class _Ledger:
                       "incomeAccount": account_id, "taxCode": tax_code_id},
         }
         self.next_time += 1
-        return amount, tax
+        return line_amounts("timeentries", record, self.rates[tax_code_id])
 
     def disbursement(self, bill_id: int, matter_id: int, day: date) -> tuple[Decimal, Decimal]:
         description, (low, high), tax_code_id, includes_tax = self.rng.choice(_DISBURSEMENTS)
         quantity = Decimal(self.rng.randrange(20, 200)) if description == "Photocopying" \
             else Decimal(1)
         unit_price = Decimal(self.rng.randrange(low, high)) / 100
-        gross = _cents(quantity * unit_price)
-        rate = self.rates[tax_code_id]
-        if includes_tax:
-            tax = _cents(gross * rate / (100 + rate))
-            amount = gross - tax
-        else:
-            amount = gross
-            tax = _cents(amount * rate / 100)
-        self.resources["disbursements"][self.next_disbursement] = {
+        record = self.resources["disbursements"][self.next_disbursement] = {
             "id": self.next_disbursement, "date": day.isoformat(), "description": description,
             "quantity": quantity, "unitPrice": unit_price,
             "unitPriceIncludesTax": "T" if includes_tax else "F", "isAnticipated": "F",
@@ -320,7 +308,7 @@ class _Ledger:
                       "incomeAccount": "4003"},
         }
         self.next_disbursement += 1
-        return amount, tax
+        return line_amounts("disbursements", record, self.rates[tax_code_id])
 
 
 def _at(day: date, hours: int = 0) -> str:
@@ -339,7 +327,7 @@ def _bills(rng: random.Random, resources: dict[str, dict[int, dict[str, Any]]],
         bill_id = 801 + index
         matter_id = matter_for[index]
         matter = resources["actions"][matter_id]
-        client_id = int(matter["links"]["primaryParticipants"][0])
+        client_id = int(matter["links"]["primaryParticipants"])
         invoice_day = (EPOCH + timedelta(days=index * 140 // count)).date()
         lines: list[tuple[Decimal, Decimal]] = []
         for _ in range(rng.randrange(1, 6)):

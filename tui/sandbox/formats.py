@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+from xml.etree import ElementTree
 
 from tui.core.jsonio import dumps, loads
 
-__all__ = ["actionstep_stamp", "dumps", "loads", "xero_date", "xero_date_string"]
+__all__ = ["actionstep_stamp", "dumps", "loads", "to_xml", "xero_date", "xero_date_string"]
 
 SYDNEY = timezone(timedelta(hours=10))
 
@@ -26,3 +29,39 @@ def xero_date(moment: datetime | date) -> str:
 def xero_date_string(day: date) -> str:
     """Xero's DateString companion: 2019-03-11T00:00:00."""
     return f"{day.isoformat()}T00:00:00"
+
+
+# Xero's XML: a collection <Invoices> holds <Invoice> elements; these are the irregular plurals.
+_SINGULAR = {"TaxRates": "TaxRate", "Addresses": "Address", "Phones": "Phone",
+             "Elements": "DataContractBase", "ValidationErrors": "ValidationError",
+             "TaxComponents": "TaxComponent", "Warnings": "Warning"}
+
+
+def _singular(name: str) -> str:
+    return _SINGULAR.get(name, name[:-1] if name.endswith("s") else name)
+
+
+def to_xml(data: dict[str, Any], root: str = "Response") -> bytes:
+    """Xero's XML form of a JSON body, for clients that do not ask for JSON."""
+    element = ElementTree.Element(root)
+    _fill(element, data)
+    return bytes(ElementTree.tostring(element, encoding="utf-8", xml_declaration=False))
+
+
+def _fill(element: ElementTree.Element, value: Any) -> None:
+    if isinstance(value, dict):
+        for key, child in value.items():
+            if child is None:
+                continue
+            sub = ElementTree.SubElement(element, key)
+            if isinstance(child, list):
+                for item in child:
+                    _fill(ElementTree.SubElement(sub, _singular(key)), item)
+            else:
+                _fill(sub, child)
+    elif isinstance(value, bool):
+        element.text = "true" if value else "false"
+    elif isinstance(value, Decimal):
+        element.text = format(value, "f")
+    else:
+        element.text = str(value)

@@ -1,4 +1,5 @@
-"""The sandbox's world: one Actionstep firm and one Xero organisation, behind one lock.
+"""The sandbox's world: one Actionstep firm, its Xero organisation (and any others added), who is
+signed in, the rate limits, the idempotency keys and the faults, behind one lock.
 
 The ASGI apps read and change it from the server's thread; tests and the demo read it from
 theirs. Every access goes through `lock`.
@@ -6,13 +7,16 @@ theirs. Every access goes through `lock`.
 
 from __future__ import annotations
 
-import secrets
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from tui.sandbox.demo_firm import DEFAULT_SEED, DemoFirm, build_demo_firm
+from tui.sandbox.faults import FaultPlan
+from tui.sandbox.idempotency import IdempotencyStore
+from tui.sandbox.identity import ACTIONSTEP, XERO, Identity
+from tui.sandbox.limits import Limits, RateLimiter
+from tui.sandbox.xero_books import XeroOrg
 
 
 @dataclass
@@ -28,30 +32,41 @@ class SandboxClock:
         self.offset += by
 
 
-@dataclass
 class SandboxState:
-    firm: DemoFirm
-    clock: SandboxClock = field(default_factory=SandboxClock)
-    lock: threading.RLock = field(default_factory=threading.RLock)
-    xero_tokens: set[str] = field(default_factory=set)
-    actionstep_tokens: set[str] = field(default_factory=set)
-    invoices: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Xero invoices by InvoiceID, in Xero's JSON shape."""
+    def __init__(self, firm: DemoFirm, *, faults: str = "", limits: Limits | None = None) -> None:
+        self.firm = firm
+        self.clock = SandboxClock()
+        self.lock = threading.RLock()
+        firm.xero.now = self.clock.now
+        self.orgs: dict[str, XeroOrg] = {firm.xero.tenant_id: firm.xero}
+        self.consented: list[str] = [firm.xero.tenant_id]
+        """The organisations the sandbox user connects when an app asks for consent."""
+        self.identity = Identity(self.clock.now, lambda: list(self.consented),
+                                 lambda: firm.xero.tenant_id)
+        self.limits = RateLimiter(self.clock.now, limits)
+        self.idempotency = IdempotencyStore(self.clock.now)
+        self.faults = FaultPlan(faults, seed=firm.seed)
 
     @classmethod
-    def demo(cls, seed: int = DEFAULT_SEED) -> SandboxState:
-        return cls(firm=build_demo_firm(seed))
+    def demo(cls, seed: int = DEFAULT_SEED, *, faults: str = "",
+             limits: Limits | None = None) -> SandboxState:
+        return cls(build_demo_firm(seed), faults=faults, limits=limits)
+
+    @property
+    def xero(self) -> XeroOrg:
+        """The demo firm's own organisation."""
+        return self.firm.xero
+
+    def add_organisation(self, org: XeroOrg, *, consent: bool = True) -> None:
+        """Another organisation the sandbox user can connect (a trial, or a replacement)."""
+        with self.lock:
+            org.now = self.clock.now
+            self.orgs[org.tenant_id] = org
+            if consent:
+                self.consented.append(org.tenant_id)
 
     def issue_demo_tokens(self) -> tuple[str, str]:
-        """Bearer tokens for (Xero, Actionstep), good until the sandbox stops. Stand-ins for the
-        OAuth2 flows, which the demo does not need."""
-        xero, actionstep = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+        """Bearer tokens for (Xero, Actionstep) that last a year: what the demo uses in place of
+        the OAuth2 flows."""
         with self.lock:
-            self.xero_tokens.add(xero)
-            self.actionstep_tokens.add(actionstep)
-        return xero, actionstep
-
-    def invoice_by_number(self, number: str) -> dict[str, Any] | None:
-        with self.lock:
-            return next((inv for inv in self.invoices.values()
-                         if inv.get("InvoiceNumber") == number), None)
+            return self.identity.demo_token(XERO), self.identity.demo_token(ACTIONSTEP)

@@ -1,0 +1,402 @@
+"""One simulated Xero organisation's books, and the rules Xero applies to them.
+
+No HTTP here: `xero_api` turns requests into these calls. Each write returns the element as Xero
+echoes it and the validation messages, in Xero's documented wording
+(../shared/reference/xero-api.md §3), so batches can report element by element.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from tui.sandbox.formats import xero_date, xero_date_string
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+EDITABLE = ("DRAFT", "SUBMITTED", "AUTHORISED")
+NOT_FOR_INVOICES = {"BANK"}
+SYSTEM_ACCOUNTS_NOT_FOR_INVOICES = {"DEBTORS", "CREDITORS", "GST", "RETAINEDEARNINGS"}
+
+# Xero's own texts.
+NOT_VALID_STATUS = "Invoice not of valid status for modification"
+HAS_PAYMENTS = ("This document cannot be edited as it has a payment or credit note allocated "
+                "to it.")
+NUMBER_TAKEN = "Invoice # must be unique."
+ONLY_AUTHORISED = "Payments can only be made against Authorised documents"
+OVERPAYMENT = "Payment amount exceeds the amount outstanding on this document"
+BAD_PAYMENT_ACCOUNT = "Account type is invalid for making a payment to/from"
+NO_PAYMENT_ACCOUNT = "You must specify an Account code or Account ID for the payment"
+DOCUMENT_NOT_FOUND = "Document could not be found"
+
+Result = tuple[dict[str, Any], list[str]]
+"""(the element as Xero echoes it, validation messages); no messages means success."""
+
+
+def cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _decimal(value: Any, default: Decimal) -> Decimal:
+    if value is None:
+        return default
+    try:
+        return Decimal(str(value))
+    except InvalidOperation as error:
+        raise ValueError(f"not a number: {value!r}") from error
+
+
+def _day(value: Any, errors: list[str], name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        errors.append(f"{name} is not a valid date: {value}")
+        return None
+
+
+@dataclass
+class XeroOrg:
+    """An organisation (a tenant) and everything in it, in Xero's JSON shapes."""
+
+    tenant_id: str
+    organisation: dict[str, Any]
+    accounts: list[dict[str, Any]] = field(default_factory=list)
+    tax_rates: list[dict[str, Any]] = field(default_factory=list)
+    contacts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    invoices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    payments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    now: Callable[[], datetime] = field(default=datetime.now, repr=False)
+
+    @property
+    def name(self) -> str:
+        return str(self.organisation["Name"])
+
+    @property
+    def base_currency(self) -> str:
+        return str(self.organisation["BaseCurrency"])
+
+    # -- look-ups -------------------------------------------------------------------------------
+
+    def account(self, ref: dict[str, Any]) -> dict[str, Any] | None:
+        if ref.get("AccountID"):
+            return next((a for a in self.accounts if a["AccountID"] == ref["AccountID"]), None)
+        if ref.get("Code"):
+            return next((a for a in self.accounts if a.get("Code") == ref["Code"]), None)
+        return None
+
+    def account_by_code(self, code: str) -> dict[str, Any] | None:
+        return self.account({"Code": code})
+
+    def find_contact(self, ref: dict[str, Any]) -> dict[str, Any] | None:
+        if ref.get("ContactID"):
+            return self.contacts.get(ref["ContactID"])
+        if ref.get("ContactNumber"):
+            return next((c for c in self.contacts.values()
+                         if c.get("ContactNumber") == ref["ContactNumber"]), None)
+        if ref.get("Name"):
+            return next((c for c in self.contacts.values() if c["Name"] == ref["Name"]
+                         and c["ContactStatus"] == "ACTIVE"), None)
+        return None
+
+    def invoice(self, ref: str) -> dict[str, Any] | None:
+        """By InvoiceID or InvoiceNumber."""
+        return self.invoices.get(ref) or next(
+            (inv for inv in self.invoices.values() if inv["InvoiceNumber"] == ref), None)
+
+    # -- contacts -------------------------------------------------------------------------------
+
+    def create_contact(self, element: dict[str, Any]) -> Result:
+        name = str(element.get("Name") or "").strip()
+        if not name:
+            return element, ["The Contact Name must be specified."]
+        clash = any(c["Name"].lower() == name.lower() and c["ContactStatus"] == "ACTIVE"
+                    for c in self.contacts.values())
+        if clash:
+            return element, [f"The contact name {name} is already assigned to another contact. "
+                             "The contact name must be unique across all active contacts."]
+        contact_id = str(uuid.uuid4())
+        contact = {
+            "ContactID": contact_id, "ContactStatus": "ACTIVE", "Name": name,
+            **{k: element[k] for k in ("ContactNumber", "FirstName", "LastName", "EmailAddress",
+                                       "AccountNumber", "TaxNumber") if element.get(k)},
+            "IsSupplier": False, "IsCustomer": True, "HasAttachments": False,
+            "UpdatedDateUTC": xero_date(self.now()),
+        }
+        self.contacts[contact_id] = contact
+        return contact, []
+
+    # -- invoices -------------------------------------------------------------------------------
+
+    def create_invoice(self, element: dict[str, Any]) -> Result:
+        """PUT: create only. A number already used by an ACCREC invoice is refused."""
+        errors: list[str] = []
+        number = str(element.get("InvoiceNumber") or "").strip()
+        if element.get("Type") == "ACCREC" and number and any(
+                inv["Type"] == "ACCREC" and inv["InvoiceNumber"] == number
+                for inv in self.invoices.values()):
+            errors.append(NUMBER_TAKEN)
+        status = str(element.get("Status") or "DRAFT")
+        if status not in EDITABLE:
+            errors.append(f"Invoice not of valid status for creation: {status}")
+        built = self._build(element, errors)
+        if errors or built is None:
+            return element, errors
+        invoice_id = str(uuid.uuid4())
+        built.update({"InvoiceID": invoice_id, "Status": status,
+                      "InvoiceNumber": number or f"INV-{len(self.invoices) + 1:04d}"})
+        self.invoices[invoice_id] = built
+        return built, []
+
+    def create_or_update_invoice(self, element: dict[str, Any]) -> Result:
+        """POST /Invoices: updates the invoice named by InvoiceID or (ACCREC) InvoiceNumber,
+        creates it otherwise."""
+        existing = None
+        if element.get("InvoiceID"):
+            existing = self.invoices.get(element["InvoiceID"])
+            if existing is None:
+                return element, ["An existing invoice with the specified ID could not be found"]
+        elif element.get("InvoiceNumber") and element.get("Type", "ACCREC") == "ACCREC":
+            existing = self.invoice(str(element["InvoiceNumber"]))
+        if existing is None:
+            return self.create_invoice(element)
+        return self.update_invoice(existing, element)
+
+    def update_invoice(self, invoice: dict[str, Any], element: dict[str, Any]) -> Result:
+        """An update, including a status change (VOIDED, DELETED) with or without new lines."""
+        status = invoice["Status"]
+        new_status = str(element.get("Status") or status)
+        if status in ("PAID", "VOIDED", "DELETED"):
+            return element, [NOT_VALID_STATUS]
+        if invoice["AmountPaid"] > 0 or invoice["AmountCredited"] > 0:
+            if new_status == "AUTHORISED" and status != "AUTHORISED":
+                return element, ["The status AUTHORISED cannot be applied to the invoice because "
+                                 "it has payments or credit notes allocated to it."]
+            return element, [HAS_PAYMENTS]
+        allowed = {"DRAFT": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
+                   "SUBMITTED": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
+                   "AUTHORISED": {"AUTHORISED", "VOIDED"}}[status]
+        if new_status not in allowed:
+            return element, [NOT_VALID_STATUS]
+        errors: list[str] = []
+        changes = {k: v for k, v in element.items() if k not in ("InvoiceID", "Status")}
+        content_keys = {"LineItems", "Contact", "Date", "DueDate", "Reference",
+                        "LineAmountTypes", "CurrencyCode"}
+        if changes.keys() & content_keys:
+            merged = {**invoice, **changes}
+            if "LineItems" not in element:
+                merged["LineItems"] = invoice["LineItems"]
+            built = self._build(merged, errors)
+            if errors or built is None:
+                return element, errors
+            invoice.update({k: v for k, v in built.items() if k not in ("InvoiceID",)})
+        invoice["Status"] = new_status
+        if new_status in ("VOIDED", "DELETED"):
+            invoice["AmountDue"] = ZERO
+        invoice["UpdatedDateUTC"] = xero_date(self.now())
+        return invoice, []
+
+    def _build(self, element: dict[str, Any], errors: list[str]) -> dict[str, Any] | None:
+        """Validate and compute an invoice's content (contact, dates, lines, totals)."""
+        kind = element.get("Type")
+        if kind not in ("ACCREC", "ACCPAY"):
+            errors.append("Invoice Type must be specified as ACCREC or ACCPAY")
+        contact = self._invoice_contact(element.get("Contact"), errors)
+        currency = element.get("CurrencyCode") or self.base_currency
+        if currency != self.base_currency:
+            errors.append(f"Organisation is not subscribed to currency {currency}")
+        invoice_date = _day(element.get("Date"), errors, "Date") or self.now().date()
+        due_date = _day(element.get("DueDate"), errors, "DueDate")
+        amount_types = element.get("LineAmountTypes") or "Exclusive"
+        lines = self._lines(element.get("LineItems") or [], amount_types, str(kind), errors)
+        if element.get("Status") == "AUTHORISED" and not lines and not errors:
+            errors.append("At least one line item must be specified")
+        subtotal = sum((line["LineAmount"] for line in lines), ZERO)
+        total_tax = sum((line["TaxAmount"] for line in lines), ZERO)
+        if amount_types == "Inclusive":
+            subtotal -= total_tax
+        total = subtotal + total_tax
+        if total < 0:
+            errors.append("The Total for this document must be greater than or equal to zero.")
+        if errors or contact is None:
+            return None
+        return {
+            "Type": kind, "InvoiceNumber": element.get("InvoiceNumber"),
+            "Reference": element.get("Reference") or "",
+            "Contact": {k: contact[k] for k in ("ContactID", "ContactNumber", "Name",
+                                                "ContactStatus") if k in contact},
+            "Date": xero_date(invoice_date), "DateString": xero_date_string(invoice_date),
+            **({"DueDate": xero_date(due_date), "DueDateString": xero_date_string(due_date)}
+               if due_date else {}),
+            "LineAmountTypes": amount_types, "LineItems": lines,
+            "SubTotal": subtotal, "TotalTax": total_tax, "Total": total,
+            "AmountDue": total, "AmountPaid": ZERO, "AmountCredited": ZERO,
+            "CurrencyCode": currency, "CurrencyRate": Decimal("1.000000"),
+            "IsDiscounted": False, "HasAttachments": False, "HasErrors": False,
+            "SentToContact": False, "Payments": [], "UpdatedDateUTC": xero_date(self.now()),
+            **({"Url": element["Url"]} if element.get("Url") else {}),
+        }
+
+    def _invoice_contact(self, ref: Any, errors: list[str]) -> dict[str, Any] | None:
+        if not isinstance(ref, dict) or not any(ref.get(k) for k in
+                                                ("ContactID", "ContactNumber", "Name")):
+            errors.append("The Contact must contain at least 1 of the following elements to "
+                          "identify the contact: Name, ContactID, ContactNumber")
+            return None
+        contact = self.find_contact(ref)
+        if contact is None and ref.get("Name") and not ref.get("ContactID"):
+            contact, problems = self.create_contact(ref)  # Xero creates a contact from a name
+            errors += problems
+            return contact if not problems else None
+        if contact is None:
+            errors.append("The contact with the specified contact details could not be found.")
+            return None
+        if contact["ContactStatus"] != "ACTIVE":
+            errors.append("The contact with the specified contact details has been archived. "
+                          "The contact must be un-archived before creating new invoices or "
+                          "credit notes.")
+        return contact
+
+    def _lines(self, items: list[Any], amount_types: str, kind: str,
+               errors: list[str]) -> list[dict[str, Any]]:
+        rates = {r["TaxType"]: r for r in self.tax_rates}
+        lines: list[dict[str, Any]] = []
+        for item in items:
+            if not isinstance(item, dict):
+                errors.append("A line item is not an object")
+                continue
+            if not str(item.get("Description") or "").strip():
+                errors.append("Description must be specified")
+            code = item.get("AccountCode")
+            account = self.account_by_code(str(code)) if code else None
+            if not code:
+                errors.append("Account code must be specified")
+            elif account is None:
+                errors.append(f"Account code '{code}' is not a valid code for this document.")
+            elif account["Status"] != "ACTIVE":
+                errors.append(f"Account code '{code}' has been archived, or has been deleted. "
+                              "Each line item must reference a valid account.")
+            elif account["Type"] in NOT_FOR_INVOICES or \
+                    account.get("SystemAccount") in SYSTEM_ACCOUNTS_NOT_FOR_INVOICES:
+                errors.append(f"Account code '{code}' is not a valid code for this document.")
+            tax_type = item.get("TaxType") or (account or {}).get("TaxType") or "NONE"
+            rate = rates.get(tax_type)
+            if amount_types != "NoTax":
+                if rate is None or rate["Status"] != "ACTIVE":
+                    errors.append(f"The TaxType code {tax_type} does not exist or cannot be used "
+                                  "for this type of transaction.")
+                elif kind == "ACCREC" and not rate["CanApplyToRevenue"]:
+                    errors.append(f"The TaxType code '{tax_type}' cannot be used with account "
+                                  f"code '{code}'.")
+            try:
+                quantity = _decimal(item.get("Quantity"), Decimal(1))
+                unit = _decimal(item.get("UnitAmount"), Decimal(0))
+                line_amount = cents(_decimal(item.get("LineAmount"), quantity * unit))
+                percentage = _decimal((rate or {}).get("EffectiveRate"), Decimal(0))
+                if amount_types == "NoTax":
+                    computed = ZERO
+                elif amount_types == "Inclusive":
+                    computed = cents(line_amount * percentage / (100 + percentage))
+                else:
+                    computed = cents(line_amount * percentage / 100)
+                tax_amount = cents(_decimal(item.get("TaxAmount"), computed))
+            except ValueError as error:
+                errors.append(str(error))
+                continue
+            lines.append({
+                "LineItemID": item.get("LineItemID") or str(uuid.uuid4()),
+                "Description": item.get("Description"), "Quantity": quantity,
+                "UnitAmount": unit, "AccountCode": code, "TaxType": tax_type,
+                "TaxAmount": tax_amount, "LineAmount": line_amount, "Tracking": [],
+                "ValidationErrors": []})
+        return lines
+
+    # -- payments -------------------------------------------------------------------------------
+
+    def create_payment(self, element: dict[str, Any]) -> Result:
+        errors: list[str] = []
+        ref = element.get("Invoice") or {}
+        invoice = None
+        if isinstance(ref, dict):
+            invoice = self.invoices.get(ref.get("InvoiceID") or "") or (
+                self.invoice(str(ref["InvoiceNumber"])) if ref.get("InvoiceNumber") else None)
+        if invoice is None:
+            return element, [DOCUMENT_NOT_FOUND]
+        account_ref = element.get("Account")
+        account = self.account(account_ref) if isinstance(account_ref, dict) else None
+        if not isinstance(account_ref, dict) or not (account_ref.get("Code") or
+                                                     account_ref.get("AccountID")):
+            errors.append(NO_PAYMENT_ACCOUNT)
+        elif account is None or account["Status"] != "ACTIVE" or not (
+                account["Type"] == "BANK" or account.get("EnablePaymentsToAccount")):
+            errors.append(BAD_PAYMENT_ACCOUNT)
+        try:
+            amount = cents(_decimal(element.get("Amount"), ZERO))
+        except ValueError as error:
+            return element, [str(error)]
+        if amount <= 0:
+            errors.append("Payment amount must be greater than zero")
+        if invoice["Status"] != "AUTHORISED":
+            errors.append(ONLY_AUTHORISED)
+        if amount > invoice["AmountDue"]:
+            errors.append(OVERPAYMENT)
+        paid_on = _day(element.get("Date"), errors, "Date") or self.now().date()
+        if errors:
+            return element, errors
+        assert account is not None
+        payment_id = str(uuid.uuid4())
+        payment: dict[str, Any] = {
+            "PaymentID": payment_id, "Date": xero_date(paid_on), "Amount": amount,
+            "BankAmount": amount, "CurrencyRate": Decimal("1.000000"),
+            "Reference": element.get("Reference") or "", "PaymentType": "ACCRECPAYMENT",
+            "Status": "AUTHORISED", "IsReconciled": bool(element.get("IsReconciled")),
+            "HasAccount": True, "HasValidationErrors": False,
+            "Account": {k: account[k] for k in ("AccountID", "Code", "Name") if k in account},
+            "Invoice": {k: invoice[k] for k in ("Type", "InvoiceID", "InvoiceNumber")},
+            "UpdatedDateUTC": xero_date(self.now()),
+        }
+        self.payments[payment_id] = payment
+        self._apply_payment(invoice, amount, paid_on)
+        payment["Invoice"].update({k: invoice[k] for k in ("AmountDue", "AmountPaid", "Status",
+                                                           "Total")})
+        return payment, []
+
+    def delete_payment(self, payment_id: str) -> Result:
+        payment = self.payments.get(payment_id)
+        if payment is None:
+            return {"PaymentID": payment_id}, [DOCUMENT_NOT_FOUND]
+        if payment["Status"] == "DELETED":
+            return payment, ["Payment has already been deleted"]
+        invoice = self.invoices[payment["Invoice"]["InvoiceID"]]
+        payment["Status"] = "DELETED"
+        self._apply_payment(invoice, -payment["Amount"], None)
+        return payment, []
+
+    def _apply_payment(self, invoice: dict[str, Any], amount: Decimal,
+                       paid_on: date | None) -> None:
+        invoice["AmountPaid"] += amount
+        invoice["AmountDue"] = invoice["Total"] - invoice["AmountPaid"] - invoice["AmountCredited"]
+        if invoice["AmountDue"] == 0 and paid_on is not None:
+            invoice["Status"] = "PAID"
+            invoice["FullyPaidOnDate"] = xero_date(paid_on)
+        elif invoice["Status"] == "PAID":
+            invoice["Status"] = "AUTHORISED"
+            invoice.pop("FullyPaidOnDate", None)
+        invoice["Payments"] = [
+            {"PaymentID": p["PaymentID"], "Date": p["Date"], "Amount": p["Amount"]}
+            for p in self.payments.values()
+            if p["Invoice"]["InvoiceID"] == invoice["InvoiceID"] and p["Status"] != "DELETED"]
+        invoice["UpdatedDateUTC"] = xero_date(self.now())
+
+    def credit(self, invoice: dict[str, Any], amount: Decimal) -> None:
+        """A credit note allocated to the invoice (as a write-off is done in Xero)."""
+        invoice["AmountCredited"] += amount
+        invoice["AmountDue"] = invoice["Total"] - invoice["AmountPaid"] - invoice["AmountCredited"]
+        if invoice["AmountDue"] == 0:
+            invoice["Status"] = "PAID"
+        invoice["UpdatedDateUTC"] = xero_date(self.now())
