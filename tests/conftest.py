@@ -23,14 +23,16 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def sandbox() -> Iterator[SandboxServer]:
-    """The demo firm's sandbox, served over real HTTP on 127.0.0.1."""
-    with SandboxServer(SandboxState.demo()) as server:
+    """The demo firm's sandbox, served over real HTTP on 127.0.0.1, without the demo's triage
+    tour (a clean slate to test the services' own rules)."""
+    with SandboxServer(SandboxState.demo(tour=False)) as server:
         yield server
 
 
 @pytest.fixture
 def demo(isolated_home: Path) -> Iterator[Demo]:
-    """The sandbox plus a demo profile connected to it, as `axpush demo` sets them up."""
+    """The sandbox plus a demo profile connected to it, as `axpush demo` sets them up (triage
+    tour included), without the demo's injected 503."""
     with running_demo(home=isolated_home) as running:
         yield running
 

@@ -12,6 +12,7 @@ from faults import FaultyTransport, writes_to
 from tui.core.events import EngineEvent, EventKind
 from tui.core.jobs import JobState, Outcome
 from tui.core.money import format_money
+from tui.core.problems import MappingKey, MappingKind
 from tui.core.status import BillState
 from tui.core.triage import Cause
 from tui.demo import Demo
@@ -26,15 +27,24 @@ async def loaded(demo: Demo, transport: FaultyTransport | None = None) -> Worksp
     return workspace
 
 
-def ready_ids(workspace: Workspace) -> list[str]:
-    return [b for b, row in workspace.rows.items() if row.state is BillState.READY]
+def in_xero_before(demo: Demo) -> set[str]:
+    """Invoice numbers the demo's Xero already holds (the triage tour's paid invoice)."""
+    return {inv["InvoiceNumber"] for inv in demo.state.xero.invoices.values()}
+
+
+def ready_ids(workspace: Workspace, demo: Demo) -> list[str]:
+    """Ready bills that Xero does not hold yet."""
+    taken = in_xero_before(demo)
+    return [b for b, row in workspace.rows.items()
+            if row.state is BillState.READY and row.bill.number not in taken]
 
 
 async def test_ready_bills_become_invoices_once_with_the_bills_totals(demo: Demo) -> None:
     workspace = await loaded(demo)
     events: list[EngineEvent] = []
+    before = len(demo.state.xero.invoices)
     try:
-        ready = ready_ids(workspace)
+        ready = ready_ids(workspace, demo)
         assert len(ready) >= 180
         summary = await workspace.push(ready, events.append)
         again = await workspace.push(ready, events.append)
@@ -43,7 +53,7 @@ async def test_ready_bills_become_invoices_once_with_the_bills_totals(demo: Demo
     assert (summary.created, summary.failed) == (len(ready), 0)
     assert again.pushed == 0, "pushed bills are not pushed twice"
     invoices = {inv["InvoiceNumber"]: inv for inv in demo.state.xero.invoices.values()}
-    assert len(invoices) == len(demo.state.xero.invoices) == len(ready)
+    assert len(invoices) == len(demo.state.xero.invoices) == len(ready) + before
     for bill_id in ready:
         bill = workspace.rows[bill_id].bill
         invoice = invoices[bill.number]
@@ -62,9 +72,10 @@ async def test_a_lost_answer_is_adopted_on_re_push_not_duplicated(demo: Demo) ->
     faults = FaultyTransport(lose_after_commit=[writes_to("/Invoices")])
     workspace = await loaded(demo, faults)
     try:
-        ready = ready_ids(workspace)[:60]
+        ready = ready_ids(workspace, demo)[:60]
+        before = len(demo.state.xero.invoices)
         first = await workspace.push(ready, lambda _e: None)
-        assert first.failed == 60 and len(demo.state.xero.invoices) == 60
+        assert first.failed == 60 and len(demo.state.xero.invoices) == before + 60
         row = workspace.rows[ready[0]]
         assert row.state is BillState.FAILED and row.cause is Cause.XERO_UNAVAILABLE
         assert "may have been applied" in row.reason
@@ -73,7 +84,7 @@ async def test_a_lost_answer_is_adopted_on_re_push_not_duplicated(demo: Demo) ->
     finally:
         await workspace.aclose()
     assert (second.adopted, second.created, second.failed) == (60, 0, 0)
-    assert len(demo.state.xero.invoices) == 60, "no duplicate invoice in Xero"
+    assert len(demo.state.xero.invoices) == before + 60, "no duplicate invoice in Xero"
     assert all(workspace.rows[b].state is BillState.PUSHED for b in ready)
     outcomes = [a.outcome for a in demo.profile.history() if a.bill_id == ready[0]]
     assert outcomes == [Outcome.FAILED, Outcome.ADOPTED]
@@ -81,7 +92,7 @@ async def test_a_lost_answer_is_adopted_on_re_push_not_duplicated(demo: Demo) ->
 
 async def test_a_number_xero_has_for_different_amounts_is_a_conflict(demo: Demo) -> None:
     workspace = await loaded(demo)
-    bill_id = ready_ids(workspace)[0]
+    bill_id = ready_ids(workspace, demo)[0]
     row = workspace.rows[bill_id]
     assert row.verdict.invoice is not None and row.bill.contact is not None
     token = demo.profile.token("xero")
@@ -93,9 +104,13 @@ async def test_a_number_xero_has_for_different_amounts_is_a_conflict(demo: Demo)
         hand_keyed = replace(row.verdict.invoice, lines=(
             replace(first_line, amount=first_line.amount + 1),
             *row.verdict.invoice.lines[1:]))
-        [contact] = await xero.create_contacts([row.bill.contact])
-        assert contact.remote_id
-        await xero.create_invoices([(hand_keyed, contact.remote_id)], "hand-keyed")
+        contact_id = (await xero.contacts_by_number()).get(row.bill.contact.participant_id)
+        if contact_id is None:
+            [created] = await xero.create_contacts([row.bill.contact])
+            contact_id = created.remote_id
+        assert contact_id
+        await xero.create_invoices([(hand_keyed, contact_id)], "hand-keyed")
+        before = len(demo.state.xero.invoices)
         summary = await workspace.push([bill_id], lambda _e: None)
     finally:
         await xero.aclose()
@@ -104,32 +119,33 @@ async def test_a_number_xero_has_for_different_amounts_is_a_conflict(demo: Demo)
     assert summary.failed == 1 and after.cause is Cause.NUMBER_CONFLICT
     assert f"Xero already has invoice {row.bill.number} for {format_money(hand_keyed.total)}" \
         in after.reason
-    assert len(demo.state.xero.invoices) == 1
+    assert len(demo.state.xero.invoices) == before
 
 
 async def test_xero_unreachable_fails_the_push_cleanly_and_it_recovers(demo: Demo) -> None:
     faults = FaultyTransport(refuse=[writes_to("/Invoices")])
     workspace = await loaded(demo, faults)
     try:
-        ready = ready_ids(workspace)[:10]
+        ready = ready_ids(workspace, demo)[:10]
+        before = len(demo.state.xero.invoices)
         first = await workspace.push(ready, lambda _e: None)
-        assert first.failed == 10 and demo.state.xero.invoices == {}
+        assert first.failed == 10 and len(demo.state.xero.invoices) == before
         assert workspace.profile.jobs()[ready[0]].state is JobState.FAILED
         assert "could not be reached" in workspace.rows[ready[0]].reason
         faults.refuse.clear()
         second = await workspace.push(ready, lambda _e: None)
     finally:
         await workspace.aclose()
-    assert second.created == 10 and len(demo.state.xero.invoices) == 10
+    assert second.created == 10 and len(demo.state.xero.invoices) == before + 10
 
 
 async def test_mapping_the_missing_account_makes_its_blocked_bills_ready(demo: Demo) -> None:
     workspace = await loaded(demo)
     try:
-        blocked = [row for row in workspace.rows.values() if row.state is BillState.BLOCKED]
-        assert len(blocked) >= 3
-        key = blocked[0].verdict.problems[0].row
-        assert key is not None
+        key = MappingKey(MappingKind.ACCOUNT, "4005")  # 215 Mediation Fees, unmapped
+        blocked = [row for row in workspace.rows.values() if row.state is BillState.BLOCKED
+                   and [p.row for p in row.verdict.problems] == [key]]
+        assert len(blocked) == 7
         other_revenue = workspace.chart.account_by_code("260")
         assert other_revenue is not None
         changed = await workspace.set_mapping(key, other_revenue.account_id)
@@ -140,3 +156,20 @@ async def test_mapping_the_missing_account_makes_its_blocked_bills_ready(demo: D
     assert demo.profile.mapping().accounts[key.source_id] == other_revenue.account_id
     total = sum((workspace.rows[b].bill.total_inc for b in changed), Decimal(0))
     assert total > 0
+
+
+async def test_a_bill_paid_in_xero_then_edited_in_actionstep_fails_as_settled(demo: Demo) -> None:
+    """The demo's tour: Xero holds the bill's invoice, paid, for the amount before the edit."""
+    workspace = await loaded(demo)
+    [number] = in_xero_before(demo)
+    [bill_id] = [b for b, row in workspace.rows.items() if row.bill.number == number]
+    try:
+        assert workspace.rows[bill_id].state is BillState.READY  # nothing local says otherwise
+        summary = await workspace.push([bill_id], lambda _e: None)
+    finally:
+        await workspace.aclose()
+    row = workspace.rows[bill_id]
+    assert summary.failed == 1 and row.cause is Cause.ALREADY_SETTLED
+    assert f"invoice {number} is paid in Xero" in row.reason
+    assert "changed after it reached Xero" in row.reason
+    assert len(demo.state.xero.invoices) == 1

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from sandboxes import clean_sandbox
 
 from tui.sandbox.server import SandboxServer
-from tui.sandbox.state import SandboxState
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def test_a_bad_token_is_401(sandbox: SandboxServer) -> None:
 
 
 def test_a_rate_limited_actionstep_says_when_to_come_back() -> None:
-    with SandboxServer(SandboxState.demo(faults="GET /actionstep/*=seq:429-minute")) as server:
+    with clean_sandbox(faults="GET /actionstep/*=seq:429-minute") as server:
         _, token = server.state.issue_demo_tokens()
         response = httpx.get(f"{server.actionstep_api_url}/bills",
                              headers={"Authorization": f"Bearer {token}"})

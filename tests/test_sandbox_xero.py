@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 from oauth_helpers import bearer
+from sandboxes import clean_sandbox
 
 from tui.sandbox.limits import Limits
 from tui.sandbox.server import SandboxServer
-from tui.sandbox.state import SandboxState
 
 
 class Xero:
@@ -75,8 +75,8 @@ def test_every_answer_reports_the_budget_left(xero: Xero) -> None:
 
 
 def test_the_minute_limit_answers_429_and_resets_with_the_clock() -> None:
-    state = SandboxState.demo(limits=Limits(per_minute=3, per_day=100))
-    with SandboxServer(state) as server:
+    with clean_sandbox(limits=Limits(per_minute=3, per_day=100)) as server:
+        state = server.state
         xero = Xero(server)
         for _ in range(3):
             assert xero.http.get("TaxRates").status_code == 200
@@ -89,8 +89,8 @@ def test_the_minute_limit_answers_429_and_resets_with_the_clock() -> None:
 
 
 def test_the_day_limit_holds_until_the_day_is_over() -> None:
-    state = SandboxState.demo(limits=Limits(per_minute=1000, per_day=5))
-    with SandboxServer(state) as server:
+    with clean_sandbox(limits=Limits(per_minute=1000, per_day=5)) as server:
+        state = server.state
         xero = Xero(server)
         for _ in range(5):
             xero.http.get("TaxRates")
@@ -187,7 +187,7 @@ def test_an_unknown_invoice_is_a_404(xero: Xero) -> None:
     ("429-minute", 429, "Rate limit exceeded"),
 ])
 def test_injected_refusals_look_as_xero_sends_them(fault: str, status: int, body: str) -> None:
-    with SandboxServer(SandboxState.demo(faults=f"GET */Organisation={fault}")) as server:
+    with clean_sandbox(faults=f"GET */Organisation={fault}") as server:
         xero = Xero(server)
         response = xero.http.get("Organisation")
         assert response.status_code == status and body in response.text
@@ -198,7 +198,7 @@ def test_injected_refusals_look_as_xero_sends_them(fault: str, status: int, body
 
 def test_a_lost_answer_was_committed_and_a_reset_was_not() -> None:
     spec = "PUT */Invoices=seq:lost,reset"
-    with SandboxServer(SandboxState.demo(faults=spec)) as server:
+    with clean_sandbox(faults=spec) as server:
         xero = Xero(server)
         with pytest.raises(httpx.RemoteProtocolError):
             xero.put_invoices(xero.invoice("INV-1"))
@@ -211,7 +211,7 @@ def test_a_lost_answer_was_committed_and_a_reset_was_not() -> None:
 
 
 def test_slow_and_timeout_faults_keep_the_client_waiting() -> None:
-    with SandboxServer(SandboxState.demo(faults="GET */TaxRates=seq:slow(0.3),timeout")) as s:
+    with clean_sandbox(faults="GET */TaxRates=seq:slow(0.3),timeout") as s:
         xero = Xero(s)
         slow = xero.http.get("TaxRates")
         assert slow.status_code == 200 and slow.elapsed.total_seconds() >= 0.3
@@ -221,7 +221,7 @@ def test_slow_and_timeout_faults_keep_the_client_waiting() -> None:
 
 def test_probabilistic_faults_are_deterministic_for_a_seed() -> None:
     def run() -> list[int]:
-        with SandboxServer(SandboxState.demo(faults="GET */Accounts=503:0.3")) as server:
+        with clean_sandbox(faults="GET */Accounts=503:0.3") as server:
             xero = Xero(server)
             return [xero.http.get("Accounts").status_code for _ in range(30)]
     first = run()
@@ -249,3 +249,35 @@ def test_the_admin_api_scripts_a_scenario(sandbox: SandboxServer, xero: Xero) ->
     assert trial.json()["organisation"]["Class"] == "TRIAL"
     assert json.loads(admin.get("").text)["xero"][1]["name"] == "Trial Co"
     admin.close()
+
+
+def test_a_sixth_call_in_flight_is_refused() -> None:
+    """Five slow calls hold the tenant's five slots; a sixth meanwhile gets a 429."""
+    import asyncio
+
+    async def scenario(server: SandboxServer) -> list[int]:
+        token, _ = server.state.issue_demo_tokens()
+        async with httpx.AsyncClient(base_url=server.xero_api_url + "/",
+                                     headers=bearer(token, server.state.xero.tenant_id)) as http:
+            slow = [asyncio.create_task(http.get("Accounts")) for _ in range(5)]
+            await asyncio.sleep(0.3)
+            sixth = await http.get("TaxRates")
+            return [sixth.status_code, *[(await task).status_code for task in slow]]
+
+    with clean_sandbox(faults="GET */Accounts=slow(1)") as server:
+        statuses = asyncio.run(scenario(server))
+    assert statuses == [429, 200, 200, 200, 200, 200]
+
+
+def test_the_same_seed_gives_the_same_firm() -> None:
+    from tui.sandbox.demo_firm import build_demo_firm
+    from tui.sandbox.formats import dumps
+
+    def world(seed: int) -> bytes:
+        firm = build_demo_firm(seed)
+        return dumps({"actionstep": {k: list(v.values()) for k, v in firm.actionstep.items()},
+                      "accounts": firm.xero.accounts, "invoices": list(firm.xero.invoices),
+                      "org": firm.xero.organisation})
+
+    assert world(11) == world(11)
+    assert world(11) != world(12)

@@ -23,7 +23,7 @@ def test_bills_view_at_80x24(demo: Demo, snap_compare: Any) -> None:
 def test_mapping_view_shows_the_unmapped_row_at_80x24(demo: Demo, snap_compare: Any) -> None:
     async def open_mapping(pilot: Pilot[Any]) -> None:
         await _loaded(pilot)
-        await pilot.press("m", "down", "down", "down")
+        await pilot.press("m", "down", "down", "down", "down")
         await pilot.pause()
 
     assert snap_compare(demo_app(demo), terminal_size=(80, 24), run_before=open_mapping)

@@ -44,7 +44,7 @@ async def test_organisation_and_chart_are_read(sandbox: SandboxServer) -> None:
     assert organisation.base_currency == "AUD" and not organisation.is_trial_or_demo
     assert chart.account_by_code("201") is not None
     no_code = [a for a in chart.accounts.values() if a.code is None]
-    assert [a.name for a in no_code] == ["Mediation Income"]
+    assert [a.name for a in no_code] == ["Conveyancing Income"]
     assert chart.tax_rates["OUTPUT"].rate == D("10")
     assert not chart.tax_rates["INPUT"].can_apply_to_revenue
 

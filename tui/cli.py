@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from tui import __version__
-from tui.sandbox.demo_firm import DEFAULT_SEED
+from tui.sandbox.demo_firm import DEFAULT_SEED, DEMO_FAULTS
 from tui.store.profile import DEFAULT_PROFILE, HOME_ENV
 
 EXIT_OK = 0
@@ -31,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=DEFAULT_SEED,
                       help="demo data seed: the same seed gives the same firm "
                            "(default: %(default)s)")
+    demo.add_argument("--faults", default=DEMO_FAULTS, metavar="SPEC",
+                      help="faults the sandbox injects (default: %(default)r, the second batch "
+                           "of invoices meets an offline organisation; '' for none)")
     commands.add_parser("tui", help="open the console on --profile (the default command)")
     sandbox = commands.add_parser(
         "sandbox", help="the simulated Xero and Actionstep, for trying things and for tests")
@@ -52,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "demo":
-        return run_demo(args.seed)
+        return run_demo(args.seed, args.faults)
     if args.command == "sandbox":
         return serve_sandbox(args.port, args.seed, args.faults)
     return run_console(args.profile)
@@ -77,12 +80,18 @@ def run_console(profile_name: str) -> int:
     return EXIT_OK
 
 
-def run_demo(seed: int) -> int:
+def run_demo(seed: int, faults: str) -> int:
     from tui.app import AxpushApp
     from tui.demo import running_demo
+    from tui.sandbox.faults import FaultSpecError, parse
     from tui.workspace import Workspace
 
-    with running_demo(seed) as demo:
+    try:
+        parse(faults)
+    except FaultSpecError as error:
+        print(f"axpush: --faults: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    with running_demo(seed, faults=faults) as demo:
         async def opener() -> Workspace:
             return await Workspace.connect(demo.profile)
 

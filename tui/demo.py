@@ -37,12 +37,13 @@ def prepare_profile(profile: Profile, state: SandboxState, server: SandboxServer
 
 
 @contextlib.contextmanager
-def running_demo(seed: int = DEFAULT_SEED, home: Path | None = None) -> Iterator[Demo]:
+def running_demo(seed: int = DEFAULT_SEED, home: Path | None = None,
+                 faults: str = "") -> Iterator[Demo]:
     """The sandbox on loopback and a demo profile in a temporary home (removed afterwards)."""
     with contextlib.ExitStack() as stack:
         if home is None:
             home = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="axpush-demo-")))
-        state = SandboxState.demo(seed)
+        state = SandboxState.demo(seed, faults=faults)
         server = stack.enter_context(SandboxServer(state))
         profile = Profile.named(DEMO_PROFILE, home=home)
         stack.callback(profile.close)

@@ -185,6 +185,14 @@ class Engine:
                 settled.append(self._failure(
                     bill, draft, key, Cause.ALREADY_SETTLED,
                     f"invoice {draft.number} is {existing.status.lower()} in Xero"))
+            elif existing.total != draft.total and (existing.status == "PAID"
+                                                    or existing.amount_paid > 0):
+                settled.append(self._failure(
+                    bill, draft, key, Cause.ALREADY_SETTLED,
+                    f"invoice {draft.number} is "
+                    f"{'paid' if existing.status == 'PAID' else 'part paid'} in Xero at "
+                    f"{format_money(existing.total)}, but the bill is now "
+                    f"{format_money(draft.total)}: it was changed after it reached Xero"))
             elif existing.total != draft.total or existing.contact_id not in (None, contact_id):
                 settled.append(self._failure(
                     bill, draft, key, Cause.NUMBER_CONFLICT,

@@ -30,6 +30,8 @@ class RemoteInvoice:
     status: str
     total: Decimal
     contact_id: str | None
+    amount_paid: Decimal = Decimal(0)
+    """Payments and credits already applied in Xero."""
 
 
 class XeroPort(Protocol):

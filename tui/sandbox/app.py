@@ -4,7 +4,7 @@ sandbox's own admin API under /_sandbox."""
 from __future__ import annotations
 
 from starlette.applications import Starlette
-from starlette.routing import Mount
+from starlette.routing import Mount, Route
 
 from tui.sandbox.actionstep_api import create_actionstep_app
 from tui.sandbox.admin_api import create_admin_app
@@ -17,10 +17,12 @@ ADMIN_PREFIX = "/_sandbox"
 
 
 def create_app(state: SandboxState) -> Starlette:
+    admin = create_admin_app(state)
     return Starlette(routes=[
         Mount(XERO_PREFIX, app=create_xero_app(state)),
         Mount(ACTIONSTEP_PREFIX, app=create_actionstep_app(state)),
-        Mount(ADMIN_PREFIX, app=create_admin_app(state)),
+        Route(ADMIN_PREFIX, admin),  # the summary, without the trailing slash too
+        Mount(ADMIN_PREFIX, app=admin),
     ])
 
 

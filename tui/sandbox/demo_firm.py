@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from tui.sandbox.actionstep_books import line_amounts
+from tui.sandbox.actionstep_books import ActionstepBooks, line_amounts
 from tui.sandbox.formats import actionstep_stamp as _stamp
 from tui.sandbox.formats import xero_date as _xero_date
-from tui.sandbox.xero_books import XeroOrg
+from tui.sandbox.xero_books import XeroOrg, random_id
 
 DEFAULT_SEED = 2026
 CENT = Decimal("0.01")
@@ -38,6 +39,7 @@ AS_ACCOUNTS = [
     (4003, "202", "Disbursements Recovered"),
     (4004, "270", "Interest on Overdue Accounts"),
     (4005, "215", "Mediation Fees"),
+    (4006, "204", "Conveyancing Fees"),
 ]
 UNMAPPED_ACCOUNT_ID = 4005
 """Mediation Fees: added in Actionstep after the mapping was made, so a few bills are blocked."""
@@ -47,6 +49,7 @@ AS_TAX_CODES = [
     (1, "GST", "GST on Income (10%)", Decimal("10")),
     (2, "FRE", "GST Free", Decimal("0")),
     (3, "N-T", "No Tax", Decimal("0")),
+    (4, "INP", "GST on Purchases (10%)", Decimal("10")),
 ]
 
 # Xero chart: (Code or None, Name, Type, Status, default TaxType)
@@ -59,7 +62,7 @@ XERO_ACCOUNTS: list[tuple[str | None, str, str, str, str]] = [
     ("205", "Old Fee Income", "REVENUE", "ARCHIVED", "OUTPUT"),
     ("260", "Other Revenue", "REVENUE", "ACTIVE", "OUTPUT"),
     ("270", "Interest Income", "REVENUE", "ACTIVE", "BASEXCLUDED"),
-    (None, "Mediation Income", "REVENUE", "ACTIVE", "OUTPUT"),
+    (None, "Conveyancing Income", "REVENUE", "ACTIVE", "OUTPUT"),
     ("400", "Advertising", "EXPENSE", "ACTIVE", "INPUT"),
     ("610", "Accounts Receivable", "CURRENT", "ACTIVE", "BASEXCLUDED"),
     ("820", "GST", "CURRLIAB", "ACTIVE", "BASEXCLUDED"),
@@ -74,10 +77,15 @@ XERO_TAX_RATES = [
     ("EXEMPTEXPENSES", "GST Free Expenses", Decimal("0"), False),
 ]
 
-# The mapping the firm made when it connected: Actionstep account number -> Xero Code,
-# Actionstep tax code -> TaxType. Mediation Fees (215) is missing on purpose.
-DEMO_ACCOUNT_MAP = {"201": "201", "203": "201", "202": "202", "270": "270"}
-DEMO_TAX_MAP = {"GST": "OUTPUT", "FRE": "EXEMPTOUTPUT", "N-T": "BASEXCLUDED"}
+# The mapping the firm made when it connected: Actionstep account number -> Xero account name,
+# Actionstep tax code -> TaxType. Mediation Fees (215) is missing on purpose; Conveyancing Fees
+# goes to a Xero account without a Code, and GST on Purchases to a TaxType not for sales: the
+# problems the demo's triage tour is made of.
+DEMO_ACCOUNT_MAP = {"201": "Legal Fees", "203": "Legal Fees", "202": "Disbursements Recovered",
+                    "270": "Interest Income", "204": "Conveyancing Income"}
+DEMO_TAX_MAP = {"GST": "OUTPUT", "FRE": "EXEMPTOUTPUT", "N-T": "BASEXCLUDED", "INP": "INPUT"}
+DEMO_FAULTS = "PUT */Invoices=seq:ok,503"
+"""`axpush demo`'s weather: the second batch of invoices meets an offline organisation."""
 
 _FIRST = ["Amelia", "Oliver", "Charlotte", "Jack", "Isla", "Noah", "Mia", "William", "Ava",
           "Henry", "Grace", "Leo", "Chloe", "Lucas", "Zoe", "Thomas", "Ruby", "James", "Ella",
@@ -124,8 +132,8 @@ class DemoFirm:
     def demo_mapping(self) -> tuple[dict[str, str], dict[str, str]]:
         """The firm's initial mapping, in axpush's terms: AS account id -> Xero AccountID and
         AS tax code id -> TaxType."""
-        by_code = {a["Code"]: a["AccountID"] for a in self.xero.accounts if a.get("Code")}
-        accounts = {str(rec["id"]): by_code[DEMO_ACCOUNT_MAP[rec["accountNumber"]]]
+        by_name = {a["Name"]: a["AccountID"] for a in self.xero.accounts}
+        accounts = {str(rec["id"]): by_name[DEMO_ACCOUNT_MAP[rec["accountNumber"]]]
                     for rec in self.actionstep["accounts"].values()
                     if rec["accountNumber"] in DEMO_ACCOUNT_MAP}
         tax = {str(rec["id"]): DEMO_TAX_MAP[rec["code"]]
@@ -134,7 +142,9 @@ class DemoFirm:
 
 
 def build_demo_firm(seed: int = DEFAULT_SEED, *, bills: int = 220, clients: int = 46,
-                    matters: int = 72) -> DemoFirm:
+                    matters: int = 72, tour: bool = True) -> DemoFirm:
+    """The firm; with `tour`, also what has gone wrong before the demo starts (see
+    `_triage_tour`); without, a clean slate for tests of the services' own rules."""
     rng = random.Random(seed)
 
     def new_uuid() -> str:
@@ -189,7 +199,55 @@ def build_demo_firm(seed: int = DEFAULT_SEED, *, bills: int = 220, clients: int 
     client_ids = _participants(rng, resources["participants"], clients)
     matter_ids = _matters(rng, resources, client_ids, matters)
     _bills(rng, resources, matter_ids, bills)
+    if tour:
+        _triage_tour(firm, random.Random(seed + 1), new_uuid)
     return firm
+
+
+def _triage_tour(firm: DemoFirm, rng: random.Random, new_uuid: Callable[[], str]) -> None:
+    """What has gone wrong at the firm before the demo starts (drawn from its own generator, so
+    the firm above stays the same): conveyancing fees coded to a Xero account without a Code,
+    searches coded with a purchases tax code, and one bill paid in Xero, then edited in
+    Actionstep."""
+    books = ActionstepBooks(firm.actionstep, lambda: EPOCH + timedelta(days=150))
+    candidates = [bill_id for bill_id, bill in firm.actionstep["bills"].items()
+                  if bill["status"] == "Open" and bill["totalPaid"] == 0 and not any(
+                      str(t["links"]["incomeAccount"]) == str(UNMAPPED_ACCOUNT_ID)
+                      for t in firm.actionstep["timeentries"].values()
+                      if t["links"]["bill"] == bill_id)]
+    chosen = rng.sample(candidates, 8)
+    for bill_id in chosen[:4]:
+        books.add_fee(bill_id, "Conveyancing: settlement", Decimal(rng.randrange(400, 1500)),
+                      account_id=4006)
+    for bill_id in chosen[4:7]:
+        books.add_fee(bill_id, "Land title search", Decimal(rng.randrange(20, 80)),
+                      account_id=4003, tax_code_id=4)
+    paid_then_edited(firm, chosen[7], books, new_uuid)
+
+
+def paid_then_edited(firm: DemoFirm, bill_id: int, books: ActionstepBooks,
+                     new_uuid: Callable[[], str]) -> None:
+    """The bill reached Xero earlier (by another route) and was paid there; then someone added a
+    fee to it in Actionstep, so Xero's invoice no longer matches and cannot be changed."""
+    bill = firm.actionstep["bills"][bill_id]
+    client = firm.actionstep["participants"][int(bill["links"]["theirParticipant"])]
+    xero = firm.xero
+    xero.new_id = new_uuid
+    contact, _ = xero.create_contact({"Name": client["displayName"],
+                                      "ContactNumber": str(client["id"])})
+    invoice, errors = xero.create_invoice({
+        "Type": "ACCREC", "Contact": {"ContactID": contact["ContactID"]},
+        "InvoiceNumber": bill["ourReference"], "Status": "AUTHORISED",
+        "Date": bill["invoiceDate"], "DueDate": bill["dueDate"],
+        "LineItems": [{"Description": "Professional Fees", "Quantity": 1,
+                       "UnitAmount": bill["totalExclusive"], "AccountCode": "201",
+                       "TaxType": "OUTPUT", "TaxAmount": bill["totalSalesTax"]}]})
+    assert not errors, errors
+    xero.create_payment({"Invoice": {"InvoiceID": invoice["InvoiceID"]},
+                         "Account": {"Code": "090"}, "Amount": invoice["Total"],
+                         "Date": bill["dueDate"], "Reference": "bank feed"})
+    xero.new_id = random_id
+    books.add_fee(bill_id, "Further attendance after settlement", Decimal(180))
 
 
 def _organisation(organisation_id: str, rng: random.Random) -> dict[str, Any]:

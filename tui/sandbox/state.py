@@ -48,9 +48,9 @@ class SandboxState:
         self.faults = FaultPlan(faults, seed=firm.seed)
 
     @classmethod
-    def demo(cls, seed: int = DEFAULT_SEED, *, faults: str = "",
-             limits: Limits | None = None) -> SandboxState:
-        return cls(build_demo_firm(seed), faults=faults, limits=limits)
+    def demo(cls, seed: int = DEFAULT_SEED, *, faults: str = "", limits: Limits | None = None,
+             tour: bool = True) -> SandboxState:
+        return cls(build_demo_firm(seed, tour=tour), faults=faults, limits=limits)
 
     @property
     def xero(self) -> XeroOrg:

@@ -37,6 +37,10 @@ Result = tuple[dict[str, Any], list[str]]
 """(the element as Xero echoes it, validation messages); no messages means success."""
 
 
+def random_id() -> str:
+    return str(uuid.uuid4())
+
+
 def cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
@@ -72,6 +76,7 @@ class XeroOrg:
     invoices: dict[str, dict[str, Any]] = field(default_factory=dict)
     payments: dict[str, dict[str, Any]] = field(default_factory=dict)
     now: Callable[[], datetime] = field(default=datetime.now, repr=False)
+    new_id: Callable[[], str] = field(default=lambda: random_id(), repr=False)
 
     @property
     def name(self) -> str:
@@ -120,7 +125,7 @@ class XeroOrg:
         if clash:
             return element, [f"The contact name {name} is already assigned to another contact. "
                              "The contact name must be unique across all active contacts."]
-        contact_id = str(uuid.uuid4())
+        contact_id = self.new_id()
         contact = {
             "ContactID": contact_id, "ContactStatus": "ACTIVE", "Name": name,
             **{k: element[k] for k in ("ContactNumber", "FirstName", "LastName", "EmailAddress",
@@ -147,7 +152,7 @@ class XeroOrg:
         built = self._build(element, errors)
         if errors or built is None:
             return element, errors
-        invoice_id = str(uuid.uuid4())
+        invoice_id = self.new_id()
         built.update({"InvoiceID": invoice_id, "Status": status,
                       "InvoiceNumber": number or f"INV-{len(self.invoices) + 1:04d}"})
         self.invoices[invoice_id] = built
@@ -309,7 +314,7 @@ class XeroOrg:
                 errors.append(str(error))
                 continue
             lines.append({
-                "LineItemID": item.get("LineItemID") or str(uuid.uuid4()),
+                "LineItemID": item.get("LineItemID") or self.new_id(),
                 "Description": item.get("Description"), "Quantity": quantity,
                 "UnitAmount": unit, "AccountCode": code, "TaxType": tax_type,
                 "TaxAmount": tax_amount, "LineAmount": line_amount, "Tracking": [],
@@ -349,7 +354,7 @@ class XeroOrg:
         if errors:
             return element, errors
         assert account is not None
-        payment_id = str(uuid.uuid4())
+        payment_id = self.new_id()
         payment: dict[str, Any] = {
             "PaymentID": payment_id, "Date": xero_date(paid_on), "Amount": amount,
             "BankAmount": amount, "CurrencyRate": Decimal("1.000000"),

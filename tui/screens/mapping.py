@@ -19,7 +19,7 @@ from tui.widgets.text import clip
 from tui.widgets.top_bar import TopBar
 
 COLUMNS = (("kind", "Kind"), ("source", "Actionstep"), ("target", "Xero"), ("state", "State"),
-           ("blocks", "Blocks"))
+           ("blocks", "Bills"))
 
 
 def _row_key(key: MappingKey) -> str:

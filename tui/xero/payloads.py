@@ -135,5 +135,7 @@ def parse_remote_invoice(data: Mapping[str, Any]) -> RemoteInvoice | None:
         return None
     contact = data.get("Contact")
     contact_id = _text(contact, "ContactID") if isinstance(contact, Mapping) else None
+    settled = (_amount(data.get("AmountPaid")) or ZERO) + (_amount(data.get("AmountCredited"))
+                                                           or ZERO)
     return RemoteInvoice(invoice_id, number, str(data.get("Status") or ""),
-                         _amount(data.get("Total")) or ZERO, contact_id)
+                         _amount(data.get("Total")) or ZERO, contact_id, settled)
