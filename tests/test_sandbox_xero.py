@@ -281,3 +281,54 @@ def test_the_same_seed_gives_the_same_firm() -> None:
 
     assert world(11) == world(11)
     assert world(11) != world(12)
+
+
+def test_the_admin_api_voids_credits_archives_and_moves_the_clock(sandbox: SandboxServer,
+                                                                  xero: Xero) -> None:
+    admin = httpx.Client(base_url=f"{sandbox.base_url}/_sandbox")
+    xero.put_invoices(xero.invoice("INV-1"), xero.invoice("INV-2"))
+    assert admin.post("/xero/invoices/INV-1", json={"void": True}).json()["invoice"][
+        "Status"] == "VOIDED"
+    credited = admin.post("/xero/invoices/INV-2", json={"credit": "10.00"}).json()["invoice"]
+    assert credited["AmountDue"] == 100.0
+    edit = xero.http.post("Invoices", params={"summarizeErrors": "false"},
+                          json={"Invoices": [xero.invoice("INV-2", "120.00")]})
+    assert "has a payment or credit note allocated" in edit.text
+    assert admin.post("/xero/accounts/202", json={"archive": True}).status_code == 200
+    archived = xero.put_invoices({**xero.invoice("INV-3"), "LineItems": [
+        {"Description": "Search", "UnitAmount": 10, "AccountCode": "202",
+         "TaxType": "OUTPUT"}]})
+    assert messages(archived) == [["Account code '202' has been archived, or has been "
+                                   "deleted. Each line item must reference a valid account."]]
+    before = sandbox.state.clock.now()
+    admin.post("/clock", json={"advance": 3600})
+    assert (sandbox.state.clock.now() - before).total_seconds() >= 3600
+    assert admin.post("/xero/invoices/NOPE", json={"void": True}).status_code == 404
+    admin.close()
+
+
+def test_a_contact_is_found_by_its_contact_number(xero: Xero) -> None:
+    xero.http.put("Contacts", json={"Contacts": [{"Name": "Ann Lee", "ContactNumber": "1201"}]})
+    found = xero.http.get("Contacts/1201").json()["Contacts"][0]
+    assert found["Name"] == "Ann Lee"
+    assert xero.http.get("Contacts/9999").status_code == 404
+
+
+def test_an_injected_day_limit_says_come_back_tomorrow() -> None:
+    with clean_sandbox(faults="GET */Accounts=429-day") as server:
+        response = Xero(server).http.get("Accounts")
+        assert response.headers["X-Rate-Limit-Problem"] == "day"
+        assert int(response.headers["Retry-After"]) > 3600
+
+
+async def test_the_sandbox_also_runs_in_process_without_a_socket() -> None:
+    from tui.sandbox.app import create_app
+    from tui.sandbox.state import SandboxState
+
+    state = SandboxState.demo(tour=False)
+    token, _ = state.issue_demo_tokens()
+    transport = httpx.ASGITransport(app=create_app(state))
+    async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as client:
+        response = await client.get("/xero/api.xro/2.0/Organisation",
+                                    headers=bearer(token, state.xero.tenant_id))
+    assert response.json()["Organisations"][0]["Name"] == "Harbour & Finch Lawyers"

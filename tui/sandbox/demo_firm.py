@@ -207,34 +207,40 @@ def build_demo_firm(seed: int = DEFAULT_SEED, *, bills: int = 220, clients: int 
 def _triage_tour(firm: DemoFirm, rng: random.Random, new_uuid: Callable[[], str]) -> None:
     """What has gone wrong at the firm before the demo starts (drawn from its own generator, so
     the firm above stays the same): conveyancing fees coded to a Xero account without a Code,
-    searches coded with a purchases tax code, and one bill paid in Xero, then edited in
-    Actionstep."""
+    searches coded with a purchases tax code, a bill paid in Xero then edited in Actionstep, and
+    a bill paid in Xero and receipted in Actionstep too."""
     books = ActionstepBooks(firm.actionstep, lambda: EPOCH + timedelta(days=150))
     candidates = [bill_id for bill_id, bill in firm.actionstep["bills"].items()
                   if bill["status"] == "Open" and bill["totalPaid"] == 0 and not any(
                       str(t["links"]["incomeAccount"]) == str(UNMAPPED_ACCOUNT_ID)
                       for t in firm.actionstep["timeentries"].values()
                       if t["links"]["bill"] == bill_id)]
-    chosen = rng.sample(candidates, 8)
+    chosen = rng.sample(candidates, 9)
     for bill_id in chosen[:4]:
         books.add_fee(bill_id, "Conveyancing: settlement", Decimal(rng.randrange(400, 1500)),
                       account_id=4006)
     for bill_id in chosen[4:7]:
         books.add_fee(bill_id, "Land title search", Decimal(rng.randrange(20, 80)),
                       account_id=4003, tax_code_id=4)
-    paid_then_edited(firm, chosen[7], books, new_uuid)
+    xero = firm.xero
+    xero.new_id = new_uuid
+    _paid_in_xero(firm, chosen[7])
+    books.add_fee(chosen[7], "Further attendance after settlement", Decimal(180))
+    _paid_in_xero(firm, chosen[8])
+    books.pay(chosen[8])
+    xero.new_id = random_id
 
 
-def paid_then_edited(firm: DemoFirm, bill_id: int, books: ActionstepBooks,
-                     new_uuid: Callable[[], str]) -> None:
-    """The bill reached Xero earlier (by another route) and was paid there; then someone added a
-    fee to it in Actionstep, so Xero's invoice no longer matches and cannot be changed."""
+def _paid_in_xero(firm: DemoFirm, bill_id: int) -> None:
+    """The bill reached Xero earlier, by another route, and a bank feed paid it there. Then:
+    for one bill, someone added a fee in Actionstep, so Xero's invoice no longer matches and
+    cannot be changed; for another, the receipt was also entered in Actionstep, so a payment
+    pushed for it meets an invoice already paid."""
     bill = firm.actionstep["bills"][bill_id]
     client = firm.actionstep["participants"][int(bill["links"]["theirParticipant"])]
     xero = firm.xero
-    xero.new_id = new_uuid
-    contact, _ = xero.create_contact({"Name": client["displayName"],
-                                      "ContactNumber": str(client["id"])})
+    contact = xero.find_contact({"ContactNumber": str(client["id"])}) or xero.create_contact(
+        {"Name": client["displayName"], "ContactNumber": str(client["id"])})[0]
     invoice, errors = xero.create_invoice({
         "Type": "ACCREC", "Contact": {"ContactID": contact["ContactID"]},
         "InvoiceNumber": bill["ourReference"], "Status": "AUTHORISED",
@@ -246,8 +252,6 @@ def paid_then_edited(firm: DemoFirm, bill_id: int, books: ActionstepBooks,
     xero.create_payment({"Invoice": {"InvoiceID": invoice["InvoiceID"]},
                          "Account": {"Code": "090"}, "Amount": invoice["Total"],
                          "Date": bill["dueDate"], "Reference": "bank feed"})
-    xero.new_id = random_id
-    books.add_fee(bill_id, "Further attendance after settlement", Decimal(180))
 
 
 def _organisation(organisation_id: str, rng: random.Random) -> dict[str, Any]:
