@@ -27,4 +27,3 @@ def test_xero_messages_map_to_their_cause(message: str, cause: Cause) -> None:
 def test_every_cause_explains_itself_and_offers_a_fix() -> None:
     for cause in Cause:
         assert cause.heading and cause.fix.endswith(".")
-    assert Cause.XERO_UNAVAILABLE.retryable and not Cause.MAPPING_MISSING.retryable

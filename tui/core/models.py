@@ -19,10 +19,6 @@ class BillStatus(StrEnum):
     CLOSED = "Closed"
     DELETED = "Deleted"
 
-    @property
-    def finalised(self) -> bool:
-        return self in (BillStatus.OPEN, BillStatus.CLOSED)
-
 
 class LineKind(StrEnum):
     FEE = "fee"

@@ -32,11 +32,6 @@ class Cause(StrEnum):
     def fix(self) -> str:
         return _EXPLANATIONS[self].fix
 
-    @property
-    def retryable(self) -> bool:
-        """Whether pushing again, unchanged, may succeed."""
-        return self in (Cause.XERO_UNAVAILABLE, Cause.RATE_LIMITED)
-
 
 @dataclass(frozen=True, slots=True)
 class _Explanation:

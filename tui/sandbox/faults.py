@@ -22,7 +22,6 @@ import random
 import re
 from dataclasses import dataclass, field
 
-KINDS = ("500", "503", "429-minute", "429-day", "slow", "timeout", "reset", "lost", "ok")
 HANG_SECONDS = 300.0
 """How long `timeout` keeps a call waiting: longer than any client should wait."""
 

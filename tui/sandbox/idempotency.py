@@ -30,7 +30,6 @@ class IdempotencyStore:
     def __init__(self, now: Callable[[], datetime]) -> None:
         self._now = now
         self._entries: dict[tuple[str, str], Stored] = {}
-        self.replays = 0
 
     def find(self, tenant_id: str, key: str, print_: str) -> Stored | str | None:
         """The stored answer to replay; None when the key is new (or expired); the refusal text
@@ -40,7 +39,6 @@ class IdempotencyStore:
             return None
         if entry.fingerprint != print_:
             return f"Idempotency Key: {key} is used with a different request."
-        self.replays += 1
         return entry
 
     def remember(self, tenant_id: str, key: str, print_: str, status: int,

@@ -99,7 +99,7 @@ class BillsScreen(TableView):
     def update_rows(self, bill_ids: set[str]) -> None:
         """Refresh the cells of changed bills in place (no rebuild: the cursor stays)."""
         workspace = self.workspace
-        if workspace is None:
+        if workspace is None or not self.is_current:  # the resume rebuilds it
             return
         table = self.table
         for bill_id in bill_ids:

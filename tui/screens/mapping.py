@@ -62,8 +62,12 @@ class MappingScreen(TableView):
 
     def on_mount(self) -> None:
         self.axpush.workspace_loaded.subscribe(self, lambda _: self.rebuild())
-        self.axpush.bills_changed.subscribe(self, lambda _: self.rebuild())
+        self.axpush.bills_changed.subscribe(self, self._bills_changed)
         self.rebuild()
+
+    def _bills_changed(self, _bill_ids: set[str]) -> None:
+        if self.is_current:  # otherwise the resume rebuilds it; no work while out of sight
+            self.rebuild()
 
     def rebuild(self) -> None:
         workspace = self.workspace
@@ -116,10 +120,6 @@ class MappingScreen(TableView):
             help_line.update(Text(f"✗ {row.problem.message}", style="yellow"))
         else:
             help_line.update(Text(HELP, style="dim"))
-
-    def focus_row(self, key: MappingKey) -> None:
-        self.axpush.mapping_focus = key
-        self.rebuild()
 
     def _current(self) -> MappingRow | None:
         key = self.current_key()

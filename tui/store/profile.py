@@ -14,11 +14,10 @@ do blocking file I/O: call them from a worker thread, never on the UI's event lo
 
 from __future__ import annotations
 
-import contextlib
 import getpass
 import os
 import socket
-from collections.abc import Iterator, MutableMapping, Sequence
+from collections.abc import MutableMapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -123,12 +122,6 @@ class Profile:
 
     def _table(self, db: TinyDB, name: str) -> Table:
         return db.table(name)
-
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        """Hold the profile lock across several reads and writes (re-entrant)."""
-        with self._lock:
-            yield
 
     def close(self) -> None:
         for db in (self._config, self._state, self._tokens, *self._history.values()):
