@@ -6,18 +6,20 @@ from decimal import Decimal
 
 import httpx
 import pytest
+from sandbox_time import SandboxTime
 
 from tui.actionstep.client import ActionstepClient
 from tui.core.errors import RemoteUnauthorised, RemoteUnavailable
 from tui.core.models import BillStatus, LineKind
 from tui.sandbox.server import SandboxServer
-from tui.transport import static_token
+from tui.transport import RetryPolicy, static_token
 
 
 def client_for(sandbox: SandboxServer, token: str | None = None) -> ActionstepClient:
     if token is None:
         _, token = sandbox.state.issue_demo_tokens()
-    return ActionstepClient(sandbox.actionstep_api_url, static_token(token))
+    return ActionstepClient(sandbox.actionstep_api_url, static_token(token),
+                            clock=SandboxTime(sandbox.state))
 
 
 async def test_the_firms_bills_arrive_with_lines_clients_and_matters(
@@ -100,7 +102,7 @@ async def test_a_refused_token_says_reconnect(sandbox: SandboxServer) -> None:
 
 async def test_an_unreachable_actionstep_is_unavailable_not_a_crash() -> None:
     client = ActionstepClient("http://127.0.0.1:9/api/rest", static_token("t"),
-                              httpx.AsyncHTTPTransport(retries=0))
+                              httpx.AsyncHTTPTransport(retries=0), retry=RetryPolicy(base=0.01))
     try:
         with pytest.raises(RemoteUnavailable, match="could not be reached"):
             await client.catalog()

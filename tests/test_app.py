@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import pytest
 from faults import FaultyTransport, calls_to, writes_to
+from sandbox_time import SandboxTime
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Log, OptionList, Static
 
@@ -29,7 +30,7 @@ from tui.workspace import Workspace
 
 def demo_app(demo: Demo, transport: FaultyTransport | None = None) -> AxpushApp:
     async def opener() -> Workspace:
-        return await Workspace.connect(demo.profile, transport)
+        return await Workspace.connect(demo.profile, transport, SandboxTime(demo.state))
     return AxpushApp(opener, context="demo")
 
 
@@ -44,6 +45,14 @@ async def until(pilot: Pilot[None], condition: Callable[[], bool], limit: float 
 
 def loaded(app: AxpushApp) -> Callable[[], bool]:
     return lambda: app.workspace is not None and bool(app.workspace.rows)
+
+
+async def push_all_ready(pilot: Pilot[None], app: AxpushApp) -> None:
+    """P, confirm, and wait for the push to end."""
+    await pilot.press("P")
+    await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+    await pilot.press("y")
+    await until(pilot, lambda: not app.pushing)
 
 
 def screen_text(app: AxpushApp) -> str:
@@ -79,10 +88,7 @@ async def test_pushing_all_ready_bills_puts_them_in_xero_and_shows_them_pushed(
         assert app.workspace is not None
         ready = [b for b, r in app.workspace.rows.items() if r.state is BillState.READY]
         paid_in_xero = {inv["InvoiceNumber"] for inv in demo.state.xero.invoices.values()}
-        await pilot.press("P")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
-        await pilot.press("y")
-        await until(pilot, lambda: not app.pushing)
+        await push_all_ready(pilot, app)
         await app.workers.wait_for_complete()
         await pilot.pause()
         numbers = {inv["InvoiceNumber"] for inv in demo.state.xero.invoices.values()}
@@ -201,22 +207,33 @@ async def test_when_actionstep_is_down_the_console_says_so_and_r_retries(demo: D
         assert app.load_error is None and "220 bills" in summary_text(app)
 
 
-async def test_the_demo_tour_an_offline_batch_recovers_on_re_push(isolated_home: object) -> None:
-    """`axpush demo`'s weather: the second batch meets a 503; `f` re-pushes the failed bills.
-    The bill paid in Xero and edited since stays failed, with its reason."""
+async def test_the_demo_tour_a_503_is_retried_and_logged(isolated_home: object) -> None:
+    """`axpush demo`'s weather: the second batch meets a 503, is retried, and goes through; the
+    log says so. Only the bill paid in Xero and edited since fails, with its reason."""
     with running_demo(faults=DEMO_FAULTS) as demo:
         app = demo_app(demo)
         async with app.run_test(size=(120, 40)) as pilot:
             await until(pilot, loaded(app))
             assert app.workspace is not None
-            await pilot.press("P")
-            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
-            await pilot.press("y")
-            await until(pilot, lambda: not app.pushing)
+            await push_all_ready(pilot, app)
+            failed = [r for r in app.workspace.rows.values() if r.state is BillState.FAILED]
+            assert [r.cause for r in failed] == [Cause.ALREADY_SETTLED]
+            retried = [line for line in app.log_lines if " retried " in line]
+            assert len(retried) == 1 and "The Organisation is Offline" in retried[0]
+
+
+async def test_an_outage_longer_than_the_retries_fails_then_f_re_pushes(
+        isolated_home: object) -> None:
+    with running_demo(faults="PUT */Invoices=seq:ok,503,503,503,503") as demo:
+        app = demo_app(demo)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, loaded(app))
+            assert app.workspace is not None
+            await push_all_ready(pilot, app)
             failed = [r for r in app.workspace.rows.values() if r.state is BillState.FAILED]
             causes = {r.cause for r in failed}
             assert causes == {Cause.XERO_UNAVAILABLE, Cause.ALREADY_SETTLED}
-            assert sum(r.cause is Cause.XERO_UNAVAILABLE for r in failed) == 50
+            assert sum(r.cause is Cause.XERO_UNAVAILABLE for r in failed) == 50  # a batch
             offline = next(r for r in failed if r.cause is Cause.XERO_UNAVAILABLE)
             assert "The Organisation is Offline" in offline.reason
             await pilot.press("f")

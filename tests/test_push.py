@@ -8,6 +8,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from faults import FaultyTransport, writes_to
+from sandbox_time import SandboxTime
 
 from tui.core.events import EngineEvent, EventKind
 from tui.core.jobs import JobState, Outcome
@@ -22,7 +23,7 @@ from tui.xero.client import XeroClient
 
 
 async def loaded(demo: Demo, transport: FaultyTransport | None = None) -> Workspace:
-    workspace = await Workspace.connect(demo.profile, transport)
+    workspace = await Workspace.connect(demo.profile, transport, SandboxTime(demo.state))
     await workspace.load()
     return workspace
 

@@ -20,7 +20,8 @@ import pytest
 
 from tui.core.jobs import Attempt, Job, JobState, Outcome
 from tui.core.mapping import Mapping
-from tui.store.profile import Connections, Profile
+from tui.settings import ActionstepSettings, Connections, XeroSettings
+from tui.store.profile import Profile
 from tui.store.storage import SchemaTooNew
 
 T0 = datetime(2026, 11, 3, 9, 30, tzinfo=UTC)
@@ -46,11 +47,14 @@ def test_every_file_carries_its_schema_version(profile: Profile) -> None:
 
 
 def test_settings_survive_a_reopen(profile: Profile, isolated_home: Path) -> None:
-    profile.save_connections(Connections("https://x/api.xro/2.0", "tenant", "https://a/rest"))
+    profile.save_connections(Connections(
+        XeroSettings(api_url="https://x/api.xro/2.0", tenant_id="tenant"),
+        ActionstepSettings(api_endpoint="https://a.example/api/")))
     profile.save_mapping(Mapping({"4001": "acc-1"}, {"1": "OUTPUT"}))
     profile.save_mapping(Mapping({"4002": "acc-2"}, {}))
     again = Profile.named("test", home=isolated_home)
     assert again.connections().configured
+    assert again.connections().actionstep.rest_url == "https://a.example/api/rest"
     assert again.mapping() == Mapping({"4002": "acc-2"}, {})
 
 

@@ -148,6 +148,12 @@ class AxpushApp(App[None]):
                     title="Mapping saved")
         self.bills_changed.publish(set(changed))
 
+    @work(exclusive=True, group="trial", exit_on_error=False, description="Saving")
+    async def confirm_trial(self) -> None:
+        if self.workspace is not None:
+            await self.workspace.confirm_trial()
+            self.write_log("pushing to a demo or trial organisation was confirmed")
+
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
         """The one error funnel: every worker failure ends here as a clear message."""

@@ -1,18 +1,15 @@
-"""The `axpush` command: the console (TUI) on a profile, and the built-in demo."""
+"""The `axpush` command line: parsing and dispatch. What each command does is in
+`tui.commands`; the exit codes are documented there and in the README."""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import sys
 from collections.abc import Sequence
 
 from tui import __version__
+from tui.commands import EXIT_USAGE, fail
 from tui.sandbox.demo_firm import DEFAULT_SEED, DEMO_FAULTS
-from tui.store.profile import DEFAULT_PROFILE, HOME_ENV
-
-EXIT_OK = 0
-EXIT_USAGE = 2
+from tui.store.profile import DEFAULT_PROFILE, HOME_ENV, Profile
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,8 +20,16 @@ def build_parser() -> argparse.ArgumentParser:
                "directory. Try the built-in demo first: axpush demo")
     parser.add_argument("--version", action="version", version=f"axpush {__version__}")
     parser.add_argument("--profile", default=DEFAULT_PROFILE,
-                        help="profile to open (default: %(default)s)")
+                        help="profile to use (default: %(default)s)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("tui", help="open the console on --profile (the default command)")
+    _demo(commands)
+    _connections(commands)
+    _sandbox(commands)
+    return parser
+
+
+def _demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     demo = commands.add_parser(
         "demo", help="open the console on the built-in sandbox (a simulated Actionstep firm "
                      "and Xero organisation, in a throw-away profile)")
@@ -32,14 +37,57 @@ def build_parser() -> argparse.ArgumentParser:
                       help="demo data seed: the same seed gives the same firm "
                            "(default: %(default)s)")
     demo.add_argument("--faults", default=DEMO_FAULTS, metavar="SPEC",
-                      help="faults the sandbox injects (default: %(default)r, the second batch "
-                           "of invoices meets an offline organisation; '' for none)")
-    commands.add_parser("tui", help="open the console on --profile (the default command)")
+                      help="faults the sandbox injects (default: %(default)r, one 503 that is "
+                           "retried; '' for none)")
+
+
+def _connections(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    connect = commands.add_parser(
+        "connect", help="sign in to Xero or Actionstep for this profile",
+        description="Sign in to a service and store its tokens in the profile (mode 0600). "
+                    "Secrets come from AXPUSH_XERO_CLIENT_SECRET / "
+                    "AXPUSH_ACTIONSTEP_CLIENT_SECRET, else a hidden prompt, else a line of "
+                    "standard input; every URL can be set with AXPUSH_XERO_* / "
+                    "AXPUSH_ACTIONSTEP_* (see README).")
+    connect.add_argument("service", nargs="?", choices=("xero", "actionstep"))
+    connect.add_argument("--sandbox", metavar="URL",
+                         help="connect both services to a running `axpush sandbox serve`")
+    connect.add_argument("--paste", action="store_true",
+                         help="over SSH: show the sign-in URL and paste back where it ended")
+    connect.add_argument("--client-id", help="the app's client id")
+    connect.add_argument("--port", type=int, help="local port of the redirect URI "
+                                                  "http://localhost:PORT/callback")
+    connect.add_argument("--client-credentials", action="store_true",
+                         help="Xero: a Custom Connection (client id and secret, no browser)")
+    connect.add_argument("--client-secret", action="store_true",
+                         help="Xero: a web app that authenticates with its client secret")
+    connect.add_argument("--broad-scopes", action="store_true",
+                         help="Xero: the broad scopes of apps created before 2 March 2026")
+    connect.add_argument("--tenant", help="Xero: the organisation to use (name or tenant id) "
+                                          "when the sign-in connects several")
+    connect.add_argument("--rebind", action="store_true",
+                         help="Xero: bind the profile to this organisation, replacing the one "
+                              "it was bound to (the mapping may point at the old one's accounts)")
+    connect.add_argument("--staging", action="store_true",
+                         help="Actionstep: use the staging system")
+    disconnect = commands.add_parser(
+        "disconnect", help="forget a service's tokens (Xero: also disconnect the organisation)")
+    disconnect.add_argument("service", choices=("xero", "actionstep"))
+    disconnect.add_argument("--revoke", action="store_true",
+                            help="Xero: revoke the whole sign-in (every organisation it reached)")
+    status = commands.add_parser(
+        "status", help="connections, bound organisation, token expiry, rate budget left")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.add_argument("--offline", action="store_true",
+                        help="only what is stored; make no call to either service")
+    commands.add_parser("doctor", help="check every link and say what to do about each")
+
+
+def _sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sandbox = commands.add_parser(
         "sandbox", help="the simulated Xero and Actionstep, for trying things and for tests")
-    sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", metavar="ACTION",
-                                              required=True)
-    serve = sandbox_commands.add_parser(
+    actions = sandbox.add_subparsers(dest="sandbox_command", metavar="ACTION", required=True)
+    serve = actions.add_parser(
         "serve", help="serve the sandbox on 127.0.0.1 until interrupted; prints its URL",
         description="Serve the simulated Xero (/xero) and Actionstep (/actionstep/api) with the "
                     "demo firm, and the admin API (/_sandbox), on 127.0.0.1 only.")
@@ -48,81 +96,37 @@ def build_parser() -> argparse.ArgumentParser:
                        help="demo data seed (default: %(default)s)")
     serve.add_argument("--faults", default="", metavar="SPEC",
                        help="faults to inject, e.g. 'PUT */Invoices=lost:0.2,503:0.1; "
-                            "*/Contacts=seq:ok,500' (see tui/sandbox/faults.py)")
-    return parser
+                            "*/Contacts=seq:ok,500' (see README)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "demo":
+        from tui.commands.console import run_demo
+
         return run_demo(args.seed, args.faults)
     if args.command == "sandbox":
-        return serve_sandbox(args.port, args.seed, args.faults)
-    return run_console(args.profile)
+        from tui.commands.sandbox import serve
 
-
-def run_console(profile_name: str) -> int:
-    from tui.app import AxpushApp
-    from tui.store.profile import Profile
-    from tui.workspace import Workspace
-
+        return serve(args.port, args.seed, args.faults)
     try:
-        profile = Profile.named(profile_name)
+        profile = Profile.named(args.profile)
     except (ValueError, OSError) as error:
-        print(f"axpush: cannot open profile {profile_name!r}: {error}", file=sys.stderr)
-        return EXIT_USAGE
-
-    async def opener() -> Workspace:
-        return await Workspace.connect(profile)
-
-    AxpushApp(opener, context=f"profile {profile_name}").run()
-    profile.close()
-    return EXIT_OK
-
-
-def run_demo(seed: int, faults: str) -> int:
-    from tui.app import AxpushApp
-    from tui.demo import running_demo
-    from tui.sandbox.faults import FaultSpecError, parse
-    from tui.workspace import Workspace
-
+        return fail(f"cannot open profile {args.profile!r}: {error}", EXIT_USAGE)
     try:
-        parse(faults)
-    except FaultSpecError as error:
-        print(f"axpush: --faults: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    with running_demo(seed, faults=faults) as demo:
-        async def opener() -> Workspace:
-            return await Workspace.connect(demo.profile)
+        if args.command in ("connect", "disconnect", "status", "doctor"):
+            from tui.commands import connections
 
-        AxpushApp(opener, context=f"demo sandbox {demo.server.base_url}").run()
-    return EXIT_OK
+            handler = {"connect": connections.connect,
+                       "disconnect": connections.disconnect_command,
+                       "status": connections.status_command,
+                       "doctor": connections.doctor_command}[args.command]
+            return handler(profile, args)
+        from tui.commands.console import run_console
 
-
-def serve_sandbox(port: int, seed: int, faults: str) -> int:
-    import threading
-
-    from tui.sandbox.faults import FaultSpecError
-    from tui.sandbox.server import SandboxServer
-    from tui.sandbox.state import SandboxState
-
-    try:
-        state = SandboxState.demo(seed, faults=faults)
-    except FaultSpecError as error:
-        print(f"axpush: --faults: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        server = SandboxServer(state, port, quiet=False)
-    except OSError as error:
-        print(f"axpush: cannot listen on 127.0.0.1:{port}: {error.strerror}", file=sys.stderr)
-        return EXIT_USAGE
-    with server:
-        print(f"axpush sandbox serving on {server.base_url} (Xero {server.base_url}/xero, "
-              f"Actionstep {server.base_url}/actionstep/api, admin {server.base_url}/_sandbox)",
-              flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            threading.Event().wait()
-    return EXIT_OK
+        return run_console(profile)
+    finally:
+        profile.close()
 
 
 if __name__ == "__main__":

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import contextlib
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from tui.connect import connect_sandbox
 from tui.core.mapping import Mapping
 from tui.sandbox.demo_firm import DEFAULT_SEED
 from tui.sandbox.server import SandboxServer
 from tui.sandbox.state import SandboxState
-from tui.store.profile import Connections, Profile
+from tui.store.profile import Profile
 
 DEMO_PROFILE = "demo"
 
@@ -25,13 +28,11 @@ class Demo:
 
 
 def prepare_profile(profile: Profile, state: SandboxState, server: SandboxServer) -> None:
-    """Connect the profile to the sandbox (demo tokens) with the firm's starting mapping."""
-    xero_token, actionstep_token = state.issue_demo_tokens()
-    profile.save_connections(Connections(xero_api_url=server.xero_api_url,
-                                         xero_tenant_id=state.xero.tenant_id,
-                                         actionstep_api_url=server.actionstep_api_url))
-    profile.save_token("xero", {"access_token": xero_token, "token_type": "Bearer"})
-    profile.save_token("actionstep", {"access_token": actionstep_token, "token_type": "Bearer"})
+    """Connect the profile to the sandbox, through the same OAuth2 sign-in as any profile (the
+    sandbox consents by itself), and give it the firm's starting mapping."""
+    # Its own thread and loop: callers may be inside an event loop already (tests).
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, connect_sandbox(profile, server.base_url)).result()
     accounts, tax_codes = state.firm.demo_mapping()
     profile.save_mapping(Mapping(accounts, tax_codes))
 

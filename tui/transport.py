@@ -6,15 +6,27 @@ the sandbox (over loopback or in-process) while production code talks to the rea
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import random
+import re
+from dataclasses import dataclass
+from typing import Protocol
 
 import httpx
 
 from tui import __version__
-from tui.core.errors import RemoteError, RemoteUnavailable
+from tui.core.errors import RemoteError, RemoteUnauthorised, RemoteUnavailable
 
-TokenSource = Callable[[], Awaitable[str]]
-"""Returns a current access token; refreshing it, if needed, is the source's business."""
+
+class TokenProvider(Protocol):
+    """Hands out access tokens (see `tui.oauth.TokenKeeper`)."""
+
+    async def token(self) -> str:
+        """The token to use now."""
+        ...
+
+    async def refresh(self, stale: str | None) -> str:
+        """A new token, because the service refused `stale`."""
+        ...
 
 USER_AGENT = f"axpush/{__version__}"
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)
@@ -23,16 +35,30 @@ outcome, so it is generous rather than tight."""
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def static_token(token: str) -> TokenSource:
-    async def source() -> str:
-        return token
-    return source
+class StaticToken:
+    """A fixed token that cannot be refreshed (tests, and tokens handed over by hand)."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    async def token(self) -> str:
+        return self._token
+
+    async def refresh(self, stale: str | None) -> str:
+        raise RemoteUnauthorised("the access token was refused and cannot be refreshed: "
+                                 "reconnect")
+
+
+def static_token(token: str) -> StaticToken:
+    return StaticToken(token)
 
 
 def new_client(base_url: str, transport: httpx.AsyncBaseTransport | None,
                headers: dict[str, str]) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=base_url.rstrip("/") + "/", transport=transport,
-                             timeout=TIMEOUT, headers={"User-Agent": USER_AGENT, **headers},
+    """An httpx client with our timeouts and user agent; `base_url` may be empty."""
+    return httpx.AsyncClient(base_url=base_url.rstrip("/") + "/" if base_url else "",
+                             transport=transport, timeout=TIMEOUT,
+                             headers={"User-Agent": USER_AGENT, **headers},
                              follow_redirects=False)
 
 
@@ -61,3 +87,30 @@ def unavailable(service: str, response: httpx.Response) -> RemoteUnavailable:
     """A 5xx answer: the service is down or unstable, its body usually plain text."""
     return RemoteUnavailable(f"{service} is unavailable ({response.status_code}): "
                              f"{plain_excerpt(response)}", status=response.status_code)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Capped exponential backoff with jitter, for 5xx, offline, timeouts and resets."""
+
+    attempts: int = 4
+    base: float = 1.0
+    cap: float = 30.0
+
+    def delay(self, attempt: int) -> float:
+        return float(min(self.cap, self.base * 2 ** attempt) * random.uniform(0.5, 1.0))
+
+
+DEFAULT_RETRY = RetryPolicy()
+
+_SECRETS = re.compile(r'("(?:access_token|refresh_token|id_token|client_secret|code_verifier)"'
+                      r'\s*:\s*")[^"]*(")|(Bearer\s+)[A-Za-z0-9._~+/=-]+', re.IGNORECASE)
+
+
+def redact(text: str, limit: int = 2000) -> str:
+    """An answer's start, safe to keep and show: token values and bearer credentials removed."""
+    def hide(match: re.Match[str]) -> str:
+        if match.group(3):
+            return match.group(3) + "[redacted]"
+        return match.group(1) + "[redacted]" + match.group(2)
+    return _SECRETS.sub(hide, text[:limit])

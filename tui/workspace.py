@@ -10,22 +10,25 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 import httpx
 
 from tui.actionstep.client import ActionstepClient
+from tui.clock import REAL_CLOCK, Clock
+from tui.connect import Links, open_links
 from tui.core.engine import Emit, Engine, PushSummary
-from tui.core.events import EngineEvent
+from tui.core.events import EngineEvent, EventKind
 from tui.core.jobs import Job, JobState
 from tui.core.mapping import Mapping, MappingRow, mapping_rows
 from tui.core.models import Bill, Catalog, Chart, Organisation
 from tui.core.preflight import preflight
 from tui.core.problems import MappingKey
 from tui.core.status import BillRow, BillState, bill_state
+from tui.settings import BoundOrganisation
 from tui.store.outbox import ProfileOutbox
-from tui.store.profile import Connections, Profile, current_user
-from tui.transport import static_token
+from tui.store.profile import Profile, current_user
 from tui.xero.client import XeroClient
 
 Progress = Callable[[str], None]
@@ -40,6 +43,7 @@ class Workspace:
     profile: Profile
     actionstep: ActionstepClient
     xero: XeroClient
+    links: Links | None = None
     who: str = field(default_factory=current_user)
     organisation: Organisation | None = None
     catalog: Catalog = field(default_factory=Catalog)
@@ -53,27 +57,29 @@ class Workspace:
     _engine: Engine | None = None
 
     @classmethod
-    async def connect(cls, profile: Profile,
-                      transport: httpx.AsyncBaseTransport | None = None) -> Workspace:
-        """Clients for the profile's connections, with its stored tokens."""
-        connections: Connections = await asyncio.to_thread(profile.connections)
-        if not connections.configured:
-            raise NotConnected(f"profile {profile.root.name!r} is not connected to Xero and "
-                               "Actionstep yet")
-        xero_token = await asyncio.to_thread(profile.token, "xero")
-        actionstep_token = await asyncio.to_thread(profile.token, "actionstep")
-        if not xero_token or not actionstep_token:
-            raise NotConnected("no access tokens are stored for this profile: connect again")
-        actionstep = ActionstepClient(connections.actionstep_api_url,
-                                      static_token(str(actionstep_token.get("access_token"))),
-                                      transport)
-        xero = XeroClient(connections.xero_api_url, connections.xero_tenant_id,
-                          static_token(str(xero_token.get("access_token"))), transport)
-        return cls(profile, actionstep, xero)
+    async def connect(cls, profile: Profile, transport: httpx.AsyncBaseTransport | None = None,
+                      clock: Clock = REAL_CLOCK) -> Workspace:
+        """Clients for the profile's connections, keeping its tokens fresh."""
+        links = await open_links(profile, transport, clock)
+        settings = links.connections
+        missing = [name for name, ok in (("Xero", settings.xero.tenant_id),
+                                         ("Actionstep", settings.actionstep.rest_url)) if not ok]
+        if missing:
+            await links.aclose()
+            commands = " and ".join(f"`axpush connect {m.lower()}`" for m in missing)
+            raise NotConnected(f"profile {profile.root.name!r} is not connected to "
+                               f"{' or '.join(missing)} yet: run {commands}")
+        actionstep = ActionstepClient(settings.actionstep.rest_url, links.actionstep_tokens,
+                                      transport, clock=clock)
+        xero = XeroClient(settings.xero.api_url, settings.xero.tenant_id, links.xero_tokens,
+                          transport, clock=clock)
+        return cls(profile, actionstep, xero, links=links)
 
     async def aclose(self) -> None:
         await self.actionstep.aclose()
         await self.xero.aclose()
+        if self.links is not None:
+            await self.links.aclose()
 
     # -- loading --------------------------------------------------------------------------------
 
@@ -90,13 +96,47 @@ class Workspace:
         self.bills = {bill.bill_id: bill for bill in bills}
         self.evaluate()
 
+    @property
+    def binding(self) -> BoundOrganisation:
+        return self.links.connections.binding if self.links else BoundOrganisation()
+
+    @property
+    def organisation_block(self) -> str | None:
+        """Why pushing is blocked for every bill: connected to an organisation other than the
+        one the profile is bound to."""
+        bound, connected = self.binding, self.organisation
+        if connected is None or not bound.organisation_id or \
+                bound.organisation_id == connected.organisation_id:
+            return None
+        return (f"Xero is connected to {connected.name}, but this profile pushes to "
+                f"{bound.name}: its mapping points at that organisation's accounts. Re-bind on "
+                "purpose with `axpush connect xero --rebind`")
+
+    @property
+    def trial_unconfirmed(self) -> bool:
+        """A DEMO or TRIAL organisation nobody has yet agreed to push to."""
+        return bool(self.organisation and self.organisation.is_trial_or_demo
+                    and not self.binding.trial_confirmed)
+
+    async def confirm_trial(self) -> None:
+        if self.links is None:
+            return
+        connections = replace(self.links.connections,
+                              binding=replace(self.binding, trial_confirmed=True))
+        stored = await asyncio.to_thread(self.profile.connections)
+        await asyncio.to_thread(self.profile.save_connections,
+                                replace(stored, binding=connections.binding))
+        self.links.connections = connections
+
     def evaluate(self, bill_ids: Iterable[str] | None = None) -> None:
         """Re-run preflight and recompute the state of some bills (all by default)."""
+        block = self.organisation_block
         for bill_id in (self.bills if bill_ids is None else bill_ids):
             bill = self.bills.get(bill_id)
             if bill is None:
                 continue
-            verdict = preflight(bill, self.catalog, self.mapping, self.chart, self.organisation)
+            verdict = preflight(bill, self.catalog, self.mapping, self.chart, self.organisation,
+                                block)
             job = self.jobs.get(bill_id)
             state = bill_state(bill, verdict, job, bill_id in self.pushing)
             self.rows[bill_id] = BillRow(bill, state, verdict, job)
@@ -141,6 +181,7 @@ class Workspace:
         if self._engine is None:  # one engine per session: it keeps Xero's contact index
             self._engine = Engine(self.xero, ProfileOutbox(self.profile, self._jobs_stored),
                                   self._forward, who=self.who)
+            self.xero.on_wait = self._retrying
         self.pushing.update(chosen)
         self.evaluate(chosen)
         self._listener = emit
@@ -150,6 +191,9 @@ class Workspace:
             self._listener = None
             self.pushing.difference_update(chosen)
             self.evaluate(chosen)
+
+    def _retrying(self, message: str) -> None:
+        self._forward(EngineEvent(datetime.now(UTC), EventKind.RETRIED, message))
 
     def _forward(self, event: EngineEvent) -> None:
         if self._listener is not None:

@@ -23,11 +23,14 @@ from tui.actionstep.parse import (
     parse_matter,
     parse_time_entry,
 )
+from tui.clock import REAL_CLOCK, Clock
 from tui.core.errors import RemoteRateLimited, RemoteRejected, RemoteUnauthorised
 from tui.core.jsonio import loads
 from tui.core.models import Bill, Catalog, Line
 from tui.transport import (
-    TokenSource,
+    DEFAULT_RETRY,
+    RetryPolicy,
+    TokenProvider,
     new_client,
     plain_excerpt,
     transport_failure,
@@ -43,10 +46,20 @@ JSON_API = "application/vnd.api+json"
 FINALISED_AND_DRAFT = ("Draft", "Open", "Closed")
 
 
+RATE_LIMIT_WAITS = 5
+
+
 class ActionstepClient:
-    def __init__(self, api_url: str, token: TokenSource,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
-        self._token = token
+    """Reads only, so every call may be retried: 5xx, timeouts and resets with backoff, a 429
+    after its Retry-After (or backoff: Actionstep publishes no numbers), a 401 once after a
+    token refresh."""
+
+    def __init__(self, api_url: str, tokens: TokenProvider,
+                 transport: httpx.AsyncBaseTransport | None = None, *,
+                 clock: Clock = REAL_CLOCK, retry: RetryPolicy = DEFAULT_RETRY) -> None:
+        self._tokens = tokens
+        self._clock = clock
+        self._retry = retry
         self._http = new_client(api_url, transport, {"Accept": JSON_API,
                                                      "Content-Type": JSON_API})
 
@@ -55,21 +68,44 @@ class ActionstepClient:
 
     async def _get(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
         """One GET; a 204 (no records match) is an empty body."""
-        headers = {"Authorization": f"Bearer {await self._token()}"}
-        try:
-            response = await self._http.get(path, params=params, headers=headers)
-        except httpx.TransportError as error:
-            raise transport_failure(SERVICE, "GET", error) from None
+        token = await self._tokens.token()
+        refreshed = False
+        attempt = waits = 0
+        while True:
+            try:
+                response = await self._http.get(path, params=params,
+                                                headers={"Authorization": f"Bearer {token}"})
+            except httpx.TransportError as error:
+                if attempt + 1 >= self._retry.attempts:
+                    raise transport_failure(SERVICE, "GET", error) from None
+                await self._clock.sleep(self._retry.delay(attempt))
+                attempt += 1
+                continue
+            if response.status_code == 401 and not refreshed:
+                token = await self._tokens.refresh(token)
+                refreshed = True
+                continue
+            if response.status_code == 429 and waits < RATE_LIMIT_WAITS:
+                retry_after = response.headers.get("Retry-After", "")
+                await self._clock.sleep(float(retry_after) if retry_after.isdigit()
+                                        else self._retry.delay(waits))
+                waits += 1
+                continue
+            if response.status_code >= 500 and attempt + 1 < self._retry.attempts:
+                await self._clock.sleep(self._retry.delay(attempt))
+                attempt += 1
+                continue
+            return self._body(response, path)
+
+    def _body(self, response: httpx.Response, path: str) -> dict[str, Any]:
         if response.status_code == 204:
             return {}
         if response.status_code == 401:
-            raise RemoteUnauthorised("Actionstep refused the access token (401): reconnect",
-                                     status=401)
+            raise RemoteUnauthorised("Actionstep refused the access token (401): reconnect "
+                                     "to Actionstep", status=401)
         if response.status_code == 429:
-            retry = response.headers.get("Retry-After")
-            raise RemoteRateLimited("Actionstep rate limit reached (429)",
-                                    retry_after=float(retry) if retry and retry.isdigit()
-                                    else None, problem=None)
+            raise RemoteRateLimited("Actionstep kept answering 429 (rate limited); try again "
+                                    "later", retry_after=None, problem=None)
         if response.status_code >= 500:
             raise unavailable(SERVICE, response)
         if response.status_code >= 400:

@@ -11,10 +11,12 @@ class RemoteError(Exception):
     cause: Cause = Cause.REFUSED
 
     def __init__(self, message: str, *, status: int | None = None,
-                 messages: tuple[str, ...] = ()) -> None:
+                 messages: tuple[str, ...] = (), raw: str = "") -> None:
         super().__init__(message)
         self.status = status
         self.messages = messages or (message,)
+        self.raw = raw
+        """The start of the service's answer, secrets redacted, for a detail view."""
 
 
 class RemoteUnavailable(RemoteError):
@@ -23,8 +25,8 @@ class RemoteUnavailable(RemoteError):
     cause = Cause.XERO_UNAVAILABLE
 
     def __init__(self, message: str, *, status: int | None = None,
-                 outcome_unknown: bool = False) -> None:
-        super().__init__(message, status=status)
+                 outcome_unknown: bool = False, raw: str = "") -> None:
+        super().__init__(message, status=status, raw=raw)
         self.outcome_unknown = outcome_unknown
 
 
@@ -41,10 +43,21 @@ class RemoteUnauthorised(RemoteError):
     cause = Cause.NOT_AUTHORISED
 
 
+class ReconnectNeeded(RemoteUnauthorised):
+    """The service refused our refresh token (or we hold none): only a new sign-in helps. Saved,
+    so that every process sees it and none retries in a loop."""
+
+    def __init__(self, service: str, reason: str) -> None:
+        super().__init__(f"{service} needs reconnecting ({reason}): run "
+                         f"`axpush connect {service.lower()}`")
+        self.service = service
+        self.reason = reason
+
+
 class RemoteRejected(RemoteError):
     """The service understood the request and refused it (4xx), with its messages."""
 
     def __init__(self, message: str, *, status: int | None = None,
-                 messages: tuple[str, ...] = ()) -> None:
-        super().__init__(message, status=status, messages=messages)
+                 messages: tuple[str, ...] = (), raw: str = "") -> None:
+        super().__init__(message, status=status, messages=messages, raw=raw)
         self.cause = classify(self.messages)

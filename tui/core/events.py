@@ -10,6 +10,7 @@ from enum import StrEnum
 class EventKind(StrEnum):
     QUEUED = "queued"
     SENT = "sent"
+    RETRIED = "retried"
     CREATED = "created"
     ADOPTED = "adopted"
     FAILED = "failed"

@@ -25,8 +25,14 @@ class Verdict:
 
 
 def preflight(bill: Bill, catalog: Catalog, mapping: Mapping, chart: Chart,
-              organisation: Organisation | None = None) -> Verdict:
+              organisation: Organisation | None = None,
+              organisation_block: str | None = None) -> Verdict:
+    """`organisation_block`: why nothing may go to the connected organisation (it is not the
+    one the profile is bound to)."""
     problems: list[Problem] = [Problem(Cause.BAD_DATA, text) for text in bill.data_problems]
+    if organisation_block:
+        problems.append(Problem(Cause.WRONG_ORGANISATION, organisation_block,
+                                short="wrong organisation", subject="Xero"))
     problems += _data_problems(bill, organisation)
     seen: set[Problem] = set()
     for line in bill.lines:

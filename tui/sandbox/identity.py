@@ -180,8 +180,8 @@ class Identity:
             if (client_id, secret) != CUSTOM_CONNECTION:
                 raise OAuthError("invalid_client", 401)
             grant = Grant(str(uuid.uuid4()), XERO, client_id,
-                          form.get("scope", "").split(), self._now(),
-                          [self._custom_tenant()], custom=True)
+                          form.get("scope", "").split(), self._now(), custom=True)
+            self.connect(grant, self._custom_tenant())
             return self._issue(grant, refresh=False)
         else:
             raise OAuthError("unsupported_grant_type")

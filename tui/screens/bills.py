@@ -206,7 +206,25 @@ class BillsScreen(TableView):
                 self.selected.difference_update(pushable)
                 self.axpush.start_push(pushable)
 
-        self.app.push_screen(ConfirmDialog(message, confirm="Push"), decided)
+        def ask_to_push() -> None:
+            self.app.push_screen(ConfirmDialog(message, confirm="Push"), decided)
+
+        if not workspace.trial_unconfirmed:
+            ask_to_push()
+            return
+        organisation = workspace.organisation
+
+        def trial_decided(confirmed: bool | None) -> None:
+            if confirmed:
+                self.axpush.confirm_trial()
+                ask_to_push()
+
+        kind = (organisation.org_class or "DEMO") if organisation else "DEMO"
+        self.app.push_screen(ConfirmDialog(
+            f"'{workspace.organisation.name if organisation else '?'}' is a {kind} Xero "
+            "organisation. Actionstep warns never to connect a trial organisation for real: "
+            "when it lapses, what was pushed there is gone. Push to it anyway? (Asked once "
+            "for this organisation.)", confirm="Use it", cancel="Cancel"), trial_decided)
 
     @on(DataTable.RowSelected, "#bills")
     def _open_blocking_row(self) -> None:

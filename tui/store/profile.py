@@ -18,7 +18,7 @@ import getpass
 import os
 import socket
 from collections.abc import MutableMapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from tinydb.table import Document, Table
 
 from tui.core.jobs import Attempt, Job, JobState
 from tui.core.mapping import Mapping
+from tui.settings import Connections
 from tui.store.storage import AtomicJSONStorage, SetAside
 
 APP_NAME = "axpush"
@@ -55,21 +56,6 @@ def current_user() -> str:
     except (KeyError, OSError):
         user = f"uid{os.getuid()}" if hasattr(os, "getuid") else "unknown"
     return f"{user}@{socket.gethostname()}"
-
-
-@dataclass(frozen=True, slots=True)
-class Connections:
-    """Where the two services are. Secrets are never here: they live in tokens.json."""
-
-    xero_api_url: str = ""
-    """Accounting API base, e.g. https://api.xero.com/api.xro/2.0"""
-    xero_tenant_id: str = ""
-    actionstep_api_url: str = ""
-    """REST base, e.g. https://ap-southeast-2.actionstep.com/api/rest"""
-
-    @property
-    def configured(self) -> bool:
-        return bool(self.xero_api_url and self.xero_tenant_id and self.actionstep_api_url)
 
 
 class _FreshTable(Table):
@@ -103,7 +89,7 @@ class Profile:
         """Damaged files found and moved aside since this profile was opened."""
         _ensure_private_dir(root)
         _ensure_private_dir(root / "history")
-        self._lock = FileLock(str(root / ".profile.lock"))
+        self._lock = FileLock(str(root / ".profile.lock"), mode=0o600)
         self._config = self._open(root / "config.json", "config")
         self._state = self._open(root / "state.json", "state")
         self._tokens = self._open(root / "tokens.json", "tokens")
@@ -130,14 +116,12 @@ class Profile:
     # -- config -----------------------------------------------------------------------------
 
     def connections(self) -> Connections:
+        """The stored settings (environment overrides are applied by whoever uses them)."""
         doc = self._table(self._config, "connections").get(doc_id=_SINGLE)
-        if not isinstance(doc, dict):
-            return Connections()
-        known = set(Connections.__dataclass_fields__)
-        return Connections(**{k: str(v) for k, v in doc.items() if k in known})
+        return Connections.from_json(doc) if isinstance(doc, dict) else Connections()
 
     def save_connections(self, connections: Connections) -> None:
-        self._replace_single(self._config, "connections", asdict(connections))
+        self._replace_single(self._config, "connections", connections.to_json())
 
     def mapping(self) -> Mapping:
         doc = self._table(self._config, "mapping").get(doc_id=_SINGLE)
@@ -155,10 +139,19 @@ class Profile:
 
     def save_token(self, service: str, token: dict[str, Any]) -> None:
         with self._lock:
-            doc = self._table(self._tokens, "tokens").get(doc_id=_SINGLE)
-            tokens = dict(doc) if isinstance(doc, dict) else {}
+            tokens = self._all_tokens()
             tokens[service] = dict(token)
             self._replace_single(self._tokens, "tokens", tokens)
+
+    def forget_token(self, service: str) -> None:
+        with self._lock:
+            tokens = self._all_tokens()
+            if tokens.pop(service, None) is not None:
+                self._replace_single(self._tokens, "tokens", tokens)
+
+    def _all_tokens(self) -> dict[str, Any]:
+        doc = self._table(self._tokens, "tokens").get(doc_id=_SINGLE)
+        return dict(doc) if isinstance(doc, dict) else {}
 
     # -- outbox -----------------------------------------------------------------------------
 

@@ -36,6 +36,8 @@ class TopBar(Static):
             text.append(organisation.name, style="bold")
             if organisation.is_trial_or_demo:
                 text.append(f" [{organisation.org_class or 'DEMO'}]", style="bold red")
+            if app.workspace and app.workspace.organisation_block:
+                text.append(" [NOT THE BOUND ORGANISATION: pushing blocked]", style="bold red")
         else:
             text.append("not loaded", style="dim")
         if app.context:

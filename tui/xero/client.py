@@ -2,23 +2,42 @@
 
 Always JSON (`Accept: application/json`; Xero answers XML otherwise). Writes are `PUT`
 (create-only) in batches with `summarizeErrors=false`, so each element reports its own result, and
-carry an `Idempotency-Key`. Every failure becomes a `tui.core.errors.RemoteError` whose text is
+carry an `Idempotency-Key`. Every call goes through the tenant's rate gate (5 in flight, the
+day's pause); a minute-limit 429 waits its Retry-After; 5xx, offline, timeouts and resets are
+retried with backoff (a write only with its Idempotency-Key, so a retry cannot duplicate); a 401
+refreshes the token once. Every failure becomes a `tui.core.errors.RemoteError` whose text is
 safe to show: it never includes a token or a header.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
 
-from tui.core.errors import RemoteRateLimited, RemoteRejected, RemoteUnauthorised
+from tui.clock import REAL_CLOCK, Clock
+from tui.core.errors import (
+    RemoteRateLimited,
+    RemoteRejected,
+    RemoteUnauthorised,
+    RemoteUnavailable,
+)
 from tui.core.invoice import InvoiceDraft
 from tui.core.jsonio import dumps, loads
 from tui.core.models import Chart, Contact, Organisation
 from tui.core.ports import ElementResult, RemoteInvoice
-from tui.transport import TokenSource, new_client, plain_excerpt, transport_failure, unavailable
+from tui.transport import (
+    DEFAULT_RETRY,
+    SAFE_METHODS,
+    RetryPolicy,
+    TokenProvider,
+    new_client,
+    plain_excerpt,
+    redact,
+    transport_failure,
+    unavailable,
+)
 from tui.xero.payloads import (
     contact_payload,
     element_result,
@@ -29,6 +48,7 @@ from tui.xero.payloads import (
     parse_tax_rate,
     validation_messages,
 )
+from tui.xero.ratelimit import RateGate
 
 SERVICE = "Xero"
 CONTACTS_PAGE_SIZE = 1000
@@ -36,11 +56,22 @@ NUMBERS_PER_LOOKUP = 40
 """Invoice numbers per GET, to keep the query string well under URL limits."""
 
 
+MINUTE_WAITS = 5
+"""How many minute-limit 429s one call sits out before giving up."""
+
+
 class XeroClient:
-    def __init__(self, api_url: str, tenant_id: str, token: TokenSource,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
-        self._token = token
+    def __init__(self, api_url: str, tenant_id: str, tokens: TokenProvider,
+                 transport: httpx.AsyncBaseTransport | None = None, *,
+                 gate: RateGate | None = None, clock: Clock = REAL_CLOCK,
+                 retry: RetryPolicy = DEFAULT_RETRY) -> None:
+        self._tokens = tokens
         self.tenant_id = tenant_id
+        self.gate = gate or RateGate(clock)
+        self._clock = clock
+        self._retry = retry
+        self.on_wait: Callable[[str], None] = lambda _message: None
+        """Told, in words, whenever a call waits to be retried (for the push log)."""
         self._http = new_client(api_url, transport, {"Accept": "application/json",
                                                      "xero-tenant-id": tenant_id})
 
@@ -49,27 +80,66 @@ class XeroClient:
 
     async def _call(self, method: str, path: str, *, params: dict[str, str] | None = None,
                     body: Any = None, idempotency_key: str | None = None) -> dict[str, Any]:
-        headers = {"Authorization": f"Bearer {await self._token()}"}
-        content = None
-        if body is not None:
+        content = dumps(body) if body is not None else None
+        retry_safe = method in SAFE_METHODS or bool(idempotency_key)
+        token = await self._tokens.token()
+        refreshed = False
+        attempt = minute_waits = 0
+        while True:
+            try:
+                response = await self._send(method, path, params, content, idempotency_key,
+                                            token)
+            except RemoteUnavailable as error:
+                if not retry_safe or attempt + 1 >= self._retry.attempts:
+                    raise
+                await self._wait(self._retry.delay(attempt), f"{path}: {error}", attempt)
+                attempt += 1
+                continue
+            if response.status_code == 200:
+                return _json_body(response, path)
+            if response.status_code == 401 and not refreshed:
+                token = await self._tokens.refresh(token)
+                refreshed = True
+                continue
+            if response.status_code == 429:
+                problem = response.headers.get("X-Rate-Limit-Problem", "").lower()
+                wait = _seconds(response.headers.get("Retry-After"))
+                if problem == "day":
+                    raise self.gate.pause_for_the_day(self.tenant_id, wait or 24 * 3600)
+                if minute_waits < MINUTE_WAITS:
+                    await self._wait(wait or 60, f"{path}: Xero's minute limit reached", None)
+                    minute_waits += 1
+                    continue
+            if response.status_code >= 500 and retry_safe and \
+                    attempt + 1 < self._retry.attempts:
+                reason = f"{path}: Xero answered {response.status_code} " \
+                         f"({plain_excerpt(response, 60)})"
+                await self._wait(self._retry.delay(attempt), reason, attempt)
+                attempt += 1
+                continue
+            raise _failure(response, path)
+
+    async def _wait(self, seconds: float, reason: str, attempt: int | None) -> None:
+        of = f", attempt {attempt + 2} of {self._retry.attempts}" if attempt is not None else ""
+        self.on_wait(f"{reason}; retrying in {seconds:.1f} s{of}")
+        await self._clock.sleep(seconds)
+
+    async def _send(self, method: str, path: str, params: dict[str, str] | None,
+                    content: bytes | None, idempotency_key: str | None,
+                    token: str) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"}
+        if content is not None:
             headers["Content-Type"] = "application/json"
-            content = dumps(body)
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
-        try:
-            response = await self._http.request(method, path, params=params, content=content,
-                                                headers=headers)
-        except httpx.TransportError as error:
-            raise transport_failure(SERVICE, method, error) from None
-        if response.status_code == 200:
+        async with self.gate.slot(self.tenant_id):
             try:
-                parsed = loads(response.content)
-            except ValueError:
-                raise RemoteRejected(f"Xero sent something that is not JSON for {path}") from None
-            if not isinstance(parsed, dict):
-                raise RemoteRejected(f"Xero sent an unexpected body for {path}")
-            return parsed
-        raise _failure(response, path)
+                response = await self._http.request(method, path, params=params,
+                                                    content=content, headers=headers)
+            except httpx.TransportError as error:
+                raise transport_failure(SERVICE, method, error) from None
+        self.gate.observe(self.tenant_id, response)
+        return response
 
     async def organisation(self) -> Organisation:
         body = await self._call("GET", "Organisation")
@@ -131,19 +201,40 @@ class XeroClient:
         return found
 
 
+def _seconds(value: str | None) -> float | None:
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _json_body(response: httpx.Response, path: str) -> dict[str, Any]:
+    try:
+        parsed = loads(response.content)
+    except ValueError:
+        raise RemoteRejected(f"Xero sent something that is not JSON for {path}",
+                             raw=redact(response.text)) from None
+    if not isinstance(parsed, dict):
+        raise RemoteRejected(f"Xero sent an unexpected body for {path}", raw=redact(response.text))
+    return parsed
+
+
 def _failure(response: httpx.Response, path: str) -> Exception:
     status = response.status_code
+    raw = redact(response.text)
     if status == 401:
-        return RemoteUnauthorised("Xero did not accept the access token (401): reconnect to Xero",
-                                  status=401)
+        detail = "the token expired" if "TokenExpired" in response.text else \
+            "the access was refused"
+        return RemoteUnauthorised(f"Xero did not accept the access token (401, {detail}): "
+                                  "reconnect to Xero", status=401, raw=raw)
     if status == 403:
-        return RemoteUnauthorised("Xero refused access to this organisation (403): the tenant is "
-                                  "not connected or a scope is missing", status=403)
+        return RemoteUnauthorised("Xero refused access to this organisation (403): the "
+                                  "organisation is not connected to this app, or a scope is "
+                                  "missing; reconnect to Xero", status=403, raw=raw)
     if status == 429:
-        retry = response.headers.get("Retry-After", "")
         problem = response.headers.get("X-Rate-Limit-Problem")
         return RemoteRateLimited(f"Xero rate limit reached ({problem or 'unknown'} limit)",
-                                 retry_after=float(retry) if retry.isdigit() else None,
+                                 retry_after=_seconds(response.headers.get("Retry-After")),
                                  problem=problem)
     if status >= 500:
         return unavailable(SERVICE, response)
@@ -154,4 +245,4 @@ def _failure(response: httpx.Response, path: str) -> Exception:
     messages = validation_messages(body) if isinstance(body, dict) else ()
     detail = "; ".join(messages) if messages else plain_excerpt(response)
     return RemoteRejected(f"Xero refused {path} ({status}): {detail}", status=status,
-                          messages=messages)
+                          messages=messages, raw=raw)

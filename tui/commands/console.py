@@ -1,0 +1,35 @@
+"""`axpush` (the console on a profile) and `axpush demo`."""
+
+from __future__ import annotations
+
+from tui.commands import EXIT_OK, EXIT_USAGE, fail
+from tui.store.profile import Profile
+
+
+def run_console(profile: Profile) -> int:
+    from tui.app import AxpushApp
+    from tui.workspace import Workspace
+
+    async def opener() -> Workspace:
+        return await Workspace.connect(profile)
+
+    AxpushApp(opener, context=f"profile {profile.root.name}").run()
+    return EXIT_OK
+
+
+def run_demo(seed: int, faults: str) -> int:
+    from tui.app import AxpushApp
+    from tui.demo import running_demo
+    from tui.sandbox.faults import FaultSpecError, parse
+    from tui.workspace import Workspace
+
+    try:
+        parse(faults)
+    except FaultSpecError as error:
+        return fail(f"--faults: {error}", EXIT_USAGE)
+    with running_demo(seed, faults=faults) as demo:
+        async def opener() -> Workspace:
+            return await Workspace.connect(demo.profile)
+
+        AxpushApp(opener, context=f"demo sandbox {demo.server.base_url}").run()
+    return EXIT_OK
