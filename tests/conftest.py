@@ -42,3 +42,38 @@ def profile(isolated_home: Path) -> Iterator[Profile]:
     opened = Profile.named("test", home=isolated_home)
     yield opened
     opened.close()
+
+
+# -- every request the Xero client sends, validated against Xero's OpenAPI file ----------------
+
+_validated: dict[str, int] = {}
+
+
+@pytest.fixture(autouse=True)
+def xero_requests_follow_the_spec(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each sandbox made during a test keeps what it received; afterwards every request our
+    Xero client sent (User-Agent axpush/...) is validated against xero_accounting.yaml."""
+    states: list[SandboxState] = []
+    original = SandboxState.__init__
+
+    def tracked(self: SandboxState, *args: object, **kwargs: object) -> None:
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+        states.append(self)
+
+    monkeypatch.setattr(SandboxState, "__init__", tracked)
+    yield
+    from contracts import check_client_request
+
+    for state in states:
+        for received in list(state.received):
+            if received.headers.get("user-agent", "").startswith("axpush/"):
+                operation = check_client_request(received)
+                _validated[operation] = _validated.get(operation, 0) + 1
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _validated:
+        total = sum(_validated.values())
+        terminalreporter.write_line(
+            f"Xero client requests validated against xero_accounting.yaml: {total} requests, "
+            f"{len(_validated)} operations ({', '.join(sorted(_validated))})")

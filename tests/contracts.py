@@ -122,3 +122,27 @@ def check(openapi: OpenAPI, request: SpecRequest, response: SpecResponse | None 
         details = sorted({str(getattr(c, "message", c))[:200] for c in causes})[:5]
         raise AssertionError(f"{request.method.upper()} {request.path}: {error}: "
                              f"{details}") from None
+
+
+class ReceivedRequest:
+    """A request as the sandbox received it, presented to openapi-core."""
+
+    def __init__(self, received: Any) -> None:
+        url = httpx.URL(received.url)
+        assert url.path.startswith("/xero/api.xro/2.0"), url.path
+        self.host_url = "https://api.xero.com"
+        self.path = "/api.xro/2.0" + url.path[len("/xero/api.xro/2.0"):]
+        self.method = received.method.lower()
+        self.body: bytes | None = received.body or None
+        self.content_type = received.headers.get("content-type", "application/json")
+        self.parameters = RequestParameters(
+            query=ImmutableMultiDict(parse_qs(url.query.decode())),
+            header=Headers(received.headers), cookie=ImmutableMultiDict({}))
+
+
+def check_client_request(received: Any) -> str:
+    """Validate one request our Xero client sent; returns its operation, e.g. 'PUT /Invoices'."""
+    request = ReceivedRequest(received)
+    check(spec(XERO_SPEC), request)  # type: ignore[arg-type]
+    parts = request.path.split("/")
+    return f"{received.method} /{parts[3]}" + ("/{id}" if len(parts) > 4 else "")

@@ -31,7 +31,7 @@ from tui.workspace import Workspace
 def demo_app(demo: Demo, transport: FaultyTransport | None = None) -> AxpushApp:
     async def opener() -> Workspace:
         return await Workspace.connect(demo.profile, transport, SandboxTime(demo.state))
-    return AxpushApp(opener, context="demo")
+    return AxpushApp(opener, profile=demo.profile, context="demo")
 
 
 async def until(pilot: Pilot[None], condition: Callable[[], bool], limit: float = 20) -> None:
@@ -242,3 +242,59 @@ async def test_an_outage_longer_than_the_retries_fails_then_f_re_pushes(
             await until(pilot, lambda: not app.pushing)
             still = [r for r in app.workspace.rows.values() if r.state is BillState.FAILED]
             assert [r.cause for r in still] == [Cause.ALREADY_SETTLED]
+
+
+async def test_a_trial_organisation_is_named_and_confirmed_once(demo: Demo) -> None:
+    demo.state.xero.organisation["Class"] = "TRIAL"
+    app = demo_app(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, loaded(app))
+        await pilot.pause()
+        assert "[TRIAL]" in screen_text(app)
+        await pilot.press("P")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        assert "is a TRIAL Xero organisation" in screen_text(app)
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, BillsScreen))
+        assert len(demo.state.xero.invoices) == 2, "nothing was pushed"
+        await pilot.press("P")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")  # use it
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog) and
+                    "Push " in screen_text(app))
+        await pilot.press("y")
+        await until(pilot, lambda: not app.pushing and app.workspace is not None and
+                    app.workspace.counts()[BillState.PUSHED] > 0)
+        await app.workers.wait_for_complete()
+    assert demo.profile.connections().binding.trial_confirmed
+
+
+async def test_signing_in_again_from_the_connections_view_over_ssh(demo: Demo) -> None:
+    """c, x: the URL to open elsewhere is shown; pasting back where the browser ended signs in
+    again, and the bills are read again with the new tokens."""
+    import httpx
+    from textual.widgets import Input, TextArea
+
+    from tui.dialogs.sign_in import PasteBackDialog
+    from tui.screens.connections import ConnectionsScreen
+
+    before = demo.profile.token("xero")
+    app = demo_app(demo)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await until(pilot, loaded(app))
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.screen, ConnectionsScreen))
+        await until(pilot, lambda: "organisation" in screen_text(app))
+        assert "connected" in screen_text(app) and "calls left" in screen_text(app)
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(app.screen, PasteBackDialog))
+        url = app.screen.query_one("#sign-in-url", TextArea).text
+        async with httpx.AsyncClient() as browser:  # the admin's own machine
+            ended_on = (await browser.get(url)).headers["location"]
+        app.screen.query_one("#sign-in-paste", Input).value = ended_on
+        await pilot.press("enter")
+        await until(pilot, lambda: any(n.title == "Signed in" for n in app._notifications))
+        await until(pilot, loaded(app))
+    after = demo.profile.token("xero")
+    assert before is not None and after is not None
+    assert after["access_token"] != before["access_token"]

@@ -25,6 +25,8 @@ from tui.connect import (
     status,
 )
 from tui.core.errors import ReconnectNeeded, RemoteRateLimited, RemoteUnauthorised
+from tui.core.mapping import Mapping
+from tui.core.status import BillState
 from tui.oauth import (
     AuthorizationRequest,
     LoopbackReceiver,
@@ -37,6 +39,7 @@ from tui.sandbox.server import SandboxServer
 from tui.sandbox.state import SandboxState
 from tui.settings import sandbox_connections
 from tui.store.profile import Profile
+from tui.workspace import Workspace
 from tui.xero.auth import Tenant
 from tui.xero.client import XeroClient
 
@@ -323,3 +326,64 @@ def _dedent(code: str) -> str:
     import textwrap
 
     return textwrap.dedent(code)
+
+
+def test_another_organisation_blocks_pushing_until_rebound_on_purpose(
+        sandbox: SandboxServer, isolated_home: Path) -> None:
+    assert axpush("connect", "--sandbox", sandbox.base_url, home=isolated_home).returncode == 0
+    profile = Profile.named("default", home=isolated_home)
+    profile.save_mapping(Mapping(*sandbox.state.firm.demo_mapping()))
+    added = httpx.post(f"{sandbox.base_url}/_sandbox/xero/organisations",
+                       json={"name": "Harbour & Finch (new)", "class": "STANDARD"})
+    assert added.status_code == 200
+    env = {"AXPUSH_XERO_" + key.upper(): value for key, value in
+           vars_of(sandbox_connections(sandbox.base_url).xero).items()}
+    swapped = axpush_pasting("connect", "xero", "--tenant", "Harbour & Finch (new)",
+                             "--paste", home=isolated_home, env=env)
+    assert swapped.returncode == 1, swapped.stderr
+    assert "bound to Harbour & Finch Lawyers" in swapped.stdout and "--rebind" in swapped.stdout
+
+    async def states() -> set[str]:
+        workspace = await Workspace.connect(profile)
+        try:
+            await workspace.load()
+            reasons = {row.reason for row in workspace.rows.values()
+                       if row.state is BillState.BLOCKED}
+            assert workspace.counts()[BillState.READY] == 0
+            return reasons
+        finally:
+            await workspace.aclose()
+
+    assert any("but this profile pushes to Harbour & Finch Lawyers" in r
+               for r in asyncio.run(states()))
+    rebound = axpush_pasting("connect", "xero", "--tenant", "Harbour & Finch (new)",
+                             "--paste", "--rebind", home=isolated_home, env=env)
+    assert rebound.returncode == 0, rebound.stderr
+    assert Profile.named("default", home=isolated_home).connections().binding.name == \
+        "Harbour & Finch (new)"
+
+
+def vars_of(settings: Any) -> dict[str, str]:
+    return {k: str(getattr(settings, k)) for k in ("authorize_url", "token_url",
+                                                   "connections_url", "api_url", "client_id")}
+
+
+def axpush_pasting(*args: str, home: Path, env: dict[str, str]
+                   ) -> subprocess.CompletedProcess[str]:
+    """A person at the keyboard over SSH: reads the URL printed, opens it in a browser
+    elsewhere (the sandbox consents at once), and pastes back the address it ended on."""
+    process = subprocess.Popen([sys.executable, "-m", "tui", *args], text=True,
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE,
+                               env={**os.environ, "AXPUSH_HOME": str(home), **env})
+    assert process.stdout is not None and process.stdin is not None
+    seen = []
+    for line in process.stdout:
+        seen.append(line)
+        if line.startswith("  http"):
+            ended_on = httpx.get(line.strip()).headers["location"]
+            process.stdin.write(ended_on + "\n")
+            process.stdin.flush()
+            break
+    out, err = process.communicate(timeout=60)
+    return subprocess.CompletedProcess(args, process.returncode, "".join(seen) + out, err)

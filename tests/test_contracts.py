@@ -3,7 +3,6 @@ descriptions of Xero and Actionstep (../shared/*-openapi)."""
 
 from __future__ import annotations
 
-import pytest
 from contracts import (
     ACTIONSTEP_SPECS,
     XERO_SPEC,
@@ -23,10 +22,6 @@ XERO_PREFIX = "/xero/api.xro/2.0"
 ACTIONSTEP_PREFIX = "/actionstep/api/rest"
 # Served for the mapping, but not in Actionstep's published files (see README, "Assumptions").
 ACTIONSTEP_UNSPECIFIED = {"accounts", "taxcodes"}
-
-# openapi-core does not implement the oauth2 security scheme the Xero file declares; the bearer
-# token is checked by the sandbox itself.
-pytestmark = pytest.mark.filterwarnings("ignore:Unsupported scheme type:UserWarning")
 
 
 def operation(exchange: Exchange, prefix: str) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
 from contracts import (
     ACTIONSTEP_SPECS,
     SHARED,
@@ -26,7 +25,6 @@ from oauth_helpers import bearer
 from tui.sandbox.server import SandboxServer
 
 IDENTITY_SPEC = SHARED / "xero-openapi" / "xero-identity.yaml"
-pytestmark = pytest.mark.filterwarnings("ignore:Unsupported scheme type:UserWarning")
 
 
 async def xero_scenario(server: SandboxServer) -> list[Exchange]:

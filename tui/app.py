@@ -11,6 +11,7 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 from textual import on, work
 from textual.app import App
@@ -18,6 +19,7 @@ from textual.binding import Binding
 from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
+from tui.connect import status
 from tui.core.engine import PushSummary
 from tui.core.errors import RemoteError
 from tui.core.events import EngineEvent, EventKind
@@ -25,9 +27,13 @@ from tui.core.problems import MappingKey
 from tui.core.status import BillState
 from tui.dialogs.confirm import ConfirmDialog
 from tui.dialogs.help import HelpDialog
+from tui.oauth import SignInError
 from tui.screens.bills import BillsScreen
+from tui.screens.connections import ConnectionsScreen
 from tui.screens.mapping import MappingScreen
 from tui.screens.push_log import PushLogScreen
+from tui.screens.sign_in import sign_in_here
+from tui.store.profile import Profile
 from tui.workspace import NotConnected, Workspace
 
 LOG_MEMORY = 5000
@@ -50,20 +56,26 @@ def describe(error: BaseException | None) -> str:
 class AxpushApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "axpush"
-    MODES = {"bills": BillsScreen, "mapping": MappingScreen, "log": PushLogScreen}
+    MODES = {"bills": BillsScreen, "mapping": MappingScreen, "log": PushLogScreen,
+             "connections": ConnectionsScreen}
     DEFAULT_MODE = "bills"
     BINDINGS = [
         # The top bar shows the views and their keys, so the footer need not.
         Binding("b", "switch_mode('bills')", "Bills view", id="view.bills", show=False),
         Binding("m", "switch_mode('mapping')", "Mapping view", id="view.mapping", show=False),
         Binding("l", "switch_mode('log')", "Push log view", id="view.log", show=False),
+        Binding("c", "switch_mode('connections')", "Connections view", id="view.connections",
+                show=False),
         Binding("question_mark", "help", "Keys", id="app.help"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
-    def __init__(self, opener: Opener, *, context: str = "") -> None:
+    def __init__(self, opener: Opener, *, profile: Profile | None = None,
+                 context: str = "") -> None:
         super().__init__()
         self._opener = opener
+        self.profile = profile
+        """The profile, for the Connections view (None: that view only explains)."""
         self.context = context
         """Where this session points (e.g. the demo sandbox), shown in the top bar."""
         self.workspace: Workspace | None = None
@@ -77,6 +89,8 @@ class AxpushApp(App[None]):
         self.workspace_loaded: Signal[None] = Signal(self, "workspace-loaded")
         self.bills_changed: Signal[set[str]] = Signal(self, "bills-changed")
         self.log_written: Signal[list[str]] = Signal(self, "log-written")
+        self.connections_changed: Signal[dict[str, Any] | None] = Signal(
+            self, "connections-changed")
 
     def on_mount(self) -> None:
         self.set_interval(FLUSH_SECONDS, self._flush_events)
@@ -96,7 +110,8 @@ class AxpushApp(App[None]):
             try:
                 self.workspace = await self._opener()
             except NotConnected as error:
-                self.load_error = f"{error}. To try axpush, run: axpush demo"
+                self.load_error = f"{error}, or press c to sign in here. To try axpush " \
+                                  "first: axpush demo"
                 self.workspace_loaded.publish(None)
                 return
         try:
@@ -147,6 +162,40 @@ class AxpushApp(App[None]):
         self.notify(label + (f"\n{ready} bills are now ready to push." if ready else ""),
                     title="Mapping saved")
         self.bills_changed.publish(set(changed))
+
+    @work(exclusive=True, group="connections", exit_on_error=False,
+          description="Checking the connections")
+    async def check_connections(self) -> None:
+        if self.profile is None:
+            return
+        self.connections_changed.publish(None)
+        self.connections_changed.publish(await status(self.profile))
+
+    @work(exclusive=True, group="sign-in", exit_on_error=False, description="Signing in")
+    async def sign_in(self, service: str) -> None:
+        """The paste-back sign-in, from the console; then the bills are read again."""
+        if self.profile is None:
+            self.notify("No profile is open here.", severity="warning")
+            return
+        if self.pushing:
+            self.notify("Wait for the push to finish before signing in again.",
+                        severity="warning")
+            return
+        try:
+            said = await sign_in_here(self, self.profile, service)
+        except SignInError as error:
+            self.notify(f"Not connected: {error}", title="Sign-in", severity="error",
+                        timeout=10)
+            return
+        if said is None:
+            return
+        self.write_log(said)
+        self.notify(said, title="Signed in")
+        if self.workspace is not None:
+            await self.workspace.aclose()
+            self.workspace = None
+        self.check_connections()
+        self.load_workspace()
 
     @work(exclusive=True, group="trial", exit_on_error=False, description="Saving")
     async def confirm_trial(self) -> None:

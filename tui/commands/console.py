@@ -13,7 +13,7 @@ def run_console(profile: Profile) -> int:
     async def opener() -> Workspace:
         return await Workspace.connect(profile)
 
-    AxpushApp(opener, context=f"profile {profile.root.name}").run()
+    AxpushApp(opener, profile=profile, context=f"profile {profile.root.name}").run()
     return EXIT_OK
 
 
@@ -31,5 +31,6 @@ def run_demo(seed: int, faults: str) -> int:
         async def opener() -> Workspace:
             return await Workspace.connect(demo.profile)
 
-        AxpushApp(opener, context=f"demo sandbox {demo.server.base_url}").run()
+        AxpushApp(opener, profile=demo.profile,
+                  context=f"demo sandbox {demo.server.base_url}").run()
     return EXIT_OK

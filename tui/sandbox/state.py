@@ -8,6 +8,7 @@ theirs. Every access goes through `lock`.
 from __future__ import annotations
 
 import threading
+from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -17,6 +18,18 @@ from tui.sandbox.idempotency import IdempotencyStore
 from tui.sandbox.identity import ACTIONSTEP, XERO, Identity
 from tui.sandbox.limits import Limits, RateLimiter
 from tui.sandbox.xero_books import XeroOrg
+
+RECEIVED_KEPT = 20_000
+
+
+@dataclass(frozen=True)
+class Received:
+    """An Accounting API request as it arrived (kept for contract checks of the clients)."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes
 
 
 @dataclass
@@ -46,6 +59,8 @@ class SandboxState:
         self.limits = RateLimiter(self.clock.now, limits)
         self.idempotency = IdempotencyStore(self.clock.now)
         self.faults = FaultPlan(faults, seed=firm.seed)
+        self.received: deque[Received] = deque(maxlen=RECEIVED_KEPT)
+        """The latest Accounting API requests, newest last."""
 
     @classmethod
     def demo(cls, seed: int = DEFAULT_SEED, *, faults: str = "", limits: Limits | None = None,

@@ -24,7 +24,7 @@ from tui.sandbox.formats import loads, to_xml, xero_date
 from tui.sandbox.http import DroppedResponse, json_response, refusal, wait
 from tui.sandbox.idempotency import MAX_LENGTH, fingerprint
 from tui.sandbox.identity import XERO, AccessToken, OAuthError, TokenProblem
-from tui.sandbox.state import SandboxState
+from tui.sandbox.state import Received, SandboxState
 from tui.sandbox.xero_books import Result, XeroOrg
 
 PROVIDER = "axpush sandbox"
@@ -141,6 +141,8 @@ class XeroApi:
         async def endpoint(request: Request) -> Response:
             body = await request.body()
             with state.lock:
+                state.received.append(Received(request.method, str(request.url),
+                                               dict(request.headers), body))
                 try:
                     access = state.identity.access(XERO, request.headers.get("authorization"))
                 except TokenProblem as problem:
