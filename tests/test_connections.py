@@ -387,3 +387,64 @@ def axpush_pasting(*args: str, home: Path, env: dict[str, str]
             break
     out, err = process.communicate(timeout=60)
     return subprocess.CompletedProcess(args, process.returncode, "".join(seen) + out, err)
+
+
+def test_disconnect_deletes_the_connection_and_doctor_says_what_to_do(
+        sandbox: SandboxServer, isolated_home: Path) -> None:
+    assert axpush("connect", "--sandbox", sandbox.base_url, home=isolated_home).returncode == 0
+    healthy = axpush("doctor", home=isolated_home)
+    assert healthy.returncode == 0 and "FAIL" not in healthy.stdout
+    gone = axpush("disconnect", "xero", home=isolated_home)
+    assert "disconnected from the app in Xero" in gone.stdout
+    assert not sandbox.state.identity.connections
+    sick = axpush("doctor", home=isolated_home)
+    assert sick.returncode == 1
+    assert "FAIL Xero link: not connected: run `axpush connect xero`" in sick.stdout
+    assert Profile.named("default", home=isolated_home).connections().binding.name, \
+        "the binding outlives a disconnect"
+
+
+async def test_the_rate_gate_keeps_five_calls_in_flight(profile: Profile) -> None:
+    """Ten calls at once, each slow: the sixth would be refused by Xero; the gate holds it."""
+    with SandboxServer(SandboxState.demo(tour=False, faults="GET */Accounts=slow(0.3)")) as s:
+        await connect_sandbox(profile, s.base_url)
+        links = await open_links(profile)
+        xero = XeroClient(links.connections.xero.api_url, links.connections.xero.tenant_id,
+                          links.xero_tokens)
+        try:
+            charts = await asyncio.gather(*(xero.chart() for _ in range(10)))
+        finally:
+            await xero.aclose()
+            await links.aclose()
+    assert all(chart.accounts for chart in charts)
+
+
+async def test_actionstep_429s_are_waited_out(profile: Profile) -> None:
+    with SandboxServer(SandboxState.demo(tour=False,
+                                         faults="GET */rest/accounts=seq:429-minute")) as s:
+        time = SandboxTime(s.state)
+        await connect_sandbox(profile, s.base_url, clock=time)
+        links = await open_links(profile, clock=time)
+        from tui.actionstep.client import ActionstepClient
+
+        client = ActionstepClient(links.connections.actionstep.rest_url,
+                                  links.actionstep_tokens, clock=time)
+        try:
+            assert (await client.catalog()).accounts
+        finally:
+            await client.aclose()
+            await links.aclose()
+        assert time.slept == [60.0]
+
+
+def test_settings_pick_scopes_and_actionstep_systems() -> None:
+    from tui.settings import XERO_BROAD_SCOPES, Connections
+    from tui.transport import redact
+
+    staged = Connections().with_environment({"AXPUSH_ACTIONSTEP_ENVIRONMENT": "staging",
+                                             "AXPUSH_XERO_SCOPES": XERO_BROAD_SCOPES})
+    assert staged.actionstep.token_url == "https://api.actionstepstaging.com/api/oauth/token"
+    assert "accounting.transactions" in staged.xero.scopes
+    assert Connections().xero.scopes.startswith("offline_access accounting.invoices")
+    assert redact('{"refresh_token": "abc"} Bearer xyz.1') == \
+        '{"refresh_token": "[redacted]"} Bearer [redacted]'

@@ -260,6 +260,11 @@ async def disconnect(profile: Profile, service: str, *, revoke: bool = False,
                 note = f"; Xero could not be told ({error}), remove the app there if needed"
         await keeper.forget()
         await asyncio.to_thread(profile.forget_token, f"{service}-client")
+        stored = await asyncio.to_thread(profile.connections)
+        forgotten = replace(stored, xero=replace(stored.xero, tenant_id="", connection_id="")) \
+            if service == XERO else replace(stored, actionstep=replace(
+                stored.actionstep, api_endpoint="", orgkey=""))
+        await asyncio.to_thread(profile.save_connections, forgotten)  # the binding stays
     finally:
         await links.aclose()
     return f"{service.capitalize()}: tokens and client secret forgotten{note}"

@@ -178,8 +178,8 @@ def doctor_command(profile: Profile, args: argparse.Namespace) -> int:
     for service in (XERO, ACTIONSTEP):
         item = report[service]
         ok = bool(item.get("connected")) and bool(item.get("ok", True))
-        fix = "" if ok else (f"run `axpush connect {service}`" if not item.get("connected")
-                             else "see the problem above; `axpush status` shows the details")
+        fix = "" if ok else (f"`axpush connect {service}`" if not item.get("connected")
+                             else "`axpush status` shows the details")
         checks.append((ok, f"{service.capitalize()} link: "
                            + ("ok" if ok else str(item.get("problem") or
                                                   item.get("reconnect_needed") or
@@ -195,6 +195,7 @@ def doctor_command(profile: Profile, args: argparse.Namespace) -> int:
     for damaged in profile.set_aside:
         checks.append((False, damaged.describe(), "look at the kept file; nothing was lost"))
     for ok, text, fix in checks:
-        say(f"{'ok  ' if ok else 'FAIL'} {text}" + (f"\n     -> {fix}" if fix and not ok else ""))
+        hint = f"\n     -> {fix}" if fix and not ok and fix not in text else ""
+        say(f"{'ok  ' if ok else 'FAIL'} {text}{hint}")
     return EXIT_OK if all(ok for ok, _, _ in checks) else EXIT_FAILED
 
