@@ -53,7 +53,7 @@ def test_settings_survive_a_reopen(profile: Profile, isolated_home: Path) -> Non
     profile.save_mapping(Mapping({"4001": "acc-1"}, {"1": "OUTPUT"}))
     profile.save_mapping(Mapping({"4002": "acc-2"}, {}))
     again = Profile.named("test", home=isolated_home)
-    assert again.connections().configured
+    assert again.connections().xero.tenant_id == "tenant"
     assert again.connections().actionstep.rest_url == "https://a.example/api/rest"
     assert again.mapping() == Mapping({"4002": "acc-2"}, {})
 

@@ -100,10 +100,6 @@ class Connections:
     actionstep: ActionstepSettings = field(default_factory=ActionstepSettings)
     binding: BoundOrganisation = field(default_factory=BoundOrganisation)
 
-    @property
-    def configured(self) -> bool:
-        return bool(self.xero.tenant_id and self.xero.api_url and self.actionstep.rest_url)
-
     def to_json(self) -> dict[str, Any]:
         return {"xero": asdict(self.xero), "actionstep": asdict(self.actionstep),
                 "binding": asdict(self.binding)}
