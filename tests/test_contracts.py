@@ -34,13 +34,13 @@ async def traffic_of_a_demo_push(demo: Demo) -> list[Exchange]:
     workspace = await Workspace.connect(demo.profile, recorder)
     try:
         await workspace.load()
-        ready = [b for b, r in workspace.rows.items() if r.state is BillState.READY][:60]
-        await workspace.push(ready, lambda _e: None)
-        # Push two again as if their answers had been lost: duplicates, then the look-up.
-        for bill_id in ready[:2]:
-            workspace.jobs.pop(bill_id)
-        workspace.evaluate(ready[:2])
-        await workspace.push(ready[:2], lambda _e: None)
+        in_xero = {inv["InvoiceNumber"] for inv in demo.state.xero.invoices.values()}
+        ready = [b for b, r in workspace.rows.items() if r.state is BillState.READY]
+        fresh = [b for b in ready if workspace.rows[b].bill.number not in in_xero][:60]
+        await workspace.push(fresh, lambda _e: None)
+        # Bills Xero already holds (the demo's tour): duplicates, then the look-up.
+        await workspace.push([b for b in ready if b not in fresh and
+                              workspace.rows[b].bill.number in in_xero], lambda _e: None)
     finally:
         await workspace.aclose()
     return recorder.exchanges

@@ -34,6 +34,7 @@ from tui.screens.mapping import MappingScreen
 from tui.screens.push_log import PushLogScreen
 from tui.screens.sign_in import sign_in_here
 from tui.store.profile import Profile
+from tui.store.pusher import PusherBusy
 from tui.workspace import NotConnected, Workspace
 
 LOG_MEMORY = 5000
@@ -48,7 +49,7 @@ Opener = Callable[[], Awaitable[Workspace]]
 def describe(error: BaseException | None) -> str:
     """A failure in one line that is safe to show: remote errors are written to be; anything
     else is named by its type."""
-    if isinstance(error, RemoteError):
+    if isinstance(error, (RemoteError, PusherBusy)):
         return str(error)
     return f"unexpected {type(error).__name__}: {error}"
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from tui import __version__
 from tui.commands import EXIT_USAGE, fail
+from tui.core.triage import Cause
 from tui.sandbox.demo_firm import DEFAULT_SEED, DEMO_FAULTS
 from tui.store.profile import DEFAULT_PROFILE, HOME_ENV, Profile
 
@@ -24,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("tui", help="open the console on --profile (the default command)")
     _demo(commands)
+    _pushing(commands)
     _connections(commands)
     _sandbox(commands)
     return parser
@@ -39,6 +41,38 @@ def _demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     demo.add_argument("--faults", default=DEMO_FAULTS, metavar="SPEC",
                       help="faults the sandbox injects (default: %(default)r, one 503 that is "
                            "retried; '' for none)")
+
+
+def _pushing(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sync = commands.add_parser("sync", help="read the bills changed in Actionstep since the "
+                                            "last sync")
+    sync.add_argument("--full", action="store_true", help="read every bill again")
+    sync.add_argument("--json", action="store_true", help="machine-readable output")
+    push = commands.add_parser(
+        "push", help="push bills to Xero (after an incremental sync)",
+        description="Push bills to Xero. --all sends every ready bill and those whose last "
+                    "attempt failed for a passing reason (Xero offline, a rate limit, an "
+                    "interrupted push). Exit codes: 0 nothing failed, 1 some failed, 2 usage, "
+                    "3 reconnect needed, 4 paused by Xero's daily limit.")
+    which = push.add_mutually_exclusive_group()
+    which.add_argument("--all", action="store_true", help="every bill that is due")
+    which.add_argument("--failed", action="store_true",
+                       help="every failed bill that passes preflight now")
+    which.add_argument("--bill", nargs="+", metavar="NUMBER", default=[],
+                       help="these bills (Actionstep bill numbers or ids)")
+    which.add_argument("--cause", choices=[c.value for c in Cause],
+                       help="the failed bills of one cause")
+    push.add_argument("--dry-run", action="store_true", help="say what would go; send nothing")
+    push.add_argument("--no-sync", action="store_true",
+                      help="push what the last sync read, without asking Actionstep first")
+    push.add_argument("--json", action="store_true", help="machine-readable output")
+    log = commands.add_parser("log", help="every attempt recorded in the profile's history")
+    log.add_argument("--since", metavar="WHEN",
+                     help="a date or time (2026-11-01, 2026-11-01T09:00), or 30m, 12h, 7d, 2w")
+    log.add_argument("--bill", metavar="NUMBER", help="one bill (number or id)")
+    form = log.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="JSON")
+    form.add_argument("--csv", action="store_true", help="CSV")
 
 
 def _connections(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -114,6 +148,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, OSError) as error:
         return fail(f"cannot open profile {args.profile!r}: {error}", EXIT_USAGE)
     try:
+        if args.command in ("sync", "push", "log"):
+            from tui.commands import pushing
+
+            return {"sync": pushing.sync_command, "push": pushing.push_command,
+                    "log": pushing.log_command}[args.command](profile, args)
         if args.command in ("connect", "disconnect", "status", "doctor"):
             from tui.commands import connections
 

@@ -11,31 +11,44 @@ import asyncio
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from tui.actionstep.client import ActionstepClient
+from tui.actionstep.client import EVERY_STATUS, ActionstepClient
 from tui.clock import REAL_CLOCK, Clock
 from tui.connect import Links, open_links
 from tui.core.engine import Emit, Engine, PushSummary
 from tui.core.events import EngineEvent, EventKind
 from tui.core.jobs import Job, JobState
 from tui.core.mapping import Mapping, MappingRow, mapping_rows
-from tui.core.models import Bill, Catalog, Chart, Organisation
+from tui.core.models import Bill, BillStatus, Catalog, Chart, Organisation
 from tui.core.preflight import preflight
 from tui.core.problems import MappingKey
 from tui.core.status import BillRow, BillState, bill_state
+from tui.core.triage import Cause
 from tui.settings import BoundOrganisation
 from tui.store.outbox import ProfileOutbox
 from tui.store.profile import Profile, current_user
+from tui.store.pusher import PusherLock
 from tui.xero.client import XeroClient
 
 Progress = Callable[[str], None]
 
 
+SYNC_OVERLAP = timedelta(minutes=10)
+TRANSIENT = frozenset({Cause.XERO_UNAVAILABLE, Cause.RATE_LIMITED})
+
+
 class NotConnected(RuntimeError):
     """The profile has no Xero or Actionstep connection to work with."""
+
+
+@dataclass(frozen=True)
+class SyncSummary:
+    fetched: int
+    changed: int
+    full: bool
 
 
 @dataclass
@@ -54,7 +67,6 @@ class Workspace:
     rows: dict[str, BillRow] = field(default_factory=dict)
     pushing: set[str] = field(default_factory=set)
     _listener: Emit | None = None
-    _engine: Engine | None = None
 
     @classmethod
     async def connect(cls, profile: Profile, transport: httpx.AsyncBaseTransport | None = None,
@@ -83,18 +95,42 @@ class Workspace:
 
     # -- loading --------------------------------------------------------------------------------
 
-    async def load(self, progress: Progress = lambda _message: None) -> None:
-        """Read the profile, Xero's organisation and chart, and Actionstep's bills."""
+    async def load(self, progress: Progress = lambda _message: None, *,
+                   sync: bool = True) -> None:
+        """Read the profile (mapping, outbox, the bills as last synced), Xero's organisation
+        and chart, Actionstep's accounts; then sync the bills changed since last time."""
         progress("Reading the profile…")
-        self.mapping, self.jobs = await asyncio.gather(
-            asyncio.to_thread(self.profile.mapping), asyncio.to_thread(self.profile.jobs))
+        self.mapping, self.jobs, self.bills = await asyncio.gather(
+            asyncio.to_thread(self.profile.mapping), asyncio.to_thread(self.profile.jobs),
+            asyncio.to_thread(self.profile.cached_bills))
         progress("Reading Xero's organisation and chart, and Actionstep's accounts…")
         self.organisation, self.chart, self.catalog = await asyncio.gather(
             self.xero.organisation(), self.xero.chart(), self.actionstep.catalog())
-        progress("Reading Actionstep's bills…")
-        bills = await self.actionstep.bills(self.catalog)
-        self.bills = {bill.bill_id: bill for bill in bills}
+        if sync:
+            await self.sync(progress=progress)
+        else:
+            self.evaluate()
+
+    async def sync(self, *, full: bool = False,
+                   progress: Progress = lambda _message: None) -> SyncSummary:
+        """Bills from Actionstep: those changed since the last sync (less an overlap, so a bill
+        saved while the last sync ran is not missed), or all of them with `full`."""
+        cursor = None if full else await asyncio.to_thread(self.profile.sync_cursor)
+        since = cursor - SYNC_OVERLAP if cursor else None
+        progress("Reading every bill from Actionstep…" if since is None else
+                 f"Reading the bills changed in Actionstep since {since:%Y-%m-%d %H:%M}…")
+        fetched = await self.actionstep.bills(self.catalog, EVERY_STATUS, modified_since=since)
+        stamps = [b.modified for b in fetched if b.modified is not None]
+        latest = max([*stamps, *([cursor] if cursor else [])], default=None)
+        changed = [b for b in fetched if self.bills.get(b.bill_id) != b]
+        if since is None:
+            self.bills = {bill.bill_id: bill for bill in fetched}
+        else:
+            self.bills.update({bill.bill_id: bill for bill in fetched})
+        await asyncio.to_thread(self.profile.save_bills, fetched, latest,
+                                replace_all=since is None)
         self.evaluate()
+        return SyncSummary(len(fetched), len(changed), full=since is None)
 
     @property
     def binding(self) -> BoundOrganisation:
@@ -133,7 +169,8 @@ class Workspace:
         block = self.organisation_block
         for bill_id in (self.bills if bill_ids is None else bill_ids):
             bill = self.bills.get(bill_id)
-            if bill is None:
+            if bill is None or (bill.status is BillStatus.DELETED and bill_id not in self.jobs):
+                self.rows.pop(bill_id, None)  # deleted before it ever reached Xero: gone
                 continue
             verdict = preflight(bill, self.catalog, self.mapping, self.chart, self.organisation,
                                 block)
@@ -170,27 +207,44 @@ class Workspace:
     def pushable(self, bill_ids: Iterable[str]) -> list[str]:
         return [b for b in bill_ids if b in self.rows and self.rows[b].pushable]
 
-    async def push(self, bill_ids: Sequence[str], emit: Emit) -> PushSummary:
-        """Push these bills (those still pushable); `emit` hears every step."""
-        chosen = self.pushable(bill_ids)
-        items = []
-        for bill_id in chosen:
-            row = self.rows[bill_id]
-            assert row.verdict.invoice is not None
-            items.append((row.bill, row.verdict.invoice))
-        if self._engine is None:  # one engine per session: it keeps Xero's contact index
-            self._engine = Engine(self.xero, ProfileOutbox(self.profile, self._jobs_stored),
-                                  self._forward, who=self.who)
-            self.xero.on_wait = self._retrying
-        self.pushing.update(chosen)
-        self.evaluate(chosen)
+    def due(self) -> list[str]:
+        """What `push --all` sends: ready bills, and failed ones whose failure was passing
+        (Xero offline, a rate limit, an interrupted push) and that pass preflight now."""
+        return [bill_id for bill_id, row in self.rows.items() if row.pushable and (
+            row.state is BillState.READY or row.cause in TRANSIENT)]
+
+    async def push(self, bill_ids: Sequence[str] | None, emit: Emit) -> PushSummary:
+        """Push these bills (those still pushable), or, given None, all that are due. One
+        pusher per profile: raises PusherBusy naming the holder. Jobs an interrupted push left
+        `sending` are looked up in Xero first. `emit` hears every step."""
+        lock = PusherLock(self.profile.root)
+        await asyncio.to_thread(lock.acquire)
+        engine = Engine(self.xero, ProfileOutbox(self.profile, self._jobs_stored),
+                        self._forward, who=self.who)
+        self.xero.on_wait = self._retrying
         self._listener = emit
+        chosen: list[str] = []
         try:
-            return await self._engine.push(items)
+            self.jobs = await asyncio.to_thread(self.profile.jobs)  # another process's pushes
+            self.evaluate()
+            stuck = [(job, self.rows[job.bill_id].verdict.invoice
+                      if job.bill_id in self.rows else None)
+                     for job in self.jobs.values() if job.state is JobState.SENDING]
+            await engine.reconcile(stuck)
+            chosen = self.due() if bill_ids is None else self.pushable(bill_ids)
+            items = []
+            for bill_id in chosen:
+                row = self.rows[bill_id]
+                assert row.verdict.invoice is not None
+                items.append((row.bill, row.verdict.invoice))
+            self.pushing.update(chosen)
+            self.evaluate(chosen)
+            return await engine.push(items)
         finally:
             self._listener = None
             self.pushing.difference_update(chosen)
             self.evaluate(chosen)
+            await asyncio.to_thread(lock.release)
 
     def _retrying(self, message: str) -> None:
         self._forward(EngineEvent(datetime.now(UTC), EventKind.RETRIED, message))

@@ -9,6 +9,7 @@ id lists go in chunks that keep URLs short.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -44,6 +45,7 @@ ID_CHUNK = 100
 SERVICE = "Actionstep"
 JSON_API = "application/vnd.api+json"
 FINALISED_AND_DRAFT = ("Draft", "Open", "Closed")
+EVERY_STATUS = ("Draft", "Open", "Closed", "Deleted")
 
 
 RATE_LIMIT_WAITS = 5
@@ -169,11 +171,15 @@ class ActionstepClient:
         tax_codes, _ = await self._all("taxcodes")
         return parse_catalog(accounts, tax_codes)
 
-    async def bills(self, catalog: Catalog,
-                    statuses: Sequence[str] = FINALISED_AND_DRAFT) -> list[Bill]:
-        """Every bill in the given statuses, with its lines, client and matter."""
-        records, linked = await self._all("bills", {"status": ",".join(statuses),
-                                                    "include": "theirParticipant,action"})
+    async def bills(self, catalog: Catalog, statuses: Sequence[str] = FINALISED_AND_DRAFT,
+                    modified_since: datetime | None = None) -> list[Bill]:
+        """Every bill in the given statuses (changed since `modified_since`, if given), with
+        its lines, client and matter."""
+        params = {"status": ",".join(statuses), "include": "theirParticipant,action"}
+        if modified_since is not None:  # Actionstep reads a timestamp without offset as UTC
+            stamp = modified_since.astimezone(UTC).replace(tzinfo=None)
+            params["modifiedTimestamp_gteq"] = stamp.isoformat(timespec="seconds")
+        records, linked = await self._all("bills", params)
         bill_ids = [str(r["id"]) for r in records if str(r.get("id", "")).isdigit()]
         contacts = _index(linked.get("participants", []), parse_contact)
         matters = _index(linked.get("actions", []), parse_matter)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from tui.core.errors import RemoteError
+from tui.core.errors import ReconnectNeeded, RemoteError, RemoteRateLimited
 from tui.core.events import EngineEvent, EventKind
 from tui.core.invoice import InvoiceDraft
 from tui.core.jobs import Attempt, Job, JobState, Outcome
@@ -27,6 +27,7 @@ BATCH_SIZE = 50
 """Xero's advice: bundles of up to 50 elements per request."""
 
 DUPLICATE_NUMBER = "invoice # must be unique"
+NAME_TAKEN = "is already assigned to another contact"
 VOID_STATUSES = frozenset({"VOIDED", "DELETED"})
 ACTION_CREATE = "create-invoice"
 
@@ -43,6 +44,9 @@ class PushSummary:
     adopted: int = 0
     failed: int = 0
     causes: dict[Cause, int] = field(default_factory=dict)
+    stopped: RemoteError | None = None
+    """Why the push stopped early (reconnect needed, the day's calls used up); the bills not
+    reached are untouched and go with the next push."""
 
     @property
     def pushed(self) -> int:
@@ -65,7 +69,6 @@ class Engine:
         self._who = who
         self._clock = clock
         self._batch_size = batch_size
-        self._contact_index: dict[str, str] | None = None
 
     def _event(self, kind: EventKind, message: str, bill: Bill | None = None) -> None:
         self._emit(EngineEvent(self._clock(), kind, message,
@@ -85,9 +88,14 @@ class Engine:
         try:
             contact_ids = await self._ensure_contacts([bill for bill, _ in items])
         except RemoteError as error:
-            await self._fail_all(items, error.cause, f"contacts: {error}", summary)
+            if _stops(error):
+                summary.stopped = error
+            else:
+                await self._fail_all(items, error.cause, f"contacts: {error}", summary)
             return self._finish(summary)
         for number, batch in enumerate(batches, start=1):
+            if summary.stopped is not None:
+                break
             ready: list[tuple[Bill, InvoiceDraft, str]] = []
             refused: list[_Settled] = []
             for bill, draft in batch:
@@ -104,34 +112,92 @@ class Engine:
         return self._finish(summary)
 
     def _finish(self, summary: PushSummary) -> PushSummary:
-        self._event(EventKind.DONE, f"{summary.created} created, {summary.adopted} adopted, "
-                                    f"{summary.failed} failed")
+        done = f"{summary.created} created, {summary.adopted} adopted, {summary.failed} failed"
+        if summary.stopped is not None:
+            done += f"; stopped early: {summary.stopped}"
+        self._event(EventKind.DONE, done)
         return summary
 
     async def _ensure_contacts(self, bills: Sequence[Bill]) -> dict[str, str | tuple[str, ...]]:
-        """ContactNumber -> ContactID for every client; a tuple of messages where Xero refused."""
-        if self._contact_index is None:
-            self._contact_index = await self._xero.contacts_by_number()
-            self._event(EventKind.INFO, f"{len(self._contact_index)} Xero contacts indexed")
-        index: dict[str, str | tuple[str, ...]] = dict(self._contact_index)
+        """ContactNumber -> ContactID for every client; a tuple of messages where Xero refused.
+
+        The organisation's contacts are read once per push (another process may have added
+        some); the missing are created in batches, each with an Idempotency-Key. A contact whose
+        creation answer was lost shows up as "name already assigned" on the next try: the index
+        is read again and, if the contact carries our ContactNumber, it is simply used."""
+        index: dict[str, str | tuple[str, ...]] = dict(await self._xero.contacts_by_number())
+        self._event(EventKind.INFO, f"{len(index)} Xero contacts with a contact number indexed")
         missing: dict[str, Contact] = {}
         for bill in bills:
             if bill.contact and bill.contact.participant_id not in index:
                 missing.setdefault(bill.contact.participant_id, bill.contact)
         pending = list(missing.values())
+        clashed = False
         for start in range(0, len(pending), self._batch_size):
             chunk = pending[start:start + self._batch_size]
-            results = await self._xero.create_contacts(chunk)
+            results = await self._xero.create_contacts(chunk, uuid.uuid4().hex)
             for contact, result in zip(chunk, _padded(results, len(chunk)), strict=True):
                 if result.ok and result.remote_id:
                     index[contact.participant_id] = result.remote_id
-                    self._contact_index[contact.participant_id] = result.remote_id
                 else:
+                    clashed = clashed or any(NAME_TAKEN in m for m in result.messages)
                     index[contact.participant_id] = result.messages or ("not created",)
+        if clashed:  # perhaps ours, from an earlier push whose answer was lost
+            again = await self._xero.contacts_by_number()
+            for contact in pending:
+                if not isinstance(index.get(contact.participant_id), str):
+                    found = again.get(contact.participant_id)
+                    index[contact.participant_id] = found or tuple(
+                        f"{m} A Xero contact already has the name '{contact.name}' but not "
+                        f"this client's contact number {contact.participant_id}: give it that "
+                        "number (Contact Code) in Xero, or rename one of them"
+                        if NAME_TAKEN in m else m
+                        for m in index[contact.participant_id])
         if pending:
             created = sum(1 for c in pending if isinstance(index.get(c.participant_id), str))
-            self._event(EventKind.INFO, f"{created} of {len(pending)} new contacts created in Xero")
+            self._event(EventKind.INFO, f"{created} of {len(pending)} new contacts ready in Xero")
         return index
+
+    async def reconcile(self, stuck: Sequence[tuple[Job, InvoiceDraft | None]]) -> None:
+        """Jobs left `sending` by an interrupted push: look them up in Xero before any retry.
+        Found and matching: adopted. Found otherwise: triage. Not found: failed for a passing
+        reason, so the next push sends them again."""
+        if not stuck:
+            return
+        self._event(EventKind.INFO, f"{len(stuck)} bills were being sent when a push was "
+                                    "interrupted: checking Xero before anything else")
+        found = {inv.number: inv for inv in
+                 await self._xero.invoices_by_number([job.number for job, _ in stuck])}
+        settled: list[_Settled] = []
+        for job, draft in stuck:
+            existing = found.get(job.number)
+            expected = draft.total if draft else job.total
+            at = self._clock()
+            if existing is not None and existing.status not in VOID_STATUSES and \
+                    expected is not None and existing.total == expected:
+                outcome, state, cause = Outcome.ADOPTED, JobState.PUSHED, None
+                message = "found in Xero after an interrupted push"
+            elif existing is not None:
+                outcome, state, cause = Outcome.FAILED, JobState.FAILED, Cause.NUMBER_CONFLICT
+                message = (f"after an interrupted push, Xero has invoice {job.number} "
+                           f"({existing.status.lower()}, {format_money(existing.total)}) "
+                           "that does not match the bill")
+            else:
+                outcome, state, cause = Outcome.FAILED, JobState.FAILED, Cause.XERO_UNAVAILABLE
+                message = "interrupted before Xero answered, and Xero does not have it: " \
+                          "it goes with the next push"
+            invoice_id = existing.invoice_id if outcome is Outcome.ADOPTED and existing else None
+            new = job.settled(state, at, invoice_id=invoice_id, cause=cause, message=message)
+            attempt = Attempt(job.bill_id, job.number, at, self._who, "reconcile", outcome,
+                              invoice_id=invoice_id, total=expected, cause=cause,
+                              message=message)
+            kind = EventKind.ADOPTED if outcome is Outcome.ADOPTED else EventKind.FAILED
+            settled.append(_Settled(new, attempt, EngineEvent(at, kind, message, job.bill_id,
+                                                              job.number)))
+        await self._outbox.record_outcome([s.job for s in settled],
+                                          [s.attempt for s in settled])
+        for item in settled:
+            self._emit(item.event)
 
     async def _push_batch(self, number: int, of: int, batch: list[tuple[Bill, InvoiceDraft, str]],
                           summary: PushSummary) -> None:
@@ -146,6 +212,8 @@ class Engine:
         except RemoteError as error:
             await self._record([self._failure(bill, draft, key, error.cause, str(error))
                                 for bill, draft, _ in batch], summary)
+            if _stops(error):
+                summary.stopped = error
             return
         settled: list[_Settled] = []
         duplicates: list[tuple[Bill, InvoiceDraft, str]] = []
@@ -245,6 +313,12 @@ class Engine:
                 cause = item.attempt.cause or Cause.REFUSED
                 summary.causes[cause] = summary.causes.get(cause, 0) + 1
             self._emit(item.event)
+
+
+def _stops(error: RemoteError) -> bool:
+    """Errors after which no further batch can succeed in this push."""
+    return isinstance(error, ReconnectNeeded) or (
+        isinstance(error, RemoteRateLimited) and error.problem == "day")
 
 
 def _padded(results: Sequence[ElementResult], size: int) -> list[ElementResult]:

@@ -5,10 +5,11 @@ Identifiers are kept as text, as both APIs link records by id strings. Money is 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 
 class BillStatus(StrEnum):
@@ -88,6 +89,38 @@ class Bill:
     @property
     def client_name(self) -> str:
         return self.contact.name if self.contact else "?"
+
+    def to_json(self) -> dict[str, Any]:
+        """For the local cache of synced bills: text for dates and amounts, exactly."""
+        data = asdict(self)
+        for name in ("invoice_date", "due_date", "modified"):
+            value = getattr(self, name)
+            data[name] = value.isoformat() if value is not None else None
+        for name in ("total_ex", "total_tax", "total_inc", "total_paid"):
+            data[name] = str(getattr(self, name))
+        data["lines"] = [{**asdict(line), "amount": str(line.amount), "tax": str(line.tax)}
+                         for line in self.lines]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Bill:
+        def day(value: Any) -> date | None:
+            return date.fromisoformat(value) if value else None
+
+        return cls(
+            bill_id=str(data["bill_id"]), number=str(data["number"]),
+            status=BillStatus(data["status"]), currency=str(data["currency"]),
+            invoice_date=day(data.get("invoice_date")), due_date=day(data.get("due_date")),
+            total_ex=Decimal(data["total_ex"]), total_tax=Decimal(data["total_tax"]),
+            total_inc=Decimal(data["total_inc"]), total_paid=Decimal(data["total_paid"]),
+            contact=Contact(**data["contact"]) if data.get("contact") else None,
+            matter=Matter(**data["matter"]) if data.get("matter") else None,
+            lines=tuple(Line(**{**line, "kind": LineKind(line["kind"]),
+                                "amount": Decimal(line["amount"]), "tax": Decimal(line["tax"])})
+                        for line in data.get("lines") or []),
+            modified=datetime.fromisoformat(data["modified"]) if data.get("modified") else None,
+            data_problems=tuple(data.get("data_problems") or ()),
+        )
 
 
 @dataclass(frozen=True, slots=True)

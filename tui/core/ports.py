@@ -39,7 +39,8 @@ class XeroPort(Protocol):
         """Every contact that has a ContactNumber: ContactNumber -> ContactID."""
         ...
 
-    async def create_contacts(self, contacts: Sequence[Contact]) -> list[ElementResult]:
+    async def create_contacts(self, contacts: Sequence[Contact],
+                              idempotency_key: str) -> list[ElementResult]:
         ...
 
     async def create_invoices(self, invoices: Sequence[tuple[InvoiceDraft, str]],

@@ -166,8 +166,7 @@ class BillsScreen(TableView):
         workspace = self.workspace
         if workspace is None:
             return
-        ids = [b for b, row in workspace.rows.items() if row.state is BillState.READY]
-        self._confirm_push(ids, "ready")
+        self._confirm_push(workspace.due(), "ready")
 
     def action_push_failed(self) -> None:
         workspace = self.workspace

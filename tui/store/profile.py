@@ -30,6 +30,7 @@ from tinydb.table import Document, Table
 
 from tui.core.jobs import Attempt, Job, JobState
 from tui.core.mapping import Mapping
+from tui.core.models import Bill
 from tui.settings import Connections
 from tui.store.storage import AtomicJSONStorage, SetAside
 
@@ -93,6 +94,7 @@ class Profile:
         self._config = self._open(root / "config.json", "config")
         self._state = self._open(root / "state.json", "state")
         self._tokens = self._open(root / "tokens.json", "tokens")
+        self._bills = self._open(root / "bills.json", "bills")
         self._history: dict[str, TinyDB] = {}
 
     @classmethod
@@ -110,7 +112,8 @@ class Profile:
         return db.table(name)
 
     def close(self) -> None:
-        for db in (self._config, self._state, self._tokens, *self._history.values()):
+        for db in (self._config, self._state, self._tokens, self._bills,
+                   *self._history.values()):
             db.close()
 
     # -- config -----------------------------------------------------------------------------
@@ -152,6 +155,39 @@ class Profile:
     def _all_tokens(self) -> dict[str, Any]:
         doc = self._table(self._tokens, "tokens").get(doc_id=_SINGLE)
         return dict(doc) if isinstance(doc, dict) else {}
+
+    # -- synced bills ---------------------------------------------------------------------------
+
+    def cached_bills(self) -> dict[str, Bill]:
+        """The bills as last synced from Actionstep (a cache: losing it costs a full sync)."""
+        return {str(doc["bill_id"]): Bill.from_json(dict(doc))
+                for doc in self._table(self._bills, "bills").all()}
+
+    def sync_cursor(self) -> datetime | None:
+        doc = self._table(self._bills, "sync").get(doc_id=_SINGLE)
+        cursor = doc.get("cursor") if isinstance(doc, dict) else None
+        return datetime.fromisoformat(cursor) if cursor else None
+
+    def save_bills(self, bills: Sequence[Bill], cursor: datetime | None, *,
+                   replace_all: bool) -> None:
+        """Store synced bills (all of them with `replace_all`, else merged by id) and the
+        cursor the next incremental sync starts from."""
+        with self._lock:
+            table = self._table(self._bills, "bills")
+            if replace_all:
+                table.truncate()
+                known: set[str] = set()
+            else:
+                known = {str(doc["bill_id"]) for doc in table.all()}
+            updates = [(bill.to_json(), where("bill_id") == bill.bill_id)
+                       for bill in bills if bill.bill_id in known]
+            inserts = [bill.to_json() for bill in bills if bill.bill_id not in known]
+            if updates:
+                table.update_multiple(updates)
+            if inserts:
+                table.insert_multiple(inserts)
+            self._replace_single(self._bills, "sync",
+                                 {"cursor": cursor.isoformat() if cursor else None})
 
     # -- outbox -----------------------------------------------------------------------------
 

@@ -172,9 +172,11 @@ class XeroClient:
                 return index
             page += 1
 
-    async def create_contacts(self, contacts: Sequence[Contact]) -> list[ElementResult]:
+    async def create_contacts(self, contacts: Sequence[Contact],
+                              idempotency_key: str | None = None) -> list[ElementResult]:
         body = await self._call("PUT", "Contacts", params={"summarizeErrors": "false"},
-                                body={"Contacts": [contact_payload(c) for c in contacts]})
+                                body={"Contacts": [contact_payload(c) for c in contacts]},
+                                idempotency_key=idempotency_key)
         return [element_result(e, "ContactID", "ContactNumber")
                 for e in body.get("Contacts") or [] if isinstance(e, dict)]
 
