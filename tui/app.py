@@ -87,6 +87,7 @@ class AxpushApp(App[None]):
         self.push_progress: tuple[int, int] | None = None
         """(settled, total) while a push runs."""
         self._pending: list[EngineEvent] = []
+        self._damage_reported = 0
         self.workspace_loaded: Signal[None] = Signal(self, "workspace-loaded")
         self.bills_changed: Signal[set[str]] = Signal(self, "bills-changed")
         self.log_written: Signal[list[str]] = Signal(self, "log-written")
@@ -124,6 +125,12 @@ class AxpushApp(App[None]):
             self.workspace_loaded.publish(None)
         counts = self.workspace.counts()
         self.write_log("loaded " + ", ".join(f"{n} {state}" for state, n in counts.items()))
+        damaged = self.workspace.profile.set_aside
+        for report in damaged[self._damage_reported:]:
+            self.write_log(report.describe(), kind="warning")
+            self.notify(report.describe(), title="A profile file was damaged",
+                        severity="warning", timeout=15)
+        self._damage_reported = len(damaged)
 
     def start_push(self, bill_ids: Sequence[str]) -> bool:
         """Push these bills in the background; False (and nothing starts) if a push is running."""

@@ -6,6 +6,7 @@ the sandbox (over loopback or in-process) while production code talks to the rea
 
 from __future__ import annotations
 
+import os
 import random
 import re
 from dataclasses import dataclass
@@ -101,7 +102,9 @@ class RetryPolicy:
         return float(min(self.cap, self.base * 2 ** attempt) * random.uniform(0.5, 1.0))
 
 
-DEFAULT_RETRY = RetryPolicy()
+DEFAULT_RETRY = RetryPolicy(base=float(os.environ.get("AXPUSH_RETRY_BASE_SECONDS", "1")))
+"""The first wait is about a second; `AXPUSH_RETRY_BASE_SECONDS` scales every wait (soak tests
+run with a hundredth of it)."""
 
 _SECRETS = re.compile(r'("(?:access_token|refresh_token|id_token|client_secret|code_verifier)"'
                       r'\s*:\s*")[^"]*(")|(Bearer\s+)[A-Za-z0-9._~+/=-]+', re.IGNORECASE)

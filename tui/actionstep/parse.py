@@ -94,7 +94,7 @@ def parse_contact(record: Record) -> Contact | None:
     first, last = text(record, "firstName"), text(record, "lastName")
     name = text(record, "displayName") or text(record, "companyName") or \
         " ".join(p for p in (first, last) if p)
-    return Contact(participant_id, name[:255], text(record, "email"), first, last,
+    return Contact(participant_id, name, text(record, "email"), first, last,
                    flag(record, "isCompany"))
 
 
@@ -193,7 +193,7 @@ def parse_bill(record: Record, *, contacts: Mapping[str, Contact], matters: Mapp
         paid = ZERO  # informative only: not needed to create the invoice
     return Bill(
         bill_id=bill_id,
-        number=(text(record, "ourReference") or "")[:255],
+        number=text(record, "ourReference") or "",
         status=status,
         currency=currency.upper()[:3],
         invoice_date=_date(record, "invoiceDate", problems),

@@ -43,6 +43,8 @@ async def _opened(profile: Profile, *, sync: bool, full: bool = False) -> Worksp
     except BaseException:
         await workspace.aclose()
         raise
+    for damaged in profile.set_aside:
+        print(f"axpush: warning: {damaged.describe()}", file=sys.stderr)
     return workspace
 
 

@@ -11,6 +11,9 @@ from tui.core.money import ZERO, format_money
 from tui.core.problems import Problem
 from tui.core.triage import Cause
 
+XERO_TEXT_LIMIT = 255
+"""InvoiceNumber and a contact's Name: Xero's maximum length."""
+
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
@@ -72,10 +75,16 @@ def _data_problems(bill: Bill, organisation: Organisation | None) -> list[Proble
     problems: list[str] = []
     if not bill.number.strip():
         problems.append("the bill has no number (ourReference)")
+    elif len(bill.number) > XERO_TEXT_LIMIT:
+        problems.append(f"the bill number is {len(bill.number)} characters long; Xero takes "
+                        f"at most {XERO_TEXT_LIMIT}")
     if bill.contact is None:
         problems.append("the bill names no client (theirParticipant)")
     elif not bill.contact.name.strip():
         problems.append(f"client {bill.contact.participant_id} has no name")
+    elif len(bill.contact.name) > XERO_TEXT_LIMIT:
+        problems.append(f"the client's name is {len(bill.contact.name)} characters long; "
+                        f"Xero takes at most {XERO_TEXT_LIMIT}")
     if not bill.lines:
         problems.append("the bill has no lines")
     if bill.total_inc < ZERO:

@@ -64,8 +64,11 @@ class SandboxState:
 
     @classmethod
     def demo(cls, seed: int = DEFAULT_SEED, *, faults: str = "", limits: Limits | None = None,
-             tour: bool = True) -> SandboxState:
-        return cls(build_demo_firm(seed, tour=tour), faults=faults, limits=limits)
+             tour: bool = True, bills: int = 220) -> SandboxState:
+        scale = max(1.0, bills / 220)  # a bigger firm has more clients and matters
+        clients, matters = round(46 * scale), round(72 * scale)
+        firm = build_demo_firm(seed, tour=tour, bills=bills, clients=clients, matters=matters)
+        return cls(firm, faults=faults, limits=limits)
 
     @property
     def xero(self) -> XeroOrg:
