@@ -122,6 +122,9 @@ class Workspace:
         fetched = await self.actionstep.bills(self.catalog, EVERY_STATUS, modified_since=since)
         stamps = [b.modified for b in fetched if b.modified is not None]
         latest = max([*stamps, *([cursor] if cursor else [])], default=None)
+        server_now = self.actionstep.server_time
+        if latest is not None and server_now is not None and latest > server_now:
+            latest = server_now  # a record stamped in the future must not hide later edits
         changed = [b for b in fetched if self.bills.get(b.bill_id) != b]
         if since is None:
             self.bills = {bill.bill_id: bill for bill in fetched}

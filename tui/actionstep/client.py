@@ -8,8 +8,10 @@ id lists go in chunks that keep URLs short.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -62,6 +64,9 @@ class ActionstepClient:
         self._tokens = tokens
         self._clock = clock
         self._retry = retry
+        self.server_time: datetime | None = None
+        """The server's clock (HTTP Date) at its latest answer: a sync cursor never goes
+        past it, whatever timestamps the records carry."""
         self._http = new_client(api_url, transport, {"Accept": JSON_API,
                                                      "Content-Type": JSON_API})
 
@@ -100,6 +105,10 @@ class ActionstepClient:
             return self._body(response, path)
 
     def _body(self, response: httpx.Response, path: str) -> dict[str, Any]:
+        stamp = response.headers.get("date")
+        if stamp:
+            with contextlib.suppress(TypeError, ValueError):
+                self.server_time = parsedate_to_datetime(stamp)
         if response.status_code == 204:
             return {}
         if response.status_code == 401:

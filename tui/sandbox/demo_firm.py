@@ -209,7 +209,7 @@ def _triage_tour(firm: DemoFirm, rng: random.Random, new_uuid: Callable[[], str]
     the firm above stays the same): conveyancing fees coded to a Xero account without a Code,
     searches coded with a purchases tax code, a bill paid in Xero then edited in Actionstep, and
     a bill paid in Xero and receipted in Actionstep too."""
-    books = ActionstepBooks(firm.actionstep, lambda: EPOCH + timedelta(days=150))
+    books = ActionstepBooks(firm.actionstep, lambda: EPOCH + timedelta(days=141))
     candidates = [bill_id for bill_id, bill in firm.actionstep["bills"].items()
                   if bill["status"] == "Open" and bill["totalPaid"] == 0 and not any(
                       str(t["links"]["incomeAccount"]) == str(UNMAPPED_ACCOUNT_ID)

@@ -1,0 +1,97 @@
+"""`axpush sync`, `push` and `log` as cron and scripts use them: no terminal, JSON, exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+
+from tui.connect import connect_sandbox
+from tui.core.mapping import Mapping
+from tui.sandbox.limits import Limits
+from tui.sandbox.server import SandboxServer
+from tui.sandbox.state import SandboxState
+from tui.store.profile import Profile
+
+
+def axpush(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "tui", *args], capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL, timeout=180,
+                          env={**os.environ, "AXPUSH_HOME": str(home),
+                               "AXPUSH_RETRY_BASE_SECONDS": "0.01"})
+
+
+def ready_profile(server: SandboxServer, home: Path) -> Profile:
+    import asyncio
+
+    profile = Profile.named("default", home=home)
+    asyncio.run(connect_sandbox(profile, server.base_url))
+    profile.save_mapping(Mapping(*server.state.firm.demo_mapping()))
+    return profile
+
+
+def test_sync_then_push_then_log_from_a_shell(sandbox: SandboxServer,
+                                              isolated_home: Path) -> None:
+    ready_profile(sandbox, isolated_home)
+    synced = axpush(isolated_home, "sync", "--json")
+    assert synced.returncode == 0, synced.stderr
+    report = json.loads(synced.stdout)
+    assert report["full"] and report["fetched"] == 220 and report["states"]["ready"] > 150
+    again = json.loads(axpush(isolated_home, "sync", "--json").stdout)
+    assert not again["full"] and again["changed"] == 0
+
+    dry = axpush(isolated_home, "push", "--all", "--dry-run")
+    assert dry.returncode == 0 and "would be pushed (dry run: nothing was sent)" in dry.stdout
+    assert sandbox.state.xero.invoices == {}
+
+    one = axpush(isolated_home, "push", "--bill", "10001", "--json")
+    assert one.returncode == 0, one.stderr
+    assert json.loads(one.stdout)["created"] == 1
+    pushed = axpush(isolated_home, "push", "--all")
+    assert pushed.returncode == 0, pushed.stderr
+    assert " created, 0 adopted, 0 failed" in pushed.stdout
+    blocked = axpush(isolated_home, "push", "--cause", "mapping-missing", "--json")
+    assert json.loads(blocked.stdout)["bills"] == [], "blocked bills are not pushed"
+
+    log = axpush(isolated_home, "log", "--bill", "10001", "--json")
+    [entry] = json.loads(log.stdout)
+    assert entry["outcome"] == "created" and entry["invoice_id"]
+    table = list(csv.DictReader(io.StringIO(axpush(isolated_home, "log", "--csv").stdout)))
+    assert len(table) == len(sandbox.state.xero.invoices)
+    assert axpush(isolated_home, "log", "--since", "1h").stdout.count("created") == len(table)
+    assert axpush(isolated_home, "log", "--since", "soon").returncode == 2
+
+
+def test_push_needs_to_be_told_what_to_push(sandbox: SandboxServer, isolated_home: Path) -> None:
+    ready_profile(sandbox, isolated_home)
+    result = axpush(isolated_home, "push")
+    assert result.returncode == 2 and "--all, --failed, --bill" in result.stderr
+    missing = axpush(isolated_home, "push", "--bill", "99999")
+    assert missing.returncode == 2 and "no bill '99999'" in missing.stderr
+
+
+def test_exit_codes_say_failed_reconnect_and_paused(isolated_home: Path) -> None:
+    state = SandboxState.demo(tour=True, limits=Limits(per_minute=1000, per_day=8))
+    with SandboxServer(state) as server:
+        ready_profile(server, isolated_home)
+        paused = axpush(isolated_home, "push", "--all")
+        assert paused.returncode == 4, paused.stderr
+        assert "daily call limit" in paused.stderr and "resumes after" in paused.stderr
+        state.clock.advance(timedelta(days=1))
+        some_failed = axpush(isolated_home, "push", "--all")
+        assert some_failed.returncode == 1, some_failed.stderr  # the bill paid then edited
+        httpx.post(f"{server.base_url}/_sandbox/clock", json={"advance": 61 * 24 * 3600})
+        gone = axpush(isolated_home, "push", "--all")
+        assert gone.returncode == 3 and "reconnect" in gone.stderr
+
+
+def test_not_connected_is_exit_3(isolated_home: Path) -> None:
+    result = axpush(isolated_home, "push", "--all")
+    assert result.returncode == 3 and "axpush connect" in result.stderr
