@@ -103,7 +103,15 @@ async def test_pushing_all_ready_bills_puts_them_in_xero_and_shows_them_pushed(
         await until(pilot, lambda: isinstance(app.screen, PushLogScreen))
         log = app.screen.query_one(Log)
         created = pushed - 1  # the one paid in Xero and unchanged since is adopted
-        assert any(f"{created} created, 1 adopted, 1 failed" in line for line in log.lines)
+        by_number = {inv["InvoiceNumber"]: inv for inv in demo.state.xero.invoices.values()}
+        receipted = [r for r in app.workspace.rows.values()
+                     if r.state is BillState.PUSHED and r.bill.total_paid > 0]
+        for row in receipted:  # what Actionstep received is what Xero shows paid
+            assert by_number[row.bill.number]["AmountPaid"] == row.bill.total_paid
+        paid = len(receipted) - 1  # the adopted one was paid in Xero already
+        assert paid > 0
+        assert any(f"{created} created, 1 adopted, {paid} paid, 1 failed" in line
+                   for line in log.lines)
         assert any(line.split()[1] == "created" for line in log.lines)
 
 

@@ -3,6 +3,8 @@ descriptions of Xero and Actionstep (../shared/*-openapi)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from contracts import (
     ACTIONSTEP_SPECS,
     XERO_SPEC,
@@ -16,6 +18,8 @@ from contracts import (
 
 from tui.core.status import BillState
 from tui.demo import Demo
+from tui.sandbox.actionstep_books import ActionstepBooks
+from tui.transport import RetryPolicy
 from tui.workspace import Workspace
 
 XERO_PREFIX = "/xero/api.xro/2.0"
@@ -31,7 +35,8 @@ def operation(exchange: Exchange, prefix: str) -> str:
 
 async def traffic_of_a_demo_push(demo: Demo) -> list[Exchange]:
     recorder = RecordingTransport()
-    workspace = await Workspace.connect(demo.profile, recorder)
+    workspace = await Workspace.connect(demo.profile, recorder,
+                                       retry=RetryPolicy(2, base=0.0))
     try:
         await workspace.load()
         in_xero = {inv["InvoiceNumber"] for inv in demo.state.xero.invoices.values()}
@@ -41,6 +46,18 @@ async def traffic_of_a_demo_push(demo: Demo) -> list[Exchange]:
         # Bills Xero already holds (the demo's tour): duplicates, then the look-up.
         await workspace.push([b for b in ready if b not in fresh and
                               workspace.rows[b].bill.number in in_xero], lambda _e: None)
+        # Then Actionstep changes: an edit (update), a deletion (void), a receipt (payment)
+        # whose answer is lost, so the next push looks it up by its Reference.
+        with demo.state.lock:
+            books = ActionstepBooks(demo.state.firm.actionstep, demo.state.clock.now)
+            books.add_fee(int(fresh[0]), "Further advice", Decimal(120))
+            books.set_status(int(fresh[1]), "Deleted")
+            books.pay(int(fresh[2]), Decimal("50.00"))
+        await workspace.sync()
+        demo.state.faults.set("PUT */Payments=lost:1")
+        await workspace.push(fresh[:3], lambda _e: None)
+        demo.state.faults.set("")
+        await workspace.push(fresh[:3], lambda _e: None)
     finally:
         await workspace.aclose()
     return recorder.exchanges
@@ -57,7 +74,8 @@ async def test_xero_requests_and_sandbox_responses_follow_the_xero_spec(demo: De
         check(openapi, request, SpecResponse(exchange))
         covered.add(operation(exchange, XERO_PREFIX))
     assert covered == {"GET /Organisation", "GET /Accounts", "GET /TaxRates",
-                       "GET /Contacts", "PUT /Contacts", "PUT /Invoices", "GET /Invoices"}
+                       "GET /Contacts", "PUT /Contacts", "PUT /Invoices", "GET /Invoices",
+                       "POST /Invoices", "PUT /Payments", "GET /Payments"}
 
 
 async def test_actionstep_responses_follow_actionsteps_published_specs(demo: Demo) -> None:

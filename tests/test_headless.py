@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -56,7 +57,7 @@ def test_sync_then_push_then_log_from_a_shell(sandbox: SandboxServer,
     assert json.loads(one.stdout)["created"] == 1
     pushed = axpush(isolated_home, "push", "--all")
     assert pushed.returncode == 0, pushed.stderr
-    assert " created, 0 adopted, 0 failed" in pushed.stdout
+    assert re.search(r"done +\d+ created, 0 adopted, \d+ paid, 0 failed", pushed.stdout)
     blocked = axpush(isolated_home, "push", "--cause", "mapping-missing", "--json")
     assert json.loads(blocked.stdout)["bills"] == [], "blocked bills are not pushed"
 
@@ -64,8 +65,11 @@ def test_sync_then_push_then_log_from_a_shell(sandbox: SandboxServer,
     [entry] = json.loads(log.stdout)
     assert entry["outcome"] == "created" and entry["invoice_id"]
     table = list(csv.DictReader(io.StringIO(axpush(isolated_home, "log", "--csv").stdout)))
-    assert len(table) == len(sandbox.state.xero.invoices)
-    assert axpush(isolated_home, "log", "--since", "1h").stdout.count("created") == len(table)
+    created = [row for row in table if row["outcome"] == "created"]
+    assert len(created) == len(sandbox.state.xero.invoices)
+    assert {row["action"] for row in table} == {"create-invoice", "create-payment"}
+    assert axpush(isolated_home, "log", "--since", "1h").stdout.count(" created ") == \
+        len(created)
     assert axpush(isolated_home, "log", "--since", "soon").returncode == 2
 
 
@@ -85,6 +89,8 @@ def test_exit_codes_say_failed_reconnect_and_paused(isolated_home: Path) -> None
         assert paused.returncode == 4, paused.stderr
         assert "daily call limit" in paused.stderr and "resumes after" in paused.stderr
         state.clock.advance(timedelta(days=1))
+        httpx.put(f"{server.base_url}/_sandbox/limits",
+                  json={"per_minute": 1000, "per_day": 5000, "concurrent": 5})
         some_failed = axpush(isolated_home, "push", "--all")
         assert some_failed.returncode == 1, some_failed.stderr  # the bill paid then edited
         httpx.post(f"{server.base_url}/_sandbox/clock", json={"advance": 61 * 24 * 3600})

@@ -59,13 +59,17 @@ async def test_ready_bills_become_invoices_once_with_the_bills_totals(demo: Demo
         bill = workspace.rows[bill_id].bill
         invoice = invoices[bill.number]
         assert (invoice["Total"], invoice["TotalTax"]) == (bill.total_inc, bill.total_tax)
-        assert invoice["Status"] == "AUTHORISED"
+        settled = bill.total_paid == bill.total_inc
+        assert invoice["Status"] == ("PAID" if settled else "AUTHORISED")
+        assert invoice["AmountPaid"] == bill.total_paid, "receipts follow the invoice"
         assert invoice["Contact"]["ContactNumber"] == bill.contact.participant_id  # type: ignore[union-attr]
         assert workspace.rows[bill_id].state is BillState.PUSHED
     kinds = Counter(event.kind for event in events)
     assert kinds[EventKind.CREATED] == len(ready) and kinds[EventKind.QUEUED] == len(ready)
     history = demo.profile.history()
-    assert Counter(a.outcome for a in history) == {Outcome.CREATED: len(ready)}
+    receipted = sum(1 for b in ready if workspace.rows[b].bill.total_paid > 0)
+    assert Counter(a.outcome for a in history) == {Outcome.CREATED: len(ready),
+                                                   Outcome.PAID: receipted}
     assert all(a.who and a.invoice_id for a in history)
 
 

@@ -12,13 +12,17 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from tui.connect import connect_sandbox
+from tui.core.jobs import Outcome
 from tui.core.mapping import Mapping
+from tui.core.models import BillStatus
 from tui.core.status import BillState
+from tui.sandbox.actionstep_books import ActionstepBooks
 from tui.sandbox.limits import Limits
 from tui.sandbox.server import SandboxServer
 from tui.sandbox.state import SandboxState
@@ -50,17 +54,43 @@ async def final_rows(profile: Profile) -> Workspace:
 
 
 def assert_exactly_once(state: SandboxState, workspace: Workspace) -> Counter[BillState]:
-    """Xero holds each pushed bill once, with the bill's totals, and nothing else."""
+    """Xero holds each pushed bill once, as Actionstep has it now: the bill's totals, what
+    Actionstep received as paid (no payment twice), voided where the bill was deleted."""
     numbers = Counter(inv["InvoiceNumber"] for inv in state.xero.invoices.values())
     assert all(n == 1 for n in numbers.values()), [k for k, n in numbers.items() if n > 1]
     by_number = {row.bill.number: row for row in workspace.rows.values()}
     for invoice in state.xero.invoices.values():
         row = by_number[invoice["InvoiceNumber"]]
-        assert invoice["Total"] == row.bill.total_inc, row.bill.number
-        assert invoice["TotalTax"] == row.bill.total_tax, row.bill.number
         assert row.state is BillState.PUSHED, (row.bill.number, row.state, row.reason)
         assert row.job is not None and row.job.invoice_id == invoice["InvoiceID"]
+        if row.bill.status is BillStatus.DELETED:
+            assert invoice["Status"] == "VOIDED", row.bill.number
+            continue
+        assert invoice["Total"] == row.bill.total_inc, row.bill.number
+        assert invoice["TotalTax"] == row.bill.total_tax, row.bill.number
+        assert invoice["AmountPaid"] == row.bill.total_paid, row.bill.number
     return Counter(row.state for row in workspace.rows.values())
+
+
+def change(state: SandboxState, rng: random.Random, finalised: list[int],
+           untouchable: set[int]) -> None:
+    """What the firm does in Actionstep meanwhile: receipts, an edit, a deletion. Only unpaid
+    bills are edited or deleted (Xero refuses both once a payment is in)."""
+    books = ActionstepBooks(state.firm.actionstep, state.clock.now)
+    bills = state.firm.actionstep["bills"]
+    with state.lock:
+        unpaid = [b for b in finalised if b not in untouchable and bills[b]["totalPaid"] == 0
+                  and bills[b]["status"] == "Open"]
+        for bill_id in rng.sample(unpaid, min(2, len(unpaid))):
+            books.add_fee(bill_id, "Further attendance", Decimal(rng.randrange(50, 400)))
+        for bill_id in rng.sample(unpaid, min(1, len(unpaid))):
+            books.set_status(bill_id, "Deleted")
+            untouchable.add(bill_id)
+        open_ = [b for b in finalised if bills[b]["status"] == "Open"]
+        for bill_id in rng.sample(open_, min(6, len(open_))):
+            due = Decimal(bills[bill_id]["totalDue"])
+            books.pay(bill_id, due if rng.random() < 0.5 else (due / 3).quantize(Decimal("0.01")))
+            untouchable.add(bill_id)
 
 
 def finalise(state: SandboxState, bill_ids: list[int]) -> None:
@@ -77,8 +107,10 @@ def finalise(state: SandboxState, bill_ids: list[int]) -> None:
 def test_a_soak_with_faults_and_kill_9_leaves_every_bill_in_xero_exactly_once(
         isolated_home: Path) -> None:
     """600 bills finalised in waves while pushers run under 20%+ faults (lost answers among
-    them) and are killed at random moments, ten times; then everything settles."""
+    them) and are killed at random moments, ten times, while the firm receipts, edits and
+    deletes bills already pushed; then everything settles."""
     faults = ("PUT */Invoices=lost:0.3,503:0.1,reset:0.05,500:0.05,slow(0.3):0.5; "
+              "POST */Invoices=lost:0.3,503:0.1; PUT */Payments=lost:0.3,503:0.1,reset:0.05; "
               "PUT */Contacts=lost:0.2,503:0.1; GET /xero/*=500:0.15,503:0.15")
     # Rate limits are another test's subject: here they would only make the soak wait.
     state = SandboxState.demo(tour=False, bills=600, faults=faults,
@@ -91,8 +123,13 @@ def test_a_soak_with_faults_and_kill_9_leaves_every_bill_in_xero_exactly_once(
     with SandboxServer(state) as server:
         profile = connected_profile(server, isolated_home)
         kills = runs = 0
+        finalised: list[int] = []
+        untouchable: set[int] = set()
         while kills < 10:
-            finalise(state, [waiting.pop() for _ in range(min(50, len(waiting)))])
+            change(state, rng, finalised, untouchable)
+            wave = [waiting.pop() for _ in range(min(50, len(waiting)))]
+            finalise(state, wave)
+            finalised += wave
             process = pusher(isolated_home, "--all")
             time.sleep(rng.uniform(1.2, 3.5))  # the interpreter starts in about a second
             runs += 1
@@ -122,6 +159,8 @@ def test_a_soak_with_faults_and_kill_9_leaves_every_bill_in_xero_exactly_once(
                if row.state is BillState.BLOCKED)
     assert faulty >= 0.2 * received, (faulty, received)
     assert any(fault == "lost" for _, _, fault in state.faults.injected)
+    done = Counter(a.action for a in profile.history() if a.outcome is not Outcome.FAILED)
+    assert done["update-invoice"] and done["void-invoice"] and done["create-payment"], done
 
 
 def test_two_pushers_at_once_one_is_refused_by_name_and_nothing_doubles(

@@ -40,7 +40,8 @@ from tui.workspace import NotConnected, Workspace
 LOG_MEMORY = 5000
 """Log lines kept in memory for the Push log view; history on disk keeps every attempt."""
 FLUSH_SECONDS = 0.1
-SETTLED_EVENTS = frozenset({EventKind.CREATED, EventKind.ADOPTED, EventKind.FAILED})
+SETTLED_EVENTS = frozenset({EventKind.CREATED, EventKind.ADOPTED, EventKind.UPDATED,
+                            EventKind.VOIDED, EventKind.PAID, EventKind.FAILED})
 
 log = logging.getLogger(__name__)
 Opener = Callable[[], Awaitable[Workspace]]
@@ -154,8 +155,7 @@ class AxpushApp(App[None]):
             self.push_progress = None
             self._flush_events()
             self.bills_changed.publish(set(chosen))
-        self.notify(f"{summary.created} created, {summary.adopted} adopted, "
-                    f"{summary.failed} failed", title="Push finished",
+        self.notify(summary.line(), title="Push finished",
                     severity="warning" if summary.failed else "information")
         return summary
 

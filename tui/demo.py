@@ -33,8 +33,7 @@ def prepare_profile(profile: Profile, state: SandboxState, server: SandboxServer
     # Its own thread and loop: callers may be inside an event loop already (tests).
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, connect_sandbox(profile, server.base_url)).result()
-    accounts, tax_codes = state.firm.demo_mapping()
-    profile.save_mapping(Mapping(accounts, tax_codes))
+    profile.save_mapping(Mapping(*state.firm.demo_mapping()))
 
 
 @contextlib.contextmanager

@@ -18,19 +18,21 @@ import httpx
 from tui.actionstep.client import EVERY_STATUS, ActionstepClient
 from tui.clock import REAL_CLOCK, Clock
 from tui.connect import Links, open_links
-from tui.core.engine import Emit, Engine, PushSummary
+from tui.core.engine import Emit, Engine, PushSummary, Task
 from tui.core.events import EngineEvent, EventKind
-from tui.core.jobs import Job, JobState
-from tui.core.mapping import Mapping, MappingRow, mapping_rows
+from tui.core.jobs import Job, JobState, Operation
+from tui.core.mapping import Mapping, MappingRow, bank_problem, mapping_rows
 from tui.core.models import Bill, BillStatus, Catalog, Chart, Organisation
+from tui.core.plan import due
 from tui.core.preflight import preflight
-from tui.core.problems import MappingKey
+from tui.core.problems import RECEIPTS, MappingKey
 from tui.core.status import BillRow, BillState, bill_state
 from tui.core.triage import Cause
 from tui.settings import BoundOrganisation
 from tui.store.outbox import ProfileOutbox
 from tui.store.profile import Profile, current_user
 from tui.store.pusher import PusherLock
+from tui.transport import DEFAULT_RETRY, RetryPolicy
 from tui.xero.client import XeroClient
 
 Progress = Callable[[str], None]
@@ -70,7 +72,8 @@ class Workspace:
 
     @classmethod
     async def connect(cls, profile: Profile, transport: httpx.AsyncBaseTransport | None = None,
-                      clock: Clock = REAL_CLOCK) -> Workspace:
+                      clock: Clock = REAL_CLOCK, retry: RetryPolicy = DEFAULT_RETRY
+                      ) -> Workspace:
         """Clients for the profile's connections, keeping its tokens fresh."""
         links = await open_links(profile, transport, clock)
         settings = links.connections
@@ -82,9 +85,9 @@ class Workspace:
             raise NotConnected(f"profile {profile.root.name!r} is not connected to "
                                f"{' or '.join(missing)} yet: run {commands}")
         actionstep = ActionstepClient(settings.actionstep.rest_url, links.actionstep_tokens,
-                                      transport, clock=clock)
+                                      transport, clock=clock, retry=retry)
         xero = XeroClient(settings.xero.api_url, settings.xero.tenant_id, links.xero_tokens,
-                          transport, clock=clock)
+                          transport, clock=clock, retry=retry)
         return cls(profile, actionstep, xero, links=links)
 
     async def aclose(self) -> None:
@@ -170,16 +173,20 @@ class Workspace:
     def evaluate(self, bill_ids: Iterable[str] | None = None) -> None:
         """Re-run preflight and recompute the state of some bills (all by default)."""
         block = self.organisation_block
+        payment_problem = bank_problem(self.mapping, self.chart)
         for bill_id in (self.bills if bill_ids is None else bill_ids):
             bill = self.bills.get(bill_id)
-            if bill is None or (bill.status is BillStatus.DELETED and bill_id not in self.jobs):
-                self.rows.pop(bill_id, None)  # deleted before it ever reached Xero: gone
+            job = self.jobs.get(bill_id)
+            next_step = due(bill, job) if bill is not None else None
+            if bill is None or (bill.status is BillStatus.DELETED and next_step is None and (
+                    job is None or not job.in_xero)):
+                self.rows.pop(bill_id, None)  # deleted, and nothing of it is in Xero: gone
                 continue
             verdict = preflight(bill, self.catalog, self.mapping, self.chart, self.organisation,
                                 block)
-            job = self.jobs.get(bill_id)
-            state = bill_state(bill, verdict, job, bill_id in self.pushing)
-            self.rows[bill_id] = BillRow(bill, state, verdict, job)
+            state = bill_state(bill, verdict, job, bill_id in self.pushing, next_step,
+                               payment_problem)
+            self.rows[bill_id] = BillRow(bill, state, verdict, job, next_step, payment_problem)
 
     def counts(self) -> Counter[BillState]:
         return Counter(row.state for row in self.rows.values())
@@ -189,7 +196,7 @@ class Workspace:
         counts: Counter[MappingKey] = Counter()
         for row in self.rows.values():
             if row.state is BillState.BLOCKED:
-                for key in {p.row for p in row.verdict.problems if p.row is not None}:
+                for key in {p.row for p in row.problems if p.row is not None}:
                     counts[key] += 1
         return counts
 
@@ -211,10 +218,18 @@ class Workspace:
         return [b for b in bill_ids if b in self.rows and self.rows[b].pushable]
 
     def due(self) -> list[str]:
-        """What `push --all` sends: ready bills, and failed ones whose failure was passing
-        (Xero offline, a rate limit, an interrupted push) and that pass preflight now."""
+        """What `push --all` sends: ready bills, changes to bills already in Xero, and failed
+        ones whose failure was passing (Xero offline, a rate limit, an interrupted push)."""
         return [bill_id for bill_id, row in self.rows.items() if row.pushable and (
-            row.state is BillState.READY or row.cause in TRANSIENT)]
+            row.state in (BillState.READY, BillState.CHANGED) or row.cause in TRANSIENT)]
+
+    def _task(self, row: BillRow) -> Task:
+        assert row.due is not None
+        operation = row.due.operation
+        with_invoice = operation in (Operation.CREATE, Operation.UPDATE)
+        bank = self.mapping.bank_accounts.get(RECEIPTS) if row.payment_problem is None else None
+        return Task(row.bill, operation, row.verdict.invoice if with_invoice else None, row.job,
+                    row.due.amount, bank)
 
     async def push(self, bill_ids: Sequence[str] | None, emit: Emit) -> PushSummary:
         """Push these bills (those still pushable), or, given None, all that are due. One
@@ -230,19 +245,15 @@ class Workspace:
         try:
             self.jobs = await asyncio.to_thread(self.profile.jobs)  # another process's pushes
             self.evaluate()
-            stuck = [(job, self.rows[job.bill_id].verdict.invoice
-                      if job.bill_id in self.rows else None)
+            stuck = [(job, self.bills.get(job.bill_id),
+                      self.rows[job.bill_id].verdict.invoice if job.bill_id in self.rows else None)
                      for job in self.jobs.values() if job.state is JobState.SENDING]
             await engine.reconcile(stuck)
             chosen = self.due() if bill_ids is None else self.pushable(bill_ids)
-            items = []
-            for bill_id in chosen:
-                row = self.rows[bill_id]
-                assert row.verdict.invoice is not None
-                items.append((row.bill, row.verdict.invoice))
+            tasks = [self._task(self.rows[bill_id]) for bill_id in chosen]
             self.pushing.update(chosen)
             self.evaluate(chosen)
-            return await engine.push(items)
+            return await engine.push(tasks)
         finally:
             self._listener = None
             self.pushing.difference_update(chosen)

@@ -129,7 +129,8 @@ def push_command(profile: Profile, args: argparse.Namespace) -> int:
         print(json.dumps(report, indent=2, sort_keys=True))
     elif args.dry_run:
         for bill in report["bills"]:
-            print(f"would push #{bill['number']}  {bill['total']:>12}  {bill['client']}")
+            print(f"would {bill['operation'] or 'push'} #{bill['number']}  {bill['total']:>12}  "
+                  f"{bill['client']}")
         print(f"{len(report['bills'])} bills would be pushed (dry run: nothing was sent)")
     if summary is None:
         return EXIT_OK
@@ -148,13 +149,15 @@ def _report(workspace: Workspace, chosen: Sequence[str], summary: PushSummary | 
         bills.append({
             "bill_id": bill_id, "number": row.bill.number, "client": row.bill.client_name,
             "total": format_money(row.bill.total_inc), "state": row.state.value,
+            "operation": row.due.operation.value if row.due else None,
             "cause": row.cause.value if row.cause else None,
             "message": row.reason or None,
             "invoice_id": row.job.invoice_id if row.job else None})
     report: dict[str, Any] = {"dry_run": dry_run, "bills": bills}
     if summary is not None:
-        report.update(created=summary.created, adopted=summary.adopted, failed=summary.failed,
-                      causes={c.value: n for c, n in summary.causes.items()},
+        report.update(created=summary.created, adopted=summary.adopted,
+                      updated=summary.updated, voided=summary.voided, paid=summary.paid,
+                      failed=summary.failed, causes={c.value: n for c, n in summary.causes.items()},
                       stopped=str(summary.stopped) if summary.stopped else None)
     return report
 

@@ -1,26 +1,39 @@
-"""The push engine: ready bills become Xero invoices, in batches, with every step recorded.
+"""The push engine: what each bill needs in Xero, done in batches, with every step recorded.
 
-Order of work for each batch: record intent (outbox) -> PUT the batch (create-only, with an
-Idempotency-Key, summarizeErrors=false) -> map each element's result back to its bill -> adopt
-invoices Xero already has under the same number when the amounts match -> record the outcome.
-A crash between intent and outcome leaves jobs in `sending`; pushing them again is safe because
-the PUT is create-only on the bill number and a duplicate is looked up and adopted.
+Order of work for each batch: record intent (outbox) -> one call for up to 50 elements (with an
+Idempotency-Key, summarizeErrors=false) -> map each element's result back to its bill -> record
+the outcome. New invoices go by `PUT` (create-only), so a number Xero already has is looked up and
+adopted when the amounts match. Changes follow: edited bills update their invoice (`POST` with the
+InvoiceID), deleted ones void it, a rise in `totalPaid` becomes a payment with a deterministic
+Reference. A crash between intent and outcome leaves jobs in `sending`; `reconcile` looks each one
+up in Xero before anything is sent again.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
 
 from tui.core.errors import ReconnectNeeded, RemoteError, RemoteRateLimited
 from tui.core.events import EngineEvent, EventKind
 from tui.core.invoice import InvoiceDraft
-from tui.core.jobs import Attempt, Job, JobState, Outcome
+from tui.core.jobs import Job, Operation, Outcome
 from tui.core.models import Bill, Contact
-from tui.core.money import format_money
-from tui.core.ports import ElementResult, OutboxPort, RemoteInvoice, XeroPort
+from tui.core.money import ZERO, format_money
+from tui.core.outcomes import Emit, PushSummary, Recorder, Settled, Task
+from tui.core.plan import fingerprint
+from tui.core.ports import (
+    ElementResult,
+    OutboxPort,
+    PaymentDraft,
+    RemoteInvoice,
+    RemotePayment,
+    XeroPort,
+)
 from tui.core.triage import Cause, classify
 
 BATCH_SIZE = 50
@@ -29,44 +42,25 @@ BATCH_SIZE = 50
 DUPLICATE_NUMBER = "invoice # must be unique"
 NAME_TAKEN = "is already assigned to another contact"
 VOID_STATUSES = frozenset({"VOIDED", "DELETED"})
-ACTION_CREATE = "create-invoice"
+INTERRUPTED = "interrupted before Xero answered, and Xero does not show it done: it goes again " \
+              "with the next push"
 
-Emit = Callable[[EngineEvent], None]
+__all__ = ["BATCH_SIZE", "Emit", "Engine", "PushSummary", "Task"]
+
+Contacts = dict[str, str | tuple[str, ...]]
+"""ContactNumber -> ContactID, or Xero's reasons for refusing the contact."""
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass
-class PushSummary:
-    created: int = 0
-    adopted: int = 0
-    failed: int = 0
-    causes: dict[Cause, int] = field(default_factory=dict)
-    stopped: RemoteError | None = None
-    """Why the push stopped early (reconnect needed, the day's calls used up); the bills not
-    reached are untouched and go with the next push."""
-
-    @property
-    def pushed(self) -> int:
-        return self.created + self.adopted
-
-
-@dataclass(frozen=True, slots=True)
-class _Settled:
-    job: Job
-    attempt: Attempt
-    event: EngineEvent
-
-
 class Engine:
     def __init__(self, xero: XeroPort, outbox: OutboxPort, emit: Emit, *, who: str,
                  clock: Callable[[], datetime] = _now, batch_size: int = BATCH_SIZE) -> None:
         self._xero = xero
-        self._outbox = outbox
+        self._books = Recorder(outbox, emit, who, clock)
         self._emit = emit
-        self._who = who
         self._clock = clock
         self._batch_size = batch_size
 
@@ -74,58 +68,60 @@ class Engine:
         self._emit(EngineEvent(self._clock(), kind, message,
                                bill.bill_id if bill else None, bill.number if bill else None))
 
-    async def push(self, items: Sequence[tuple[Bill, InvoiceDraft]]) -> PushSummary:
-        """Push ready bills (each with the invoice preflight built for it)."""
+    async def push(self, tasks: Sequence[Task]) -> PushSummary:
+        """Do each task: creates first, then updates, voids and payments."""
         summary = PushSummary()
-        if not items:
+        if not tasks:
             self._event(EventKind.INFO, "nothing to push")
             return summary
-        batches = [items[i:i + self._batch_size] for i in range(0, len(items), self._batch_size)]
-        self._event(EventKind.INFO, f"pushing {len(items)} bills in {len(batches)} batches")
-        for bill, _ in items:
-            self._event(EventKind.QUEUED, f"{format_money(bill.total_inc, bill.currency)} "
-                                          f"{bill.client_name}", bill)
-        try:
-            contact_ids = await self._ensure_contacts([bill for bill, _ in items])
-        except RemoteError as error:
-            if _stops(error):
-                summary.stopped = error
-            else:
-                await self._fail_all(items, error.cause, f"contacts: {error}", summary)
-            return self._finish(summary)
-        for number, batch in enumerate(batches, start=1):
-            if summary.stopped is not None:
-                break
-            ready: list[tuple[Bill, InvoiceDraft, str]] = []
-            refused: list[_Settled] = []
-            for bill, draft in batch:
-                contact = contact_ids.get(draft.contact_number)
-                if isinstance(contact, str):
-                    ready.append((bill, draft, contact))
-                else:
-                    messages = contact or ("contact not available",)
-                    refused.append(self._failure(bill, draft, None, classify(messages),
-                                                 "contact: " + "; ".join(messages)))
-            await self._record(refused, summary)
-            if ready:
-                await self._push_batch(number, len(batches), ready, summary)
+        groups = {op: [t for t in tasks if t.operation is op] for op in Operation}
+        batches = sum(-(-len(group) // self._batch_size) for group in groups.values())
+        self._event(EventKind.INFO, f"pushing {len(tasks)} bills in {batches} batches")
+        for task in tasks:
+            self._event(EventKind.QUEUED, _queued(task), task.bill)
+        with_invoice = [t for t in tasks if t.draft is not None]
+        contacts: Contacts = {}
+        if with_invoice:
+            try:
+                contacts = await self._ensure_contacts([t.bill for t in with_invoice])
+            except RemoteError as error:
+                if _stops(error):
+                    summary.stopped = error
+                    return self._finish(summary)
+                await self._books.record([self._books.failure(t, None, error.cause,
+                                                              f"contacts: {error}")
+                                          for t in with_invoice], summary)
+                groups[Operation.CREATE] = groups[Operation.UPDATE] = []
+        follow: list[Task] = []
+        runners: dict[Operation, Callable[[list[Task], Contacts, PushSummary],
+                                          Awaitable[list[Task]]]] = {
+            Operation.CREATE: self._create, Operation.UPDATE: self._update,
+            Operation.VOID: self._void, Operation.PAYMENT: self._pay}
+        for operation, run in runners.items():
+            group = groups[operation] + (follow if operation is Operation.PAYMENT else [])
+            for start in range(0, len(group), self._batch_size):
+                if summary.stopped is not None:
+                    return self._finish(summary)
+                follow += await run(group[start:start + self._batch_size], contacts, summary)
         return self._finish(summary)
 
     def _finish(self, summary: PushSummary) -> PushSummary:
-        done = f"{summary.created} created, {summary.adopted} adopted, {summary.failed} failed"
+        done = summary.line()
         if summary.stopped is not None:
             done += f"; stopped early: {summary.stopped}"
         self._event(EventKind.DONE, done)
         return summary
 
-    async def _ensure_contacts(self, bills: Sequence[Bill]) -> dict[str, str | tuple[str, ...]]:
+    # -- contacts -------------------------------------------------------------------------
+
+    async def _ensure_contacts(self, bills: Sequence[Bill]) -> Contacts:
         """ContactNumber -> ContactID for every client; a tuple of messages where Xero refused.
 
         The organisation's contacts are read once per push (another process may have added
         some); the missing are created in batches, each with an Idempotency-Key. A contact whose
         creation answer was lost shows up as "name already assigned" on the next try: the index
         is read again and, if the contact carries our ContactNumber, it is simply used."""
-        index: dict[str, str | tuple[str, ...]] = dict(await self._xero.contacts_by_number())
+        index: Contacts = dict(await self._xero.contacts_by_number())
         self._event(EventKind.INFO, f"{len(index)} Xero contacts with a contact number indexed")
         missing: dict[str, Contact] = {}
         for bill in bills:
@@ -158,161 +154,366 @@ class Engine:
             self._event(EventKind.INFO, f"{created} of {len(pending)} new contacts ready in Xero")
         return index
 
-    async def reconcile(self, stuck: Sequence[tuple[Job, InvoiceDraft | None]]) -> None:
-        """Jobs left `sending` by an interrupted push: look them up in Xero before any retry.
-        Found and matching: adopted. Found otherwise: triage. Not found: failed for a passing
-        reason, so the next push sends them again."""
-        if not stuck:
-            return
-        self._event(EventKind.INFO, f"{len(stuck)} bills were being sent when a push was "
-                                    "interrupted: checking Xero before anything else")
-        found = {inv.number: inv for inv in
-                 await self._xero.invoices_by_number([job.number for job, _ in stuck])}
-        settled: list[_Settled] = []
-        for job, draft in stuck:
-            existing = found.get(job.number)
-            expected = draft.total if draft else job.total
-            at = self._clock()
-            if existing is not None and existing.status not in VOID_STATUSES and \
-                    expected is not None and existing.total == expected:
-                outcome, state, cause = Outcome.ADOPTED, JobState.PUSHED, None
-                message = "found in Xero after an interrupted push"
-            elif existing is not None:
-                outcome, state, cause = Outcome.FAILED, JobState.FAILED, Cause.NUMBER_CONFLICT
-                message = (f"after an interrupted push, Xero has invoice {job.number} "
-                           f"({existing.status.lower()}, {format_money(existing.total)}) "
-                           "that does not match the bill")
+    def _with_contacts(self, batch: list[Task], contacts: Contacts
+                       ) -> tuple[list[tuple[Task, InvoiceDraft, str]], list[Settled]]:
+        """Split a batch into the tasks whose client is in Xero and failures for the rest."""
+        ready: list[tuple[Task, InvoiceDraft, str]] = []
+        refused: list[Settled] = []
+        for task in batch:
+            assert task.draft is not None
+            contact = contacts.get(task.draft.contact_number)
+            if isinstance(contact, str):
+                ready.append((task, task.draft, contact))
             else:
-                outcome, state, cause = Outcome.FAILED, JobState.FAILED, Cause.XERO_UNAVAILABLE
-                message = "interrupted before Xero answered, and Xero does not have it: " \
-                          "it goes with the next push"
-            invoice_id = existing.invoice_id if outcome is Outcome.ADOPTED and existing else None
-            new = job.settled(state, at, invoice_id=invoice_id, cause=cause, message=message)
-            attempt = Attempt(job.bill_id, job.number, at, self._who, "reconcile", outcome,
-                              invoice_id=invoice_id, total=expected, cause=cause,
-                              message=message)
-            kind = EventKind.ADOPTED if outcome is Outcome.ADOPTED else EventKind.FAILED
-            settled.append(_Settled(new, attempt, EngineEvent(at, kind, message, job.bill_id,
-                                                              job.number)))
-        await self._outbox.record_outcome([s.job for s in settled],
-                                          [s.attempt for s in settled])
-        for item in settled:
-            self._emit(item.event)
+                messages = contact or ("contact not available",)
+                refused.append(self._books.failure(task, None, classify(messages),
+                                                   "contact: " + "; ".join(messages)))
+        return ready, refused
 
-    async def _push_batch(self, number: int, of: int, batch: list[tuple[Bill, InvoiceDraft, str]],
-                          summary: PushSummary) -> None:
+    # -- one call per batch -----------------------------------------------------------------
+
+    async def _send(self, tasks: Sequence[Task], what: str, summary: PushSummary,
+                    call: Callable[[str], Awaitable[list[ElementResult]]]
+                    ) -> tuple[str, list[ElementResult]] | None:
+        """Record intent, make the call; on a failure of the whole call, record it for every
+        task and return None."""
         key = uuid.uuid4().hex
-        at = self._clock()
-        intents = [Job(bill.bill_id, bill.number, JobState.SENDING, key, at, total=draft.total)
-                   for bill, draft, _ in batch]
-        await self._outbox.record_intent(intents)
-        self._event(EventKind.SENT, f"batch {number}/{of}: {len(batch)} invoices sent to Xero")
+        await self._books.intend(tasks, key)
+        self._event(EventKind.SENT, f"{len(tasks)} {what} sent to Xero")
         try:
-            results = await self._xero.create_invoices([(d, c) for _, d, c in batch], key)
+            results = await call(key)
         except RemoteError as error:
-            await self._record([self._failure(bill, draft, key, error.cause, str(error))
-                                for bill, draft, _ in batch], summary)
+            await self._books.record([self._books.failure(t, key, error.cause, str(error))
+                                      for t in tasks], summary)
             if _stops(error):
                 summary.stopped = error
-            return
-        settled: list[_Settled] = []
-        duplicates: list[tuple[Bill, InvoiceDraft, str]] = []
-        for (bill, draft, contact_id), result in zip(batch, _padded(results, len(batch)),
-                                                     strict=True):
+            return None
+        return key, _padded(results, len(tasks))
+
+    # -- create ---------------------------------------------------------------------------
+
+    async def _create(self, batch: list[Task], contacts: Contacts,
+                      summary: PushSummary) -> list[Task]:
+        ready, refused = self._with_contacts(batch, contacts)
+        await self._books.record(refused, summary)
+        if not ready:
+            return []
+        sent = await self._send([t for t, _, _ in ready], "new invoices", summary,
+                                lambda key: self._xero.create_invoices(
+                                    [(d, c) for _, d, c in ready], key))
+        if sent is None:
+            return []
+        key, results = sent
+        settled: list[Settled] = []
+        duplicates: list[tuple[Task, InvoiceDraft, str]] = []
+        for (task, draft, contact_id), result in zip(ready, results, strict=True):
             if result.ok and result.remote_id:
-                settled.append(self._success(bill, draft, key, result.remote_id, Outcome.CREATED))
+                settled.append(self._created(task, key, result.remote_id))
             elif any(DUPLICATE_NUMBER in m.lower() for m in result.messages):
-                duplicates.append((bill, draft, contact_id))
+                duplicates.append((task, draft, contact_id))
             else:
-                cause = classify(result.messages)
-                settled.append(self._failure(bill, draft, key, cause,
-                                             "; ".join(result.messages) or "refused by Xero"))
+                settled.append(self._books.failure(task, key, classify(result.messages),
+                                                   "; ".join(result.messages)
+                                                   or "refused by Xero"))
         if duplicates:
             settled += await self._adopt(duplicates, key)
-        await self._record(settled, summary)
+        await self._books.record(settled, summary)
+        return _payments_due(batch, settled)
 
-    async def _adopt(self, duplicates: list[tuple[Bill, InvoiceDraft, str]],
-                     key: str) -> list[_Settled]:
-        """Bills whose number Xero already has: adopt the invoice when it is the same one."""
+    def _created(self, task: Task, key: str, invoice_id: str,
+                 existing: RemoteInvoice | None = None) -> Settled:
+        assert task.draft is not None
+        note = " (already in Xero from an earlier push)" if existing else ""
+        return self._books.success(
+            task, key, Outcome.ADOPTED if existing else Outcome.CREATED,
+            f"{format_money(task.draft.total, task.draft.currency)} → Xero invoice "
+            f"{invoice_id}{note}",
+            invoice_id=invoice_id, source=fingerprint(task.bill), voided=False,
+            paid=existing.amount_paid if existing else ZERO)
+
+    async def _adopt(self, duplicates: list[tuple[Task, InvoiceDraft, str]],
+                     key: str) -> list[Settled]:
+        """Bills whose number Xero already has: adopt the invoice when it is the same one.
+        Payments Xero already shows against it count as pushed, so none is sent twice."""
         try:
             found = await self._xero.invoices_by_number([d.number for _, d, _ in duplicates])
         except RemoteError as error:
-            return [self._failure(b, d, key, error.cause, f"looking up the existing invoice: "
-                                                          f"{error}") for b, d, _ in duplicates]
-        by_number: dict[str, RemoteInvoice] = {}
-        for invoice in found:
-            if invoice.status not in VOID_STATUSES or invoice.number not in by_number:
-                by_number[invoice.number] = invoice
-        settled: list[_Settled] = []
-        for bill, draft, contact_id in duplicates:
+            return [self._books.failure(t, key, error.cause, "looking up the existing invoice: "
+                                                             f"{error}")
+                    for t, _, _ in duplicates]
+        by_number = _prefer_live(found)
+        settled: list[Settled] = []
+        for task, draft, contact_id in duplicates:
             existing = by_number.get(draft.number)
             if existing is None:
-                settled.append(self._failure(bill, draft, key, Cause.NUMBER_CONFLICT,
-                                             "Xero says the number is taken but cannot find it"))
+                settled.append(self._books.failure(
+                    task, key, Cause.NUMBER_CONFLICT,
+                    "Xero says the number is taken but cannot find it"))
             elif existing.status in VOID_STATUSES:
-                settled.append(self._failure(
-                    bill, draft, key, Cause.ALREADY_SETTLED,
+                settled.append(self._books.failure(
+                    task, key, Cause.ALREADY_SETTLED,
                     f"invoice {draft.number} is {existing.status.lower()} in Xero"))
             elif existing.total != draft.total and (existing.status == "PAID"
                                                     or existing.amount_paid > 0):
-                settled.append(self._failure(
-                    bill, draft, key, Cause.ALREADY_SETTLED,
+                settled.append(self._books.failure(
+                    task, key, Cause.ALREADY_SETTLED,
                     f"invoice {draft.number} is "
                     f"{'paid' if existing.status == 'PAID' else 'part paid'} in Xero at "
                     f"{format_money(existing.total)}, but the bill is now "
                     f"{format_money(draft.total)}: it was changed after it reached Xero"))
             elif existing.total != draft.total or existing.contact_id not in (None, contact_id):
-                settled.append(self._failure(
-                    bill, draft, key, Cause.NUMBER_CONFLICT,
+                settled.append(self._books.failure(
+                    task, key, Cause.NUMBER_CONFLICT,
                     f"Xero already has invoice {draft.number} for "
                     f"{format_money(existing.total)}, this bill is {format_money(draft.total)}"))
             else:
-                settled.append(self._success(bill, draft, key, existing.invoice_id,
-                                             Outcome.ADOPTED))
+                settled.append(self._created(task, key, existing.invoice_id, existing))
         return settled
 
-    def _success(self, bill: Bill, draft: InvoiceDraft, key: str, invoice_id: str,
-                 outcome: Outcome) -> _Settled:
-        at = self._clock()
-        job = Job(bill.bill_id, bill.number, JobState.PUSHED, key, at, invoice_id=invoice_id,
-                  total=draft.total)
-        attempt = Attempt(bill.bill_id, bill.number, at, self._who, ACTION_CREATE, outcome,
-                          invoice_id=invoice_id, total=draft.total)
-        kind = EventKind.CREATED if outcome is Outcome.CREATED else EventKind.ADOPTED
-        note = "" if outcome is Outcome.CREATED else " (already in Xero from an earlier push)"
-        event = EngineEvent(at, kind, f"{format_money(draft.total, draft.currency)} → Xero "
-                                      f"invoice {invoice_id}{note}", bill.bill_id, bill.number)
-        return _Settled(job, attempt, event)
+    # -- update, void ---------------------------------------------------------------------
 
-    def _failure(self, bill: Bill, draft: InvoiceDraft, key: str | None, cause: Cause,
-                 message: str) -> _Settled:
-        at = self._clock()
-        job = Job(bill.bill_id, bill.number, JobState.FAILED, key or "", at, total=draft.total,
-                  cause=cause, message=message)
-        attempt = Attempt(bill.bill_id, bill.number, at, self._who, ACTION_CREATE,
-                          Outcome.FAILED, total=draft.total, cause=cause, message=message)
-        event = EngineEvent(at, EventKind.FAILED, f"{cause.heading}: {message}",
-                            bill.bill_id, bill.number)
-        return _Settled(job, attempt, event)
-
-    async def _fail_all(self, items: Sequence[tuple[Bill, InvoiceDraft]], cause: Cause,
-                        message: str, summary: PushSummary) -> None:
-        await self._record([self._failure(b, d, None, cause, message) for b, d in items], summary)
-
-    async def _record(self, settled: Sequence[_Settled], summary: PushSummary) -> None:
-        if not settled:
-            return
-        await self._outbox.record_outcome([s.job for s in settled], [s.attempt for s in settled])
-        for item in settled:
-            if item.attempt.outcome is Outcome.CREATED:
-                summary.created += 1
-            elif item.attempt.outcome is Outcome.ADOPTED:
-                summary.adopted += 1
+    async def _update(self, batch: list[Task], contacts: Contacts,
+                      summary: PushSummary) -> list[Task]:
+        ready, refused = self._with_contacts(batch, contacts)
+        await self._books.record(refused, summary)
+        if not ready:
+            return []
+        sent = await self._send([t for t, _, _ in ready], "edited invoices", summary,
+                                lambda key: self._xero.update_invoices(
+                                    [(_invoice_id(t), d, c) for t, d, c in ready], key))
+        if sent is None:
+            return []
+        key, results = sent
+        settled: list[Settled] = []
+        for (task, draft, _), result in zip(ready, results, strict=True):
+            if result.ok:
+                settled.append(self._books.success(
+                    task, key, Outcome.UPDATED,
+                    f"Xero invoice updated to {format_money(draft.total, draft.currency)} "
+                    "after an edit in Actionstep", source=fingerprint(task.bill)))
             else:
-                summary.failed += 1
-                cause = item.attempt.cause or Cause.REFUSED
-                summary.causes[cause] = summary.causes.get(cause, 0) + 1
-            self._emit(item.event)
+                settled.append(self._refused(task, key, result, "the edit cannot be applied"))
+        await self._books.record(settled, summary)
+        return _payments_due(batch, settled)
+
+    async def _void(self, batch: list[Task], contacts: Contacts,
+                    summary: PushSummary) -> list[Task]:
+        batch = await self._find_unconfirmed(batch, summary)
+        if not batch:
+            return []
+        sent = await self._send(batch, "deleted bills' invoices to void", summary,
+                                lambda key: self._xero.void_invoices(
+                                    [_invoice_id(t) for t in batch], key))
+        if sent is None:
+            return []
+        key, results = sent
+        refused = [t for t, r in zip(batch, results, strict=True) if not r.ok]
+        already: set[str] = set()
+        if refused:  # perhaps voided already, by an earlier push whose answer was lost
+            try:
+                found = await self._xero.invoices_by_number([t.bill.number for t in refused])
+                already = {i.invoice_id for i in found if i.status in VOID_STATUSES}
+            except RemoteError:
+                pass  # the refusal stands; its own message says why
+        settled: list[Settled] = []
+        for task, result in zip(batch, results, strict=True):
+            if result.ok or _invoice_id(task) in already:
+                settled.append(self._books.success(
+                    task, key, Outcome.VOIDED,
+                    "deleted in Actionstep: Xero invoice voided", voided=True))
+            else:
+                settled.append(self._refused(task, key, result, "it cannot be voided"))
+        await self._books.record(settled, summary)
+        return []
+
+    async def _find_unconfirmed(self, batch: list[Task], summary: PushSummary) -> list[Task]:
+        """Deleted bills whose create was never confirmed: void what Xero has under the number,
+        and settle the rest as never having reached Xero."""
+        unknown = [t for t in batch if t.job is None or t.job.invoice_id is None]
+        if not unknown:
+            return batch
+        try:
+            found = _prefer_live(await self._xero.invoices_by_number(
+                [t.bill.number for t in unknown]))
+        except RemoteError as error:
+            await self._books.record([self._books.failure(t, None, error.cause, str(error))
+                                      for t in unknown], summary)
+            return [t for t in batch if t not in unknown]
+        known: list[Task] = []
+        gone: list[Settled] = []
+        for task in batch:
+            if task not in unknown:
+                known.append(task)
+                continue
+            existing = found.get(task.bill.number)
+            if existing is not None and existing.status not in VOID_STATUSES and \
+                    existing.total == task.total:
+                job = replace(self._books.base(task), invoice_id=existing.invoice_id)
+                known.append(replace(task, job=job))
+            else:
+                gone.append(self._books.success(
+                    task, "", Outcome.VOIDED, "deleted in Actionstep; Xero never received it "
+                    "(checked by number): nothing to void", voided=True))
+        await self._books.record(gone, summary)
+        return known
+
+    def _refused(self, task: Task, key: str, result: ElementResult, what: str) -> Settled:
+        cause = classify(result.messages)
+        detail = "; ".join(result.messages) or "refused by Xero"
+        if cause is Cause.ALREADY_SETTLED:
+            detail = (f"{what}: invoice {task.bill.number} is paid, part paid or written off in "
+                      f"Xero ({detail})")
+        return self._books.failure(task, key, cause, detail)
+
+    # -- payments -------------------------------------------------------------------------
+
+    async def _pay(self, batch: list[Task], contacts: Contacts,
+                   summary: PushSummary) -> list[Task]:
+        """Payments; one that an earlier attempt may have made is looked up by its Reference
+        first, and counted instead of sent again."""
+        settled: list[Settled] = []
+        retried = [t for t in batch if t.job is not None and t.job.operation is Operation.PAYMENT
+                   and t.job.amount is not None]
+        if retried:
+            try:
+                found = {p.reference: p for p in await self._xero.payments_by_reference(
+                    [t.payment_reference for t in retried])}
+            except RemoteError as error:
+                await self._books.record([self._books.failure(
+                    t, None, error.cause, f"looking for an earlier payment: {error}")
+                    for t in batch], summary)
+                if _stops(error):
+                    summary.stopped = error
+                return []
+            for task in retried:
+                payment = found.get(task.payment_reference)
+                if payment is not None:
+                    settled.append(self._paid(task, task.job.idempotency_key if task.job
+                                              else "", payment.amount,
+                                              " (found in Xero from an earlier push)"))
+            done = {s.job.bill_id for s in settled}
+            batch = [t for t in batch if t.bill.bill_id not in done]
+        await self._books.record(settled, summary)
+        if not batch:
+            return []
+        day = self._clock().date()
+        drafts = [PaymentDraft(_invoice_id(t), t.bank_account_id or "", t.amount or ZERO, day,
+                               t.payment_reference) for t in batch]
+        sent = await self._send(batch, "payments", summary,
+                                lambda key: self._xero.create_payments(drafts, key))
+        if sent is None:
+            return []
+        key, results = sent
+        settled = [self._paid(task, key, draft.amount) if result.ok
+                   else self._refused(task, key, result, "the payment cannot be recorded")
+                   for task, draft, result in zip(batch, drafts, results, strict=True)]
+        await self._books.record(settled, summary)
+        return []
+
+    def _paid(self, task: Task, key: str, amount: Decimal, note: str = "") -> Settled:
+        base = self._books.base(task)
+        return self._books.success(
+            task, key, Outcome.PAID,
+            f"payment of {format_money(amount, task.bill.currency)} recorded in Xero{note}",
+            paid=base.paid + amount, payments=base.payments + 1)
+
+    # -- after a crash --------------------------------------------------------------------
+
+    async def reconcile(self, stuck: Sequence[tuple[Job, Bill | None, InvoiceDraft | None]]
+                        ) -> None:
+        """Jobs left `sending` by an interrupted push: look each up in Xero before any retry.
+        Done there: recorded as done. Not there: failed for a passing reason, so the next push
+        sends it again. A different invoice under the number: triage."""
+        if not stuck:
+            return
+        self._event(EventKind.INFO, f"{len(stuck)} bills were being sent when a push was "
+                                    "interrupted: checking Xero before anything else")
+        numbers = [job.number for job, _, _ in stuck if job.operation is not Operation.PAYMENT]
+        references = [job.payment_reference for job, _, _ in stuck
+                      if job.operation is Operation.PAYMENT]
+        found = await self._xero.invoices_by_number(numbers) if numbers else []
+        invoices = _prefer_live(found)
+        voided = {inv.invoice_id for inv in found if inv.status in VOID_STATUSES}
+        payments = {p.reference: p for p in await self._xero.payments_by_reference(references)} \
+            if references else {}
+        settled = [self._reconciled(job, bill, draft, invoices.get(job.number),
+                                    payments.get(job.payment_reference),
+                                    job.invoice_id in voided)
+                   for job, bill, draft in stuck]
+        await self._books.record(settled, None)
+
+    def _reconciled(self, job: Job, bill: Bill | None, draft: InvoiceDraft | None,
+                    existing: RemoteInvoice | None, payment: RemotePayment | None,
+                    voided: bool) -> Settled:
+        books, op = self._books, job.operation
+        expected = draft.total if draft else job.total
+        source = {"source": fingerprint(bill)} if bill is not None else {}
+
+        def done(outcome: Outcome, message: str, **changes: Any) -> Settled:
+            return books.settle(job, op, outcome, message, key=job.idempotency_key,
+                                total=expected, action="reconcile", **changes)
+
+        def again(cause: Cause = Cause.XERO_UNAVAILABLE, message: str = INTERRUPTED) -> Settled:
+            return books.settle(job, op, Outcome.FAILED, message, key=job.idempotency_key,
+                                cause=cause, amount=job.amount, action="reconcile")
+
+        live = existing is not None and existing.status not in VOID_STATUSES
+        if op is Operation.PAYMENT:
+            if payment is None:
+                return again()
+            return done(Outcome.PAID, "payment found in Xero after an interrupted push",
+                        paid=job.paid + payment.amount, payments=job.payments + 1)
+        if op is Operation.VOID:
+            if voided:
+                return done(Outcome.VOIDED, "found voided in Xero after an interrupted push",
+                            voided=True)
+            return again()
+        if existing is None:
+            return again()
+        if live and expected is not None and existing.total == expected:
+            if op is Operation.UPDATE:
+                return done(Outcome.UPDATED, "found updated in Xero after an interrupted push",
+                            **source)
+            return done(Outcome.ADOPTED, "found in Xero after an interrupted push",
+                        invoice_id=existing.invoice_id, paid=existing.amount_paid, **source)
+        if op is Operation.UPDATE:
+            return again()
+        return again(Cause.NUMBER_CONFLICT,
+                     f"after an interrupted push, Xero has invoice {job.number} "
+                     f"({existing.status.lower()}, {format_money(existing.total)}) that does "
+                     "not match the bill")
+
+
+def _payments_due(tasks: Sequence[Task], settled: Sequence[Settled]) -> list[Task]:
+    """Payments that fall due once an invoice is in Xero as the bill now is: Actionstep had
+    already received money against it (when a bank account is mapped for receipts)."""
+    by_bill = {t.bill.bill_id: t for t in tasks}
+    due: list[Task] = []
+    for item in settled:
+        task, job = by_bill.get(item.job.bill_id), item.job
+        if task is None or item.attempt.outcome is Outcome.FAILED or not task.bank_account_id:
+            continue
+        if task.bill.total_paid > job.paid:
+            due.append(Task(task.bill, Operation.PAYMENT, job=job,
+                            amount=task.bill.total_paid - job.paid,
+                            bank_account_id=task.bank_account_id))
+    return due
+
+
+def _queued(task: Task) -> str:
+    bill = task.bill
+    if task.operation is Operation.PAYMENT and task.amount is not None:
+        return f"payment {format_money(task.amount, bill.currency)} {bill.client_name}"
+    if task.operation is Operation.VOID:
+        return f"void (deleted in Actionstep) {bill.client_name}"
+    verb = "update " if task.operation is Operation.UPDATE else ""
+    return f"{verb}{format_money(bill.total_inc, bill.currency)} {bill.client_name}"
+
+
+def _invoice_id(task: Task) -> str:
+    invoice_id = task.job.invoice_id if task.job else None
+    assert invoice_id is not None, "only a bill already in Xero is updated, voided or paid"
+    return invoice_id
 
 
 def _stops(error: RemoteError) -> bool:
@@ -325,3 +526,12 @@ def _padded(results: Sequence[ElementResult], size: int) -> list[ElementResult]:
     """Exactly `size` results: a short answer leaves the rest as unknown failures."""
     missing = ElementResult(ok=False, messages=("Xero returned no result for this element",))
     return [*results[:size], *[missing] * max(0, size - len(results))]
+
+
+def _prefer_live(found: Sequence[RemoteInvoice]) -> dict[str, RemoteInvoice]:
+    """By number; where a voided invoice and a live one share it, the live one."""
+    by_number: dict[str, RemoteInvoice] = {}
+    for invoice in found:
+        if invoice.status not in VOID_STATUSES or invoice.number not in by_number:
+            by_number[invoice.number] = invoice
+    return by_number

@@ -18,10 +18,27 @@ class JobState(StrEnum):
     FAILED = "failed"
 
 
+class Operation(StrEnum):
+    """What a push does to a bill's invoice in Xero."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    """The bill was edited in Actionstep after it reached Xero."""
+    VOID = "void"
+    """The bill was deleted in Actionstep after it reached Xero."""
+    PAYMENT = "payment"
+    """Actionstep received money against the bill."""
+
+
 class Outcome(StrEnum):
     CREATED = "created"
     ADOPTED = "adopted"
-    """Xero already had the invoice (an earlier push whose answer was lost) and it matched."""
+    """Xero already had it (an earlier push whose answer was lost) and it matched."""
+    UPDATED = "updated"
+    VOIDED = "voided"
+    PAID = "paid"
+    RESOLVED = "resolved"
+    """An admin settled it by hand in Xero and said so."""
     FAILED = "failed"
 
 
@@ -37,6 +54,32 @@ class Job:
     cause: Cause | None = None
     message: str = ""
     attempts: int = 0
+    operation: Operation = Operation.CREATE
+    """The operation of the latest attempt."""
+    source: str = ""
+    """Fingerprint of the bill as Xero's invoice reflects it ("": unknown, assume current)."""
+    paid: Decimal = Decimal("0.00")
+    """Payments pushed so far."""
+    payments: int = 0
+    voided: bool = False
+    amount: Decimal | None = None
+    """The payment in flight, while a payment is being sent."""
+
+    @property
+    def in_xero(self) -> bool:
+        return self.invoice_id is not None
+
+    @property
+    def may_be_in_xero(self) -> bool:
+        """A create whose answer never came: Xero may hold the invoice though no id is known."""
+        return not self.in_xero and not self.voided and self.operation is Operation.CREATE \
+            and (self.state is JobState.SENDING or (self.state is JobState.FAILED and
+                                                    self.cause is Cause.XERO_UNAVAILABLE))
+
+    @property
+    def payment_reference(self) -> str:
+        """The Reference the next payment carries."""
+        return payment_reference(self.bill_id, self.payments + 1)
 
     def settled(self, state: JobState, at: datetime, *, invoice_id: str | None = None,
                 cause: Cause | None = None, message: str = "") -> Job:
@@ -46,11 +89,16 @@ class Job:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["updated"] = self.updated.isoformat()
-        data["total"] = None if self.total is None else str(self.total)
+        for name in ("total", "paid", "amount"):
+            value = getattr(self, name)
+            data[name] = None if value is None else str(value)
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Job:
+        def amount(name: str) -> Decimal | None:
+            return None if data.get(name) is None else Decimal(data[name])
+
         return cls(
             bill_id=str(data["bill_id"]),
             number=str(data["number"]),
@@ -58,11 +106,22 @@ class Job:
             idempotency_key=str(data["idempotency_key"]),
             updated=datetime.fromisoformat(data["updated"]),
             invoice_id=data.get("invoice_id"),
-            total=None if data.get("total") is None else Decimal(data["total"]),
+            total=amount("total"),
             cause=None if not data.get("cause") else Cause(data["cause"]),
             message=str(data.get("message") or ""),
             attempts=int(data.get("attempts") or 0),
+            operation=Operation(data.get("operation") or "create"),
+            source=str(data.get("source") or ""),
+            paid=amount("paid") or Decimal("0.00"),
+            payments=int(data.get("payments") or 0),
+            voided=bool(data.get("voided")),
+            amount=amount("amount"),
         )
+
+
+def payment_reference(bill_id: str, number: int) -> str:
+    """Deterministic (bill id, payment number), so that a retry can look for it in Xero first."""
+    return f"axpush:{bill_id}:{number}"
 
 
 @dataclass(frozen=True, slots=True)

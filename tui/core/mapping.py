@@ -10,10 +10,13 @@ from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field, replace
 
 from tui.core.models import Catalog, Chart, IncomeAccount, TaxCode, XeroAccount
-from tui.core.problems import MappingKey, MappingKind, Problem
+from tui.core.problems import RECEIPTS, MappingKey, MappingKind, Problem
 from tui.core.triage import Cause
 
 ACTIVE = "ACTIVE"
+BANK = "BANK"
+_TABLES = {MappingKind.ACCOUNT: "accounts", MappingKind.TAX: "tax_codes",
+           MappingKind.BANK: "bank_accounts"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,14 +25,16 @@ class Mapping:
     """Actionstep income account id -> Xero AccountID."""
     tax_codes: dict[str, str] = field(default_factory=dict)
     """Actionstep tax code id -> Xero TaxType."""
+    bank_accounts: dict[str, str] = field(default_factory=dict)
+    """Where payments received go: `RECEIPTS` -> Xero AccountID of a bank account."""
 
     def target(self, key: MappingKey) -> str | None:
-        table = self.accounts if key.kind is MappingKind.ACCOUNT else self.tax_codes
+        table: dict[str, str] = getattr(self, _TABLES[key.kind])
         return table.get(key.source_id)
 
     def with_target(self, key: MappingKey, target: str | None) -> Mapping:
         """A copy with one row set (or cleared when `target` is None)."""
-        field_name = "accounts" if key.kind is MappingKind.ACCOUNT else "tax_codes"
+        field_name = _TABLES[key.kind]
         table = dict(getattr(self, field_name))
         if target is None:
             table.pop(key.source_id, None)
@@ -38,8 +43,7 @@ class Mapping:
         return replace(self, **{field_name: table})
 
     def to_json(self) -> dict[str, dict[str, str]]:
-        return {"accounts": dict(sorted(self.accounts.items())),
-                "tax_codes": dict(sorted(self.tax_codes.items()))}
+        return {name: dict(sorted(getattr(self, name).items())) for name in _TABLES.values()}
 
     @classmethod
     def from_json(cls, data: MappingABC[str, object]) -> Mapping:
@@ -49,7 +53,7 @@ class Mapping:
                 raise ValueError(f"mapping.{name} must be an object")
             return {str(k): str(v) for k, v in raw.items()}
 
-        return cls(accounts=table("accounts"), tax_codes=table("tax_codes"))
+        return cls(**{name: table(name) for name in _TABLES.values()})
 
 
 def account_problem(account: IncomeAccount, mapping: Mapping, chart: Chart) -> Problem | None:
@@ -77,6 +81,35 @@ def account_problem(account: IncomeAccount, mapping: Mapping, chart: Chart) -> P
         return problem(Cause.ACCOUNT_CODE,
                        f"Xero account '{target.name}' (mapped from {account.label}) has no Code "
                        "(Actionstep's \"reference #\")", "no Code")
+    if target.type == BANK:
+        return problem(Cause.ACCOUNT_TYPE,
+                       f"Xero account {target.label} (mapped from {account.label}) is a bank "
+                       "account: invoice lines cannot be coded to it", "bank account")
+    return None
+
+
+def bank_problem(mapping: Mapping, chart: Chart) -> Problem | None:
+    """What stops a payment being recorded in Xero, if anything: where receipts go."""
+    key = MappingKey(MappingKind.BANK, RECEIPTS)
+
+    def problem(cause: Cause, message: str, short: str) -> Problem:
+        return Problem(cause, message, key, short, "payments received")
+
+    target_id = mapping.bank_accounts.get(RECEIPTS)
+    if target_id is None:
+        return problem(Cause.MAPPING_MISSING, "no Xero bank account is mapped for payments "
+                       "received, so payments cannot be recorded in Xero", "unmapped")
+    target = chart.accounts.get(target_id)
+    if target is None:
+        return problem(Cause.ACCOUNT_CODE, "payments received are mapped to a Xero account "
+                       "that is no longer in Xero's chart", "not in Xero")
+    if target.status != ACTIVE:
+        return problem(Cause.ACCOUNT_CODE, f"Xero account {target.label}, where payments "
+                       f"received go, is {target.status.lower()}", target.status.lower())
+    if target.type != BANK and not target.enable_payments:
+        return problem(Cause.ACCOUNT_TYPE, f"Xero account {target.label}, where payments "
+                       "received go, is neither a bank account nor enabled for payments",
+                       "not a bank account")
     return None
 
 
@@ -120,7 +153,7 @@ class MappingRow:
 
 def mapping_rows(catalog: Catalog, mapping: Mapping, chart: Chart,
                  blocked_by_row: MappingABC[MappingKey, int]) -> list[MappingRow]:
-    """Every Actionstep account, then every tax code, with its target and state."""
+    """Every Actionstep account, then every tax code, then where payments go."""
     rows: list[MappingRow] = []
     for account in sorted(catalog.accounts.values(), key=lambda a: a.number):
         key = MappingKey(MappingKind.ACCOUNT, account.account_id)
@@ -138,4 +171,10 @@ def mapping_rows(catalog: Catalog, mapping: Mapping, chart: Chart,
         rows.append(MappingRow(key, tax_code.label, target, label,
                                tax_problem(tax_code, mapping, chart),
                                blocked_by_row.get(key, 0)))
+    key = MappingKey(MappingKind.BANK, RECEIPTS)
+    target = mapping.bank_accounts.get(RECEIPTS)
+    bank = chart.accounts.get(target) if target else None
+    rows.append(MappingRow(key, "Payments received", target,
+                           bank.label if bank else (f"? {target}" if target else ""),
+                           bank_problem(mapping, chart), blocked_by_row.get(key, 0)))
     return rows

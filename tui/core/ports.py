@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
@@ -34,6 +35,26 @@ class RemoteInvoice:
     """Payments and credits already applied in Xero."""
 
 
+@dataclass(frozen=True, slots=True)
+class PaymentDraft:
+    """A payment against one invoice, into the bank account mapped for receipts."""
+
+    invoice_id: str
+    account_id: str
+    amount: Decimal
+    paid_on: date
+    reference: str
+    """Deterministic (bill and payment number), so a retry can first look for it."""
+
+
+@dataclass(frozen=True, slots=True)
+class RemotePayment:
+    payment_id: str
+    reference: str
+    amount: Decimal
+    status: str
+
+
 class XeroPort(Protocol):
     async def contacts_by_number(self) -> dict[str, str]:
         """Every contact that has a ContactNumber: ContactNumber -> ContactID."""
@@ -49,6 +70,22 @@ class XeroPort(Protocol):
         ...
 
     async def invoices_by_number(self, numbers: Sequence[str]) -> list[RemoteInvoice]:
+        ...
+
+    async def update_invoices(self, invoices: Sequence[tuple[str, InvoiceDraft, str]],
+                              idempotency_key: str) -> list[ElementResult]:
+        """POST a batch of (InvoiceID, invoice, ContactID): the invoices' content replaced."""
+        ...
+
+    async def void_invoices(self, invoice_ids: Sequence[str],
+                            idempotency_key: str) -> list[ElementResult]:
+        ...
+
+    async def create_payments(self, payments: Sequence[PaymentDraft],
+                              idempotency_key: str) -> list[ElementResult]:
+        ...
+
+    async def payments_by_reference(self, references: Sequence[str]) -> list[RemotePayment]:
         ...
 
 

@@ -11,11 +11,16 @@ from tui.core.triage import Cause
 class MappingKind(StrEnum):
     ACCOUNT = "account"
     TAX = "tax"
+    BANK = "bank"
+    """Where payments received go: one row, `RECEIPTS`."""
+
+
+RECEIPTS = "receipts"
 
 
 @dataclass(frozen=True, slots=True)
 class MappingKey:
-    """One row of the mapping: an Actionstep income account or tax code, by id."""
+    """One row of the mapping: an Actionstep income account, tax code or bank account, by id."""
 
     kind: MappingKind
     source_id: str

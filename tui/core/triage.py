@@ -14,6 +14,7 @@ from enum import StrEnum
 class Cause(StrEnum):
     ALREADY_SETTLED = "already-settled"
     ACCOUNT_CODE = "account-code"
+    ACCOUNT_TYPE = "account-type"
     MAPPING_MISSING = "mapping-missing"
     TAX_NOT_ALLOWED = "tax-not-allowed"
     NUMBER_CONFLICT = "number-conflict"
@@ -50,9 +51,14 @@ _EXPLANATIONS: dict[Cause, _Explanation] = {
         "Give every Xero account (even inactive ones) a unique Code, refresh the chart, "
         "then push again.",
     ),
+    Cause.ACCOUNT_TYPE: _Explanation(
+        "Xero account of the wrong type",
+        "Map income to a revenue-type account and payments received to a BANK account (or one "
+        "with payments enabled).",
+    ),
     Cause.MAPPING_MISSING: _Explanation(
         "Mapping missing",
-        "Map the Actionstep account or tax code to a Xero account or TaxType.",
+        "Map the Actionstep account, tax code or bank account to its Xero counterpart.",
     ),
     Cause.TAX_NOT_ALLOWED: _Explanation(
         "Tax type not allowed on the account",
@@ -100,6 +106,7 @@ _PATTERNS: tuple[tuple[str, Cause], ...] = (
     ("account code must be specified", Cause.ACCOUNT_CODE),
     ("account code or id must be specified", Cause.ACCOUNT_CODE),
     ("account must be valid", Cause.ACCOUNT_CODE),
+    ("account type is invalid for making a payment", Cause.ACCOUNT_TYPE),
     ("cannot be used with account code", Cause.TAX_NOT_ALLOWED),
     ("cannot be used for this type of transaction", Cause.TAX_NOT_ALLOWED),
     ("tax rate must be valid", Cause.TAX_NOT_ALLOWED),

@@ -129,16 +129,16 @@ class DemoFirm:
     """Actionstep resources by name: bills, participants, actions, timeentries, disbursements,
     accounts, taxcodes; each {id: record}."""
 
-    def demo_mapping(self) -> tuple[dict[str, str], dict[str, str]]:
-        """The firm's initial mapping, in axpush's terms: AS account id -> Xero AccountID and
-        AS tax code id -> TaxType."""
+    def demo_mapping(self) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+        """The firm's initial mapping, in axpush's terms: AS account id -> Xero AccountID,
+        AS tax code id -> TaxType, and "receipts" -> the office bank account's AccountID."""
         by_name = {a["Name"]: a["AccountID"] for a in self.xero.accounts}
         accounts = {str(rec["id"]): by_name[DEMO_ACCOUNT_MAP[rec["accountNumber"]]]
                     for rec in self.actionstep["accounts"].values()
                     if rec["accountNumber"] in DEMO_ACCOUNT_MAP}
         tax = {str(rec["id"]): DEMO_TAX_MAP[rec["code"]]
                for rec in self.actionstep["taxcodes"].values() if rec["code"] in DEMO_TAX_MAP}
-        return accounts, tax
+        return accounts, tax, {"receipts": by_name["Business Bank Account"]}
 
 
 def build_demo_firm(seed: int = DEFAULT_SEED, *, bills: int = 220, clients: int = 46,

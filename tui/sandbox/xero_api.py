@@ -70,9 +70,16 @@ _CLAUSE = re.compile(r'^\s*([A-Za-z.]+)\s*(==|!=)\s*(?:"([^"]*)"|Guid\("([^"]*)"
 
 def where_filter(expression: str | None) -> Callable[[dict[str, Any]], bool]:
     """The subset of Xero's `where` clients use: Field=="text", Field==Guid("…"), Field==value,
-    joined by AND; a dotted field reaches into a nested object (Invoice.InvoiceID)."""
+    joined by AND, alternatives joined by OR (AND binds tighter); a dotted field reaches into a
+    nested object (Invoice.InvoiceID)."""
     if not expression:
         return lambda _record: True
+    alternatives = [_all_of(part) for part in
+                    re.split(r"\s+OR\s+", expression.strip(), flags=re.IGNORECASE)]
+    return lambda record: any(test(record) for test in alternatives)
+
+
+def _all_of(expression: str) -> Callable[[dict[str, Any]], bool]:
     tests: list[Callable[[dict[str, Any]], bool]] = []
     for clause in re.split(r"\s+AND\s+", expression.strip(), flags=re.IGNORECASE):
         match = _CLAUSE.match(clause)

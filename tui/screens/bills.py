@@ -19,8 +19,8 @@ from tui.widgets.top_bar import TopBar
 
 COLUMNS = (("sel", " "), ("number", "Bill"), ("date", "Date"), ("client", "Client"),
            ("total", "Total"), ("state", "State"), ("reason", "Why"))
-SUMMARY_ORDER = (BillState.READY, BillState.BLOCKED, BillState.FAILED, BillState.PUSHING,
-                 BillState.PUSHED, BillState.PENDING)
+SUMMARY_ORDER = (BillState.READY, BillState.CHANGED, BillState.BLOCKED, BillState.FAILED,
+                 BillState.PUSHING, BillState.PUSHED, BillState.PENDING)
 MARK = "●"
 
 
@@ -231,7 +231,7 @@ class BillsScreen(TableView):
         row = self._current_row()
         if row is None:
             return
-        fixable = [p.row for p in row.verdict.problems if p.row is not None]
+        fixable = [p.row for p in row.problems if p.row is not None]
         if fixable:
             self.axpush.open_mapping_row(fixable[0])
         else:

@@ -26,6 +26,7 @@ def _row_key(key: MappingKey) -> str:
     return f"{key.kind.value}:{key.source_id}"
 
 
+_KIND_LABELS = {MappingKind.ACCOUNT: "acct", MappingKind.TAX: "tax", MappingKind.BANK: "bank"}
 HELP = ("enter: choose the Xero account or TaxType  ·  del: unmap  ·  a change is saved at once "
         "and re-checks every bill")
 
@@ -93,7 +94,7 @@ class MappingScreen(TableView):
         text.append(f" · {blocked} bills blocked", style="yellow" if blocked else "dim")
         summary.update(text)
         for row in rows:
-            kind = "acct" if row.key.kind is MappingKind.ACCOUNT else "tax"
+            kind = _KIND_LABELS[row.key.kind]
             state = _state(row)
             if words and not matches(words, kind, row.source_label, row.target_label,
                                      state.plain):
@@ -133,13 +134,18 @@ class MappingScreen(TableView):
         row, workspace = self._current(), self.workspace
         if row is None or workspace is None:
             return
-        if row.key.kind is MappingKind.ACCOUNT:
+        if row.key.kind is not MappingKind.TAX:
+            bank = row.key.kind is MappingKind.BANK
+            accounts = [a for a in workspace.chart.accounts.values()
+                        if not bank or a.type == "BANK" or a.enable_payments]
             choices = [Choice(a.account_id, a.code or "", a.name,
                               f"{a.type} {'' if a.status == 'ACTIVE' else a.status}".strip(),
-                              usable=a.status == "ACTIVE" and bool(a.code))
-                       for a in sorted(workspace.chart.accounts.values(),
+                              usable=a.status == "ACTIVE" and bool(a.code)
+                              and (bank or a.type != "BANK"))
+                       for a in sorted(accounts,
                                        key=lambda a: (a.code is None, a.code or "", a.name))]
-            title = f"Xero account for Actionstep {row.source_label}"
+            title = ("Xero bank account for payments received" if bank
+                     else f"Xero account for Actionstep {row.source_label}")
         else:
             choices = [Choice(r.tax_type, r.tax_type, r.name, f"{r.rate.normalize()}%"
                               + ("" if r.can_apply_to_revenue else " (not for sales)"),

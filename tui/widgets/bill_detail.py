@@ -19,6 +19,7 @@ STATE_STYLES = {
     BillState.BLOCKED: "yellow",
     BillState.PUSHING: "cyan",
     BillState.PUSHED: "blue",
+    BillState.CHANGED: "magenta",
     BillState.FAILED: "bold red",
 }
 
@@ -62,7 +63,11 @@ def render_detail(row: BillRow, workspace: Workspace) -> RenderableType:
     if row.job and row.job.invoice_id:
         status.append(f"  Xero invoice {row.job.invoice_id}", style="dim")
     parts.append(status)
-    for problem in row.verdict.problems:
+    if row.job is not None and row.job.paid:
+        status.append(f"  paid in Xero {format_money(row.job.paid)}", style="dim")
+    if row.state is BillState.CHANGED:
+        parts.append(Text(f"→ {row.reason}", style="magenta"))
+    for problem in row.problems:
         line = Text("✗ ", style="yellow")
         line.append(problem.message)
         if problem.row is not None:

@@ -26,7 +26,7 @@ from tui.core.errors import (
 from tui.core.invoice import InvoiceDraft
 from tui.core.jsonio import dumps, loads
 from tui.core.models import Chart, Contact, Organisation
-from tui.core.ports import ElementResult, RemoteInvoice
+from tui.core.ports import ElementResult, PaymentDraft, RemoteInvoice, RemotePayment
 from tui.transport import (
     DEFAULT_RETRY,
     SAFE_METHODS,
@@ -45,7 +45,9 @@ from tui.xero.payloads import (
     parse_account,
     parse_organisation,
     parse_remote_invoice,
+    parse_remote_payment,
     parse_tax_rate,
+    payment_payload,
     validation_messages,
 )
 from tui.xero.ratelimit import RateGate
@@ -54,6 +56,8 @@ SERVICE = "Xero"
 CONTACTS_PAGE_SIZE = 1000
 NUMBERS_PER_LOOKUP = 40
 """Invoice numbers per GET, to keep the query string well under URL limits."""
+REFERENCES_PER_LOOKUP = 25
+"""Payment references per `where` (each clause is ~30 characters)."""
 
 
 MINUTE_WAITS = 5
@@ -174,20 +178,16 @@ class XeroClient:
 
     async def create_contacts(self, contacts: Sequence[Contact],
                               idempotency_key: str | None = None) -> list[ElementResult]:
-        body = await self._call("PUT", "Contacts", params={"summarizeErrors": "false"},
-                                body={"Contacts": [contact_payload(c) for c in contacts]},
-                                idempotency_key=idempotency_key)
-        return [element_result(e, "ContactID", "ContactNumber")
-                for e in body.get("Contacts") or [] if isinstance(e, dict)]
+        return await self._batch("PUT", "Contacts",
+                                 {"Contacts": [contact_payload(c) for c in contacts]},
+                                 idempotency_key, "ContactID", "ContactNumber")
 
     async def create_invoices(self, invoices: Sequence[tuple[InvoiceDraft, str]],
                               idempotency_key: str) -> list[ElementResult]:
         payload = {"Invoices": [invoice_payload(draft, contact_id)
                                 for draft, contact_id in invoices]}
-        body = await self._call("PUT", "Invoices", params={"summarizeErrors": "false"},
-                                body=payload, idempotency_key=idempotency_key)
-        return [element_result(e, "InvoiceID", "InvoiceNumber")
-                for e in body.get("Invoices") or [] if isinstance(e, dict)]
+        return await self._batch("PUT", "Invoices", payload, idempotency_key,
+                                 "InvoiceID", "InvoiceNumber")
 
     async def invoices_by_number(self, numbers: Sequence[str]) -> list[RemoteInvoice]:
         found: list[RemoteInvoice] = []
@@ -201,6 +201,46 @@ class XeroClient:
                 if invoice is not None:
                     found.append(invoice)
         return found
+
+    async def update_invoices(self, invoices: Sequence[tuple[str, InvoiceDraft, str]],
+                              idempotency_key: str) -> list[ElementResult]:
+        payload = {"Invoices": [{"InvoiceID": invoice_id, **invoice_payload(draft, contact_id)}
+                                for invoice_id, draft, contact_id in invoices]}
+        return await self._batch("POST", "Invoices", payload, idempotency_key,
+                                 "InvoiceID", "InvoiceNumber")
+
+    async def void_invoices(self, invoice_ids: Sequence[str],
+                            idempotency_key: str) -> list[ElementResult]:
+        payload = {"Invoices": [{"InvoiceID": invoice_id, "Status": "VOIDED"}
+                                for invoice_id in invoice_ids]}
+        return await self._batch("POST", "Invoices", payload, idempotency_key,
+                                 "InvoiceID", "InvoiceNumber")
+
+    async def create_payments(self, payments: Sequence[PaymentDraft],
+                              idempotency_key: str) -> list[ElementResult]:
+        payload = {"Payments": [payment_payload(p) for p in payments]}
+        return await self._batch("PUT", "Payments", payload, idempotency_key,
+                                 "PaymentID", "Reference")
+
+    async def payments_by_reference(self, references: Sequence[str]) -> list[RemotePayment]:
+        found: list[RemotePayment] = []
+        unique = list(dict.fromkeys(references))
+        for start in range(0, len(unique), REFERENCES_PER_LOOKUP):
+            clauses = " OR ".join(f'Reference=="{ref}"'
+                                  for ref in unique[start:start + REFERENCES_PER_LOOKUP])
+            body = await self._call("GET", "Payments", params={"where": clauses})
+            for item in body.get("Payments") or []:
+                payment = parse_remote_payment(item) if isinstance(item, dict) else None
+                if payment is not None and payment.status != "DELETED":
+                    found.append(payment)
+        return found
+
+    async def _batch(self, method: str, path: str, payload: dict[str, Any], key: str | None,
+                     id_field: str, number_field: str) -> list[ElementResult]:
+        body = await self._call(method, path, params={"summarizeErrors": "false"},
+                                body=payload, idempotency_key=key)
+        return [element_result(e, id_field, number_field)
+                for e in body.get(path) or [] if isinstance(e, dict)]
 
 
 def _seconds(value: str | None) -> float | None:

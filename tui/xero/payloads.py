@@ -9,7 +9,7 @@ from typing import Any
 from tui.core.invoice import InvoiceDraft
 from tui.core.models import Contact, Organisation, XeroAccount, XeroTaxRate
 from tui.core.money import ZERO, parse_amount
-from tui.core.ports import ElementResult, RemoteInvoice
+from tui.core.ports import ElementResult, PaymentDraft, RemoteInvoice, RemotePayment
 
 INVOICE_STATUS = "AUTHORISED"
 """Finalised Actionstep bills are approved invoices, ready for payments."""
@@ -39,6 +39,13 @@ def invoice_payload(draft: InvoiceDraft, contact_id: str) -> dict[str, Any]:
     if draft.due_date:
         payload["DueDate"] = draft.due_date.isoformat()
     return payload
+
+
+def payment_payload(payment: PaymentDraft) -> dict[str, Any]:
+    return {"Invoice": {"InvoiceID": payment.invoice_id},
+            "Account": {"AccountID": payment.account_id},
+            "Amount": payment.amount, "Date": payment.paid_on.isoformat(),
+            "Reference": payment.reference}
 
 
 def contact_payload(contact: Contact) -> dict[str, Any]:
@@ -139,3 +146,11 @@ def parse_remote_invoice(data: Mapping[str, Any]) -> RemoteInvoice | None:
                                                            or ZERO)
     return RemoteInvoice(invoice_id, number, str(data.get("Status") or ""),
                          _amount(data.get("Total")) or ZERO, contact_id, settled)
+
+
+def parse_remote_payment(data: Mapping[str, Any]) -> RemotePayment | None:
+    payment_id = _text(data, "PaymentID")
+    if payment_id is None:
+        return None
+    return RemotePayment(payment_id, str(data.get("Reference") or ""),
+                         _amount(data.get("Amount")) or ZERO, str(data.get("Status") or ""))

@@ -1,0 +1,200 @@
+"""After a bill reaches Xero, Actionstep keeps changing it: edits update the invoice, deletions
+void it, receipts become payments. Where Xero refuses (paid or written off there), the bill goes
+to triage with the reason, never silently. All over real loopback HTTP against the sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+
+from tui.core.jobs import Operation, Outcome
+from tui.core.problems import RECEIPTS, MappingKey, MappingKind
+from tui.core.status import BillState
+from tui.core.triage import Cause
+from tui.demo import Demo
+from tui.transport import RetryPolicy
+from tui.workspace import Workspace
+
+NO_WAIT = RetryPolicy(attempts=2, base=0.0)
+
+
+async def admin(demo: Demo, path: str, body: dict[str, object]) -> dict[str, Any]:
+    """A change made in Actionstep or in Xero by hand, through the sandbox's admin API."""
+    async with httpx.AsyncClient() as http:
+        response = await http.post(f"{demo.server.base_url}/_sandbox/{path}", json=body)
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
+
+
+@pytest.fixture
+async def workspace(demo: Demo) -> AsyncIterator[Workspace]:
+    opened = await Workspace.connect(demo.profile, retry=NO_WAIT)
+    await opened.load()
+    yield opened
+    await opened.aclose()
+
+
+async def pushed_open_bill(workspace: Workspace, skip: int = 0) -> str:
+    """An unpaid Open bill, pushed to Xero."""
+    candidates = [b for b, row in workspace.rows.items() if row.state is BillState.READY
+                  and row.bill.total_paid == 0 and row.bill.status.value == "Open"]
+    bill_id = candidates[skip]
+    summary = await workspace.push([bill_id], lambda _e: None)
+    assert summary.created == 1, summary
+    return bill_id
+
+
+def invoice(demo: Demo, workspace: Workspace, bill_id: str) -> dict[str, Any]:
+    number = workspace.rows[bill_id].bill.number
+    return next(i for i in demo.state.xero.invoices.values() if i["InvoiceNumber"] == number)
+
+
+def payments_of(demo: Demo, invoice_id: str) -> list[dict[str, Any]]:
+    return [p for p in demo.state.xero.payments.values()
+            if p["Invoice"]["InvoiceID"] == invoice_id and p["Status"] != "DELETED"]
+
+
+async def test_a_bill_edited_in_actionstep_after_its_push_updates_the_xero_invoice(
+        demo: Demo, workspace: Workspace) -> None:
+    bill_id = await pushed_open_bill(workspace)
+    await admin(demo, f"actionstep/bills/{bill_id}", {"add_fee": {"amount": "250"}})
+    await workspace.sync()
+    row = workspace.rows[bill_id]
+    assert row.state is BillState.CHANGED and row.due is not None
+    assert row.due.operation is Operation.UPDATE and "edited" in row.brief
+    assert bill_id in workspace.due()
+
+    summary = await workspace.push([bill_id], lambda _e: None)
+
+    assert summary.updated == 1 and summary.failed == 0
+    xero = invoice(demo, workspace, bill_id)
+    assert xero["Total"] == workspace.bills[bill_id].total_inc
+    assert xero["Status"] == "AUTHORISED"
+    assert workspace.rows[bill_id].state is BillState.PUSHED
+    history = [a for a in demo.profile.history() if a.bill_id == bill_id]
+    assert [(a.action, a.outcome) for a in history] == [
+        ("create-invoice", Outcome.CREATED), ("update-invoice", Outcome.UPDATED)]
+
+
+async def test_a_bill_deleted_in_actionstep_is_voided_in_xero(
+        demo: Demo, workspace: Workspace) -> None:
+    bill_id = await pushed_open_bill(workspace)
+    await admin(demo, f"actionstep/bills/{bill_id}", {"status": "Deleted"})
+    await workspace.sync()
+    assert workspace.rows[bill_id].state is BillState.CHANGED
+    assert "void" in workspace.rows[bill_id].brief
+
+    summary = await workspace.push([bill_id], lambda _e: None)
+
+    assert summary.voided == 1
+    assert invoice(demo, workspace, bill_id)["Status"] == "VOIDED"
+    row = workspace.rows[bill_id]
+    assert row.state is BillState.PUSHED and "voided in Xero" in row.reason
+    assert bill_id not in workspace.due()
+
+
+async def test_receipts_in_actionstep_become_payments_to_the_mapped_bank_account(
+        demo: Demo, workspace: Workspace) -> None:
+    bill_id = await pushed_open_bill(workspace)
+    total = workspace.bills[bill_id].total_inc
+    await admin(demo, f"actionstep/bills/{bill_id}", {"pay": "100.00"})
+    await workspace.sync()
+    row = workspace.rows[bill_id]
+    assert row.state is BillState.CHANGED and row.due is not None
+    assert row.due.amount == Decimal("100.00")
+
+    first = await workspace.push([bill_id], lambda _e: None)
+    await admin(demo, f"actionstep/bills/{bill_id}", {"pay": None})  # the rest
+    await workspace.sync()
+    second = await workspace.push([bill_id], lambda _e: None)
+
+    assert (first.paid, second.paid) == (1, 1)
+    xero = invoice(demo, workspace, bill_id)
+    payments = payments_of(demo, xero["InvoiceID"])
+    assert [(p["Reference"], p["Amount"]) for p in payments] == [
+        (f"axpush:{bill_id}:1", Decimal("100.00")),
+        (f"axpush:{bill_id}:2", total - Decimal("100.00"))]
+    assert {p["Account"]["Code"] for p in payments} == {"090"}
+    assert xero["Status"] == "PAID" and xero["AmountPaid"] == total
+    assert workspace.rows[bill_id].state is BillState.PUSHED
+
+
+async def test_a_payment_whose_answer_was_lost_is_found_by_its_reference_not_sent_twice(
+        demo: Demo, workspace: Workspace) -> None:
+    bill_id = await pushed_open_bill(workspace)
+    await admin(demo, f"actionstep/bills/{bill_id}", {"pay": "40.00"})
+    await workspace.sync()
+    demo.state.faults.set("PUT */Payments=lost:1")  # committed in Xero, every answer lost
+    lost = await workspace.push([bill_id], lambda _e: None)
+    assert lost.failed == 1 and workspace.rows[bill_id].cause is Cause.XERO_UNAVAILABLE
+    demo.state.faults.set("")
+    puts_before = sum(1 for r in demo.state.received if r.method == "PUT")
+
+    again = await workspace.push([bill_id], lambda _e: None)
+
+    assert again.paid == 1
+    xero = invoice(demo, workspace, bill_id)
+    assert [p["Amount"] for p in payments_of(demo, xero["InvoiceID"])] == [Decimal("40.00")]
+    assert sum(1 for r in demo.state.received if r.method == "PUT") == puts_before
+    assert workspace.rows[bill_id].state is BillState.PUSHED
+    assert workspace.jobs[bill_id].paid == Decimal("40.00")
+
+
+async def test_a_bill_paid_in_xero_cannot_take_an_edit_and_goes_to_triage(
+        demo: Demo, workspace: Workspace) -> None:
+    bill_id = await pushed_open_bill(workspace)
+    number = workspace.rows[bill_id].bill.number
+    before = invoice(demo, workspace, bill_id)["Total"]
+    await admin(demo, f"xero/invoices/{number}", {"pay": None})
+    await admin(demo, f"actionstep/bills/{bill_id}", {"add_fee": {"amount": "90"}})
+    await workspace.sync()
+
+    summary = await workspace.push([bill_id], lambda _e: None)
+
+    assert summary.failed == 1 and summary.causes == {Cause.ALREADY_SETTLED: 1}
+    row = workspace.rows[bill_id]
+    assert row.state is BillState.FAILED and row.cause is Cause.ALREADY_SETTLED
+    assert f"invoice {number} is paid" in row.reason
+    assert invoice(demo, workspace, bill_id)["Total"] == before, "Xero's invoice is untouched"
+    assert workspace.jobs[bill_id].invoice_id is not None, "the failure keeps the invoice"
+
+
+async def test_a_deleted_bill_whose_invoice_has_payments_is_not_voided(
+        demo: Demo, workspace: Workspace) -> None:
+    bill_id = await pushed_open_bill(workspace)
+    number = workspace.rows[bill_id].bill.number
+    await admin(demo, f"xero/invoices/{number}", {"pay": "10.00"})
+    await admin(demo, f"actionstep/bills/{bill_id}", {"status": "Deleted"})
+    await workspace.sync()
+
+    await workspace.push([bill_id], lambda _e: None)
+
+    assert invoice(demo, workspace, bill_id)["Status"] == "AUTHORISED"
+    row = workspace.rows[bill_id]
+    assert row.cause is Cause.ALREADY_SETTLED and "cannot be voided" in row.reason
+
+
+async def test_without_a_bank_account_for_receipts_a_payment_waits_with_the_reason(
+        demo: Demo, workspace: Workspace) -> None:
+    bill_id = await pushed_open_bill(workspace)
+    await workspace.set_mapping(MappingKey(MappingKind.BANK, RECEIPTS), None)
+    await admin(demo, f"actionstep/bills/{bill_id}", {"pay": "25.00"})
+    await workspace.sync()
+
+    row = workspace.rows[bill_id]
+    assert row.state is BillState.BLOCKED and row.cause is Cause.MAPPING_MISSING
+    assert "payments received" in row.brief
+    assert bill_id not in workspace.due()
+    bank = MappingKey(MappingKind.BANK, RECEIPTS)
+    assert workspace.blocked_by_row()[bank] >= 1
+
+    business = next(a.account_id for a in workspace.chart.accounts.values()
+                    if a.code == "090")
+    await workspace.set_mapping(bank, business)
+    summary = await workspace.push([bill_id], lambda _e: None)
+    assert summary.paid == 1

@@ -1,0 +1,157 @@
+"""How a push turns each answer from Xero into a stored job, a history attempt and a log event.
+
+A job is the bill's standing with Xero (its invoice, what the invoice reflects, what was paid);
+each settlement starts from the job as it was, so a failed update or payment keeps the invoice it
+failed against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from tui.core.errors import RemoteError
+from tui.core.events import EngineEvent, EventKind
+from tui.core.invoice import InvoiceDraft
+from tui.core.jobs import Attempt, Job, JobState, Operation, Outcome, payment_reference
+from tui.core.models import Bill
+from tui.core.ports import OutboxPort
+from tui.core.triage import Cause
+
+Emit = Callable[[EngineEvent], None]
+
+ACTIONS = {Operation.CREATE: "create-invoice", Operation.UPDATE: "update-invoice",
+           Operation.VOID: "void-invoice", Operation.PAYMENT: "create-payment"}
+_KINDS = {Outcome.CREATED: EventKind.CREATED, Outcome.ADOPTED: EventKind.ADOPTED,
+          Outcome.UPDATED: EventKind.UPDATED, Outcome.VOIDED: EventKind.VOIDED,
+          Outcome.PAID: EventKind.PAID, Outcome.RESOLVED: EventKind.INFO}
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One thing a push does for one bill."""
+
+    bill: Bill
+    operation: Operation
+    draft: InvoiceDraft | None = None
+    """The invoice to send (create, update)."""
+    job: Job | None = None
+    """What is known of the bill in Xero so far."""
+    amount: Decimal | None = None
+    """The payment to record (payment)."""
+    bank_account_id: str | None = None
+    """Where payments received go (payment)."""
+
+    @property
+    def total(self) -> Decimal | None:
+        return self.draft.total if self.draft else (self.job.total if self.job else None)
+
+    @property
+    def payment_reference(self) -> str:
+        return self.job.payment_reference if self.job else payment_reference(self.bill.bill_id, 1)
+
+
+@dataclass
+class PushSummary:
+    created: int = 0
+    adopted: int = 0
+    updated: int = 0
+    voided: int = 0
+    paid: int = 0
+    failed: int = 0
+    causes: dict[Cause, int] = field(default_factory=dict)
+    stopped: RemoteError | None = None
+    """Why the push stopped early (reconnect needed, the day's calls used up); the bills not
+    reached are untouched and go with the next push."""
+
+    @property
+    def pushed(self) -> int:
+        return self.created + self.adopted + self.updated + self.voided + self.paid
+
+    def line(self) -> str:
+        parts = [f"{self.created} created", f"{self.adopted} adopted"]
+        parts += [f"{count} {name}" for count, name in ((self.updated, "updated"),
+                                                       (self.voided, "voided"),
+                                                       (self.paid, "paid")) if count]
+        return ", ".join([*parts, f"{self.failed} failed"])
+
+    def count(self, outcome: Outcome, cause: Cause | None) -> None:
+        if outcome is Outcome.FAILED:
+            self.failed += 1
+            cause = cause or Cause.REFUSED
+            self.causes[cause] = self.causes.get(cause, 0) + 1
+        elif outcome.value in ("created", "adopted", "updated", "voided", "paid"):
+            name = outcome.value
+            setattr(self, name, getattr(self, name) + 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    job: Job
+    attempt: Attempt
+    event: EngineEvent
+
+
+class Recorder:
+    """Builds and stores the engine's outcomes: intent before a call, the result after."""
+
+    def __init__(self, outbox: OutboxPort, emit: Emit, who: str,
+                 clock: Callable[[], datetime]) -> None:
+        self.outbox = outbox
+        self.emit = emit
+        self.who = who
+        self.clock = clock
+
+    def base(self, task: Task) -> Job:
+        return task.job or Job(task.bill.bill_id, task.bill.number, JobState.FAILED, "",
+                               self.clock())
+
+    async def intend(self, tasks: Sequence[Task], key: str) -> None:
+        at = self.clock()
+        await self.outbox.record_intent([
+            replace(self.base(t), number=t.bill.number, state=JobState.SENDING,
+                    idempotency_key=key, updated=at, operation=t.operation, total=t.total,
+                    amount=t.amount, cause=None, message="")
+            for t in tasks])
+
+    def settle(self, base: Job, operation: Operation, outcome: Outcome, message: str, *,
+               key: str | None, cause: Cause | None = None, total: Decimal | None = None,
+               amount: Decimal | None = None, action: str | None = None,
+               **changes: Any) -> Settled:
+        """The job after one answer from Xero, the attempt history keeps, the log's event."""
+        at = self.clock()
+        failed = outcome is Outcome.FAILED
+        job = replace(base, state=JobState.FAILED if failed else JobState.PUSHED,
+                      idempotency_key=key or "", updated=at, operation=operation,
+                      total=total if total is not None else base.total,
+                      amount=amount if failed else None, cause=cause if failed else None,
+                      message=message if failed else "", **changes)
+        attempt = Attempt(job.bill_id, job.number, at, self.who, action or ACTIONS[operation],
+                          outcome, invoice_id=job.invoice_id, total=job.total, cause=cause,
+                          message=message)
+        text = f"{(cause or Cause.REFUSED).heading}: {message}" if failed else message
+        event = EngineEvent(at, EventKind.FAILED if failed else _KINDS[outcome], text,
+                            job.bill_id, job.number)
+        return Settled(job, attempt, event)
+
+    def success(self, task: Task, key: str, outcome: Outcome, message: str,
+                **changes: Any) -> Settled:
+        return self.settle(replace(self.base(task), number=task.bill.number), task.operation,
+                           outcome, message, key=key, total=task.total, **changes)
+
+    def failure(self, task: Task, key: str | None, cause: Cause, message: str) -> Settled:
+        return self.settle(replace(self.base(task), number=task.bill.number), task.operation,
+                           Outcome.FAILED, message, key=key, cause=cause, total=task.total,
+                           amount=task.amount)
+
+    async def record(self, settled: Sequence[Settled], summary: PushSummary | None) -> None:
+        if not settled:
+            return
+        await self.outbox.record_outcome([s.job for s in settled], [s.attempt for s in settled])
+        for item in settled:
+            if summary is not None:
+                summary.count(item.attempt.outcome, item.attempt.cause)
+            self.emit(item.event)
