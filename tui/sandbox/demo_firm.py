@@ -234,8 +234,8 @@ def _triage_tour(firm: DemoFirm, rng: random.Random, new_uuid: Callable[[], str]
 def _paid_in_xero(firm: DemoFirm, bill_id: int) -> None:
     """The bill reached Xero earlier, by another route, and a bank feed paid it there. Then:
     for one bill, someone added a fee in Actionstep, so Xero's invoice no longer matches and
-    cannot be changed; for another, the receipt was also entered in Actionstep, so a payment
-    pushed for it meets an invoice already paid."""
+    cannot be changed; for another, the receipt was also entered in Actionstep, so a pusher
+    that did not count Xero's payment would pay the invoice twice."""
     bill = firm.actionstep["bills"][bill_id]
     client = firm.actionstep["participants"][int(bill["links"]["theirParticipant"])]
     xero = firm.xero
