@@ -198,3 +198,26 @@ async def test_without_a_bank_account_for_receipts_a_payment_waits_with_the_reas
     await workspace.set_mapping(bank, business)
     summary = await workspace.push([bill_id], lambda _e: None)
     assert summary.paid == 1
+
+
+async def test_a_refused_edit_marked_resolved_waits_for_the_next_edit_in_actionstep(
+        demo: Demo, workspace: Workspace) -> None:
+    bill_id = await pushed_open_bill(workspace)
+    number = workspace.rows[bill_id].bill.number
+    await admin(demo, f"xero/invoices/{number}", {"pay": None})
+    await admin(demo, f"actionstep/bills/{bill_id}", {"add_fee": {"amount": "90"}})
+    await workspace.sync()
+    await workspace.push([bill_id], lambda _e: None)
+    assert workspace.rows[bill_id].cause is Cause.ALREADY_SETTLED
+
+    await workspace.mark_resolved(bill_id, "the extra fee was invoiced separately in Xero")
+
+    row = workspace.rows[bill_id]
+    assert row.state is BillState.PUSHED and row.due is None
+    assert "invoiced separately" in row.reason
+    assert workspace.jobs[bill_id].invoice_id is not None, "still ours, still followed"
+    await admin(demo, f"actionstep/bills/{bill_id}", {"add_fee": {"amount": "15"}})
+    await workspace.sync()
+    again = workspace.rows[bill_id]
+    assert again.state is BillState.CHANGED and again.due is not None
+    assert again.due.operation is Operation.UPDATE

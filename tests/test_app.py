@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import html
-import re
-import time
-from collections.abc import Callable
-
 import pytest
+from console import demo_app, loaded, push_all_ready, screen_text, until
 from faults import FaultyTransport, calls_to, writes_to
-from sandbox_time import SandboxTime
-from textual.pilot import Pilot
 from textual.widgets import DataTable, Log, OptionList, Static
 
 from tui.app import AxpushApp
@@ -26,39 +20,6 @@ from tui.screens.mapping import MappingScreen
 from tui.screens.push_log import PushLogScreen
 from tui.store.profile import Profile
 from tui.workspace import Workspace
-
-
-def demo_app(demo: Demo, transport: FaultyTransport | None = None) -> AxpushApp:
-    async def opener() -> Workspace:
-        return await Workspace.connect(demo.profile, transport, SandboxTime(demo.state))
-    return AxpushApp(opener, profile=demo.profile, context="demo")
-
-
-async def until(pilot: Pilot[None], condition: Callable[[], bool], limit: float = 20) -> None:
-    """Let the app run until `condition` holds (no fixed sleeps)."""
-    deadline = time.monotonic() + limit
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await pilot.pause(0.02)
-
-
-def loaded(app: AxpushApp) -> Callable[[], bool]:
-    return lambda: app.workspace is not None and bool(app.workspace.rows)
-
-
-async def push_all_ready(pilot: Pilot[None], app: AxpushApp) -> None:
-    """P, confirm, and wait for the push to end."""
-    await pilot.press("P")
-    await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
-    await pilot.press("y")
-    await until(pilot, lambda: not app.pushing)
-
-
-def screen_text(app: AxpushApp) -> str:
-    """What the terminal shows, as plain text (from Textual's own screenshot)."""
-    svg = app.export_screenshot()
-    return html.unescape(re.sub(r"<[^>]+>", "", svg)).replace("\xa0", " ")
 
 
 def summary_text(app: AxpushApp) -> str:

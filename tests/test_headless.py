@@ -101,3 +101,26 @@ def test_exit_codes_say_failed_reconnect_and_paused(isolated_home: Path) -> None
 def test_not_connected_is_exit_3(isolated_home: Path) -> None:
     result = axpush(isolated_home, "push", "--all")
     assert result.returncode == 3 and "axpush connect" in result.stderr
+
+
+def test_a_bill_settled_by_hand_in_xero_is_marked_resolved_from_a_shell(
+        isolated_home: Path) -> None:
+    with SandboxServer(SandboxState.demo(tour=True)) as server:
+        profile = ready_profile(server, isolated_home)
+        assert axpush(isolated_home, "push", "--all").returncode == 1  # the paid-then-edited bill
+        failed = json.loads(axpush(isolated_home, "push", "--failed", "--dry-run",
+                                   "--json").stdout)["bills"]
+        [number] = [b["number"] for b in failed]
+        ready = next(k for k, j in profile.jobs().items() if j.number != number)
+        not_failed = axpush(isolated_home, "resolve", ready, "--why", "typo")
+        assert not_failed.returncode == 2 and "only a failed or blocked bill" in not_failed.stderr
+
+        done = axpush(isolated_home, "resolve", number, "--why", "credit note CN-7 in Xero")
+
+        assert done.returncode == 0, done.stderr
+        assert f"#{number} marked resolved in Xero by" in done.stdout
+        log = json.loads(axpush(isolated_home, "log", "--bill", number, "--json").stdout)
+        assert [e["outcome"] for e in log] == ["failed", "resolved"]
+        assert log[-1]["message"] == "credit note CN-7 in Xero" and log[-1]["who"]
+        again = json.loads(axpush(isolated_home, "push", "--failed", "--json").stdout)
+        assert again["bills"] == [] and again["failed"] == 0

@@ -1,11 +1,11 @@
-"""What the admin sees at 80x24, the smallest terminal we support: the demo's Bills and Mapping
-views, compared with reviewed snapshots (pytest --snapshot-update after a deliberate change)."""
+"""What the admin sees at 80x24, the smallest terminal we support: the demo's Bills, Mapping and
+Triage views, compared with reviewed snapshots (--snapshot-update after a deliberate change)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from test_app import demo_app, loaded, until
+from console import demo_app, loaded, until
 from textual.pilot import Pilot
 
 from tui.demo import Demo
@@ -27,3 +27,15 @@ def test_mapping_view_shows_the_unmapped_row_at_80x24(demo: Demo, snap_compare: 
         await pilot.pause()
 
     assert snap_compare(demo_app(demo), terminal_size=(80, 24), run_before=open_mapping)
+
+
+def test_triage_view_groups_the_blocked_bills_by_cause_at_80x24(demo: Demo,
+                                                               snap_compare: Any) -> None:
+    async def open_triage(pilot: Pilot[Any]) -> None:
+        await _loaded(pilot)
+        await pilot.press("t")
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()  # the history worker fills the detail
+        await pilot.pause()
+
+    assert snap_compare(demo_app(demo), terminal_size=(80, 24), run_before=open_triage)

@@ -3,6 +3,7 @@
 import pytest
 
 from tui.core.triage import Cause, classify
+from tui.xero.links import invoice_link
 
 
 @pytest.mark.parametrize(("message", "cause"), [
@@ -27,3 +28,16 @@ def test_xero_messages_map_to_their_cause(message: str, cause: Cause) -> None:
 def test_every_cause_explains_itself_and_offers_a_fix() -> None:
     for cause in Cause:
         assert cause.heading and cause.fix.endswith(".")
+
+
+def test_every_cause_has_a_heading_a_fix_and_a_short_label() -> None:
+    for cause in Cause:
+        assert cause.heading and cause.fix.endswith(".") and 0 < len(cause.label) <= 24
+
+
+def test_the_xero_link_opens_the_invoice_in_the_right_organisation() -> None:
+    link = invoice_link("!mBdtL", "7f6d1c1e-0000-4000-8000-000000000001")
+    assert link == ("https://go.xero.com/organisationlogin/default.aspx?shortcode=%21mBdtL"
+                    "&redirecturl=%2FAccountsReceivable%2FView.aspx%3FInvoiceID%3D"
+                    "7f6d1c1e-0000-4000-8000-000000000001")
+    assert invoice_link(None, "x").endswith("/AccountsReceivable/View.aspx?InvoiceID=x")

@@ -33,6 +33,7 @@ from tui.screens.connections import ConnectionsScreen
 from tui.screens.mapping import MappingScreen
 from tui.screens.push_log import PushLogScreen
 from tui.screens.sign_in import sign_in_here
+from tui.screens.triage import TriageScreen
 from tui.store.profile import Profile
 from tui.store.pusher import PusherBusy
 from tui.workspace import NotConnected, Workspace
@@ -58,12 +59,13 @@ def describe(error: BaseException | None) -> str:
 class AxpushApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "axpush"
-    MODES = {"bills": BillsScreen, "mapping": MappingScreen, "log": PushLogScreen,
-             "connections": ConnectionsScreen}
+    MODES = {"bills": BillsScreen, "triage": TriageScreen, "mapping": MappingScreen,
+             "log": PushLogScreen, "connections": ConnectionsScreen}
     DEFAULT_MODE = "bills"
     BINDINGS = [
         # The top bar shows the views and their keys, so the footer need not.
         Binding("b", "switch_mode('bills')", "Bills view", id="view.bills", show=False),
+        Binding("t", "switch_mode('triage')", "Triage view", id="view.triage", show=False),
         Binding("m", "switch_mode('mapping')", "Mapping view", id="view.mapping", show=False),
         Binding("l", "switch_mode('log')", "Push log view", id="view.log", show=False),
         Binding("c", "switch_mode('connections')", "Connections view", id="view.connections",
@@ -171,6 +173,19 @@ class AxpushApp(App[None]):
                     title="Mapping saved")
         self.bills_changed.publish(set(changed))
 
+    @work(exclusive=True, group="resolve", exit_on_error=False,
+          description="Marking resolved")
+    async def mark_resolved(self, bill_id: str, why: str) -> None:
+        workspace = self.workspace
+        if workspace is None:
+            return
+        await workspace.mark_resolved(bill_id, why)
+        number = workspace.bills[bill_id].number
+        self.write_log(f"#{number} marked resolved in Xero by {workspace.who}: {why}")
+        self.notify(f"#{number}: recorded, with your reason. It is not pushed again unless "
+                    "Actionstep changes it.", title="Marked resolved")
+        self.bills_changed.publish({bill_id})
+
     @work(exclusive=True, group="connections", exit_on_error=False,
           description="Checking the connections")
     async def check_connections(self) -> None:
@@ -246,7 +261,7 @@ class AxpushApp(App[None]):
         if self.push_progress is not None and self.workspace is not None:
             _, total = self.push_progress
             settled = sum(1 for e in events if e.kind in SETTLED_EVENTS)
-            done = self.push_progress[0] + settled
+            done = min(total, self.push_progress[0] + settled)  # payments follow creates
             self.push_progress = (done, total)
         if changed:
             self.bills_changed.publish(changed)

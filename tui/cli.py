@@ -66,6 +66,12 @@ def _pushing(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     push.add_argument("--no-sync", action="store_true",
                       help="push what the last sync read, without asking Actionstep first")
     push.add_argument("--json", action="store_true", help="machine-readable output")
+    resolve = commands.add_parser(
+        "resolve", help="record that a failed or blocked bill was settled by hand in Xero",
+        description="Record (who, when, why) that a bill was settled by hand in Xero; axpush "
+                    "then leaves it alone until Actionstep changes it again.")
+    resolve.add_argument("bill", metavar="NUMBER", help="the bill (number or id)")
+    resolve.add_argument("--why", required=True, help="the reason, kept in history")
     log = commands.add_parser("log", help="every attempt recorded in the profile's history")
     log.add_argument("--since", metavar="WHEN",
                      help="a date or time (2026-11-01, 2026-11-01T09:00), or 30m, 12h, 7d, 2w")
@@ -148,11 +154,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, OSError) as error:
         return fail(f"cannot open profile {args.profile!r}: {error}", EXIT_USAGE)
     try:
-        if args.command in ("sync", "push", "log"):
+        if args.command in ("sync", "push", "log", "resolve"):
             from tui.commands import pushing
 
             return {"sync": pushing.sync_command, "push": pushing.push_command,
-                    "log": pushing.log_command}[args.command](profile, args)
+                    "log": pushing.log_command,
+                    "resolve": pushing.resolve_command}[args.command](profile, args)
         if args.command in ("connect", "disconnect", "status", "doctor"):
             from tui.commands import connections
 

@@ -20,10 +20,10 @@ from tui.clock import REAL_CLOCK, Clock
 from tui.connect import Links, open_links
 from tui.core.engine import Emit, Engine, PushSummary, Task
 from tui.core.events import EngineEvent, EventKind
-from tui.core.jobs import Job, JobState, Operation
+from tui.core.jobs import Attempt, Job, JobState, Operation
 from tui.core.mapping import Mapping, MappingRow, bank_problem, mapping_rows
 from tui.core.models import Bill, BillStatus, Catalog, Chart, Organisation
-from tui.core.plan import due
+from tui.core.plan import due, resolve
 from tui.core.preflight import preflight
 from tui.core.problems import RECEIPTS, MappingKey
 from tui.core.status import BillRow, BillState, bill_state
@@ -34,6 +34,7 @@ from tui.store.profile import Profile, current_user
 from tui.store.pusher import PusherLock
 from tui.transport import DEFAULT_RETRY, RetryPolicy
 from tui.xero.client import XeroClient
+from tui.xero.links import invoice_link
 
 Progress = Callable[[str], None]
 
@@ -191,6 +192,17 @@ class Workspace:
     def counts(self) -> Counter[BillState]:
         return Counter(row.state for row in self.rows.values())
 
+    def triage(self) -> list[tuple[Cause, list[BillRow]]]:
+        """The bills that need a person (failed or blocked), grouped by cause, in the order of
+        the causes table, each group by bill number."""
+        groups: dict[Cause, list[BillRow]] = {}
+        for row in self.rows.values():
+            cause = row.cause
+            if row.state in (BillState.FAILED, BillState.BLOCKED) and cause is not None:
+                groups.setdefault(cause, []).append(row)
+        return [(cause, sorted(groups[cause], key=lambda r: (r.bill.number, r.bill.bill_id)))
+                for cause in Cause if cause in groups]
+
     def blocked_by_row(self) -> Counter[MappingKey]:
         """How many bills each mapping row blocks."""
         counts: Counter[MappingKey] = Counter()
@@ -259,6 +271,34 @@ class Workspace:
             self.pushing.difference_update(chosen)
             self.evaluate(chosen)
             await asyncio.to_thread(lock.release)
+
+    async def mark_resolved(self, bill_id: str, why: str) -> None:
+        """An admin settled this bill by hand in Xero: record who, when and why, and stop
+        pushing it until Actionstep changes it again. Refused while a push runs."""
+        bill = self.bills[bill_id]
+        lock = PusherLock(self.profile.root)
+        await asyncio.to_thread(lock.acquire)
+        try:
+            self.jobs = await asyncio.to_thread(self.profile.jobs)
+            job, attempt = resolve(bill, self.jobs.get(bill_id), datetime.now(UTC), self.who,
+                                   why)
+            stored = await asyncio.to_thread(self.profile.record_jobs, [job], [attempt])
+            self._jobs_stored(stored)
+        finally:
+            await asyncio.to_thread(lock.release)
+
+    async def attempts_of(self, bill_id: str) -> list[Attempt]:
+        return await asyncio.to_thread(self.profile.attempts_of, bill_id)
+
+    def xero_link(self, bill_id: str) -> str | None:
+        """A link that opens the bill's invoice in Xero (ours, or the one its failure is
+        about); None when Xero's id for it is not known."""
+        job = self.jobs.get(bill_id)
+        invoice_id = job.xero_id if job else None
+        if invoice_id is None:
+            return None
+        return invoice_link(self.organisation.short_code if self.organisation else None,
+                            invoice_id)
 
     def _retrying(self, message: str) -> None:
         self._forward(EngineEvent(datetime.now(UTC), EventKind.RETRIED, message))

@@ -85,14 +85,16 @@ def _select(workspace: Workspace, args: argparse.Namespace) -> list[str] | None:
         return [b for b, row in workspace.rows.items()
                 if row.state in (BillState.FAILED, BillState.BLOCKED) and
                 row.cause is Cause(args.cause)]
+    return [_bill_id(workspace, wanted) for wanted in args.bill]
+
+
+def _bill_id(workspace: Workspace, wanted: str) -> str:
+    """A bill by its Actionstep number or id."""
     by_number = {row.bill.number: b for b, row in workspace.rows.items()}
-    chosen: list[str] = []
-    for wanted in args.bill:
-        bill_id = by_number.get(wanted) or (wanted if wanted in workspace.rows else None)
-        if bill_id is None:
-            raise LookupError(f"no bill {wanted!r} (give the Actionstep bill number or id)")
-        chosen.append(bill_id)
-    return chosen
+    bill_id = by_number.get(wanted) or (wanted if wanted in workspace.rows else None)
+    if bill_id is None:
+        raise LookupError(f"no bill {wanted!r} (give the Actionstep bill number or id)")
+    return bill_id
 
 
 def push_command(profile: Profile, args: argparse.Namespace) -> int:
@@ -139,6 +141,37 @@ def push_command(profile: Profile, args: argparse.Namespace) -> int:
             print(f"stopped: {summary.stopped}", file=sys.stderr)
         return _remote_exit(summary.stopped)
     return EXIT_FAILED if summary.failed else EXIT_OK
+
+
+def resolve_command(profile: Profile, args: argparse.Namespace) -> int:
+    if not args.why.strip():
+        return fail("say why (--why): the reason is kept in history")
+
+    async def run() -> str:
+        workspace = await _opened(profile, sync=False)
+        try:
+            bill_id = _bill_id(workspace, args.bill)
+            row = workspace.rows[bill_id]
+            if row.state not in (BillState.FAILED, BillState.BLOCKED):
+                raise LookupError(f"bill {row.bill.number} is {row.state.value}: only a failed "
+                                  "or blocked bill is marked resolved")
+            await workspace.mark_resolved(bill_id, args.why.strip())
+            return f"#{row.bill.number} marked resolved in Xero by {workspace.who}"
+        finally:
+            await workspace.aclose()
+
+    try:
+        said = asyncio.run(run())
+    except NotConnected as error:
+        return fail(str(error), EXIT_RECONNECT)
+    except LookupError as error:
+        return fail(str(error).strip("'\""), EXIT_USAGE)
+    except PusherBusy as error:
+        return fail(str(error), EXIT_FAILED)
+    except RemoteError as error:
+        return fail(str(error), _remote_exit(error))
+    print(said)
+    return EXIT_OK
 
 
 def _report(workspace: Workspace, chosen: Sequence[str], summary: PushSummary | None,

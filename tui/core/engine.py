@@ -252,7 +252,8 @@ class Engine:
             elif existing.status in VOID_STATUSES:
                 settled.append(self._books.failure(
                     task, key, Cause.ALREADY_SETTLED,
-                    f"invoice {draft.number} is {existing.status.lower()} in Xero"))
+                    f"invoice {draft.number} is {existing.status.lower()} in Xero",
+                    existing.invoice_id))
             elif existing.total != draft.total and (existing.status == "PAID"
                                                     or existing.amount_paid > 0):
                 settled.append(self._books.failure(
@@ -260,12 +261,14 @@ class Engine:
                     f"invoice {draft.number} is "
                     f"{'paid' if existing.status == 'PAID' else 'part paid'} in Xero at "
                     f"{format_money(existing.total)}, but the bill is now "
-                    f"{format_money(draft.total)}: it was changed after it reached Xero"))
+                    f"{format_money(draft.total)}: it was changed after it reached Xero",
+                    existing.invoice_id))
             elif existing.total != draft.total or existing.contact_id not in (None, contact_id):
                 settled.append(self._books.failure(
                     task, key, Cause.NUMBER_CONFLICT,
                     f"Xero already has invoice {draft.number} for "
-                    f"{format_money(existing.total)}, this bill is {format_money(draft.total)}"))
+                    f"{format_money(existing.total)}, this bill is {format_money(draft.total)}",
+                    existing.invoice_id))
             else:
                 settled.append(self._created(task, key, existing.invoice_id, existing))
         return settled
@@ -453,9 +456,11 @@ class Engine:
             return books.settle(job, op, outcome, message, key=job.idempotency_key,
                                 total=expected, action="reconcile", **changes)
 
-        def again(cause: Cause = Cause.XERO_UNAVAILABLE, message: str = INTERRUPTED) -> Settled:
+        def again(cause: Cause = Cause.XERO_UNAVAILABLE, message: str = INTERRUPTED,
+                  found_id: str | None = None) -> Settled:
             return books.settle(job, op, Outcome.FAILED, message, key=job.idempotency_key,
-                                cause=cause, amount=job.amount, action="reconcile")
+                                cause=cause, amount=job.amount, action="reconcile",
+                                found_id=found_id)
 
         live = existing is not None and existing.status not in VOID_STATUSES
         if op is Operation.PAYMENT:
@@ -481,7 +486,7 @@ class Engine:
         return again(Cause.NUMBER_CONFLICT,
                      f"after an interrupted push, Xero has invoice {job.number} "
                      f"({existing.status.lower()}, {format_money(existing.total)}) that does "
-                     "not match the bill")
+                     "not match the bill", existing.invoice_id)
 
 
 def _payments_due(tasks: Sequence[Task], settled: Sequence[Settled]) -> list[Task]:

@@ -64,10 +64,20 @@ class Job:
     voided: bool = False
     amount: Decimal | None = None
     """The payment in flight, while a payment is being sent."""
+    found_id: str | None = None
+    """The Xero invoice a failure is about when it is not ours (a number conflict, an invoice
+    paid before this bill reached it): what the deep link opens."""
+    resolved: str = ""
+    """Why an admin marked it resolved in Xero; from then on Xero's invoice stands as it is."""
 
     @property
     def in_xero(self) -> bool:
         return self.invoice_id is not None
+
+    @property
+    def xero_id(self) -> str | None:
+        """The Xero invoice to look at for this bill: ours, or the one a failure is about."""
+        return self.invoice_id or self.found_id
 
     @property
     def may_be_in_xero(self) -> bool:
@@ -116,6 +126,8 @@ class Job:
             payments=int(data.get("payments") or 0),
             voided=bool(data.get("voided")),
             amount=amount("amount"),
+            found_id=data.get("found_id"),
+            resolved=str(data.get("resolved") or ""),
         )
 
 

@@ -120,7 +120,7 @@ class Recorder:
     def settle(self, base: Job, operation: Operation, outcome: Outcome, message: str, *,
                key: str | None, cause: Cause | None = None, total: Decimal | None = None,
                amount: Decimal | None = None, action: str | None = None,
-               **changes: Any) -> Settled:
+               found_id: str | None = None, **changes: Any) -> Settled:
         """The job after one answer from Xero, the attempt history keeps, the log's event."""
         at = self.clock()
         failed = outcome is Outcome.FAILED
@@ -128,7 +128,7 @@ class Recorder:
                       idempotency_key=key or "", updated=at, operation=operation,
                       total=total if total is not None else base.total,
                       amount=amount if failed else None, cause=cause if failed else None,
-                      message=message if failed else "", **changes)
+                      message=message if failed else "", found_id=found_id, **changes)
         attempt = Attempt(job.bill_id, job.number, at, self.who, action or ACTIONS[operation],
                           outcome, invoice_id=job.invoice_id, total=job.total, cause=cause,
                           message=message)
@@ -142,10 +142,11 @@ class Recorder:
         return self.settle(replace(self.base(task), number=task.bill.number), task.operation,
                            outcome, message, key=key, total=task.total, **changes)
 
-    def failure(self, task: Task, key: str | None, cause: Cause, message: str) -> Settled:
+    def failure(self, task: Task, key: str | None, cause: Cause, message: str,
+                found_id: str | None = None) -> Settled:
         return self.settle(replace(self.base(task), number=task.bill.number), task.operation,
                            Outcome.FAILED, message, key=key, cause=cause, total=task.total,
-                           amount=task.amount)
+                           amount=task.amount, found_id=found_id)
 
     async def record(self, settled: Sequence[Settled], summary: PushSummary | None) -> None:
         if not settled:

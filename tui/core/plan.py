@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import Decimal
 
-from tui.core.jobs import Job, Operation
+from tui.core.jobs import Attempt, Job, JobState, Operation, Outcome
 from tui.core.models import Bill, BillStatus
 
 # What an edit in Actionstep can change that the invoice in Xero shows.
@@ -46,6 +47,8 @@ class Due:
 
 def due(bill: Bill, job: Job | None) -> Due | None:
     """What the next push should do for this bill, if anything."""
+    if job is not None and job.resolved and not job.in_xero:
+        return None  # an admin took it over in Xero
     if job is None or not job.in_xero:
         if bill.status in (BillStatus.OPEN, BillStatus.CLOSED):
             return Due(Operation.CREATE)
@@ -61,3 +64,17 @@ def due(bill: Bill, job: Job | None) -> Due | None:
     if bill.total_paid > job.paid:
         return Due(Operation.PAYMENT, bill.total_paid - job.paid)
     return None
+
+
+def resolve(bill: Bill, job: Job | None, at: datetime, who: str, why: str) -> tuple[Job, Attempt]:
+    """An admin says Xero is right for this bill as it stands: settled by hand there (paid,
+    credited, re-entered). Nothing is due until Actionstep changes the bill again; a bill whose
+    invoice axpush never created is left to the admin for good."""
+    base = job or Job(bill.bill_id, bill.number, JobState.FAILED, "", at)
+    settled = replace(base, state=JobState.PUSHED, updated=at, cause=None, message="",
+                      amount=None, source=fingerprint(bill), paid=bill.total_paid,
+                      voided=bill.status is BillStatus.DELETED, resolved=why)
+    attempt = Attempt(bill.bill_id, bill.number, at, who, "mark-resolved", Outcome.RESOLVED,
+                      invoice_id=base.xero_id, total=bill.total_inc,
+                      cause=job.cause if job else None, message=why)
+    return settled, attempt

@@ -65,6 +65,8 @@ class BillRow:
             return self.due.describe(self.bill.currency)
         if self.state is BillState.PENDING:
             return "draft in Actionstep"
+        if self.state is BillState.PUSHED and self.job is not None and self.job.resolved:
+            return f"marked resolved in Xero: {self.job.resolved}"
         if self.state is BillState.PUSHED and self.job is not None and self.job.voided:
             return "deleted in Actionstep: voided in Xero"
         return ""
@@ -109,7 +111,8 @@ def bill_state(bill: Bill, verdict: Verdict, job: Job | None, pushing: bool,
     if job is not None and job.state in (JobState.SENDING, JobState.FAILED):
         return BillState.FAILED  # until a push settles it, whatever is due next
     if due is None:  # nothing to do: in Xero as it should be, or a draft
-        return BillState.PUSHED if job is not None and job.in_xero else BillState.PENDING
+        settled = job is not None and (job.in_xero or bool(job.resolved))
+        return BillState.PUSHED if settled else BillState.PENDING
     if due.operation is Operation.CREATE:
         return BillState.READY if verdict.ready else BillState.BLOCKED
     if due.operation is Operation.UPDATE:

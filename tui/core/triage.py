@@ -33,6 +33,21 @@ class Cause(StrEnum):
     def fix(self) -> str:
         return _EXPLANATIONS[self].fix
 
+    @property
+    def label(self) -> str:
+        """A few words, for a narrow column."""
+        return _LABELS[self]
+
+
+_LABELS = {
+    Cause.ALREADY_SETTLED: "Paid or voided in Xero", Cause.ACCOUNT_CODE: "Account without Code",
+    Cause.ACCOUNT_TYPE: "Wrong account type", Cause.MAPPING_MISSING: "Mapping missing",
+    Cause.TAX_NOT_ALLOWED: "Tax not allowed", Cause.NUMBER_CONFLICT: "Number conflict",
+    Cause.XERO_UNAVAILABLE: "Xero unavailable", Cause.RATE_LIMITED: "Rate limited",
+    Cause.NOT_AUTHORISED: "Not authorised", Cause.WRONG_ORGANISATION: "Wrong organisation",
+    Cause.BAD_DATA: "Bad data from Actionstep", Cause.REFUSED: "Refused by Xero",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class _Explanation:

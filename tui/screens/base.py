@@ -46,6 +46,18 @@ class TableView(ViewScreen):
     def rebuild(self) -> None:
         raise NotImplementedError
 
+    def rebuild_if_shown(self, *_: object) -> None:
+        """For signals: out of sight, the next resume rebuilds anyway."""
+        if self.is_current:
+            self.rebuild()
+
+    def clear_table(self) -> str | None:
+        """Empty the table for a rebuild; returns the key the cursor was on, to put it back."""
+        current = self.current_key()
+        self.table.clear()
+        self.keys = []
+        return current
+
     def cursor_settled(self) -> None:
         """Called when the row under the cursor changes: show what depends on it."""
 

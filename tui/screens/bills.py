@@ -8,10 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
 
-from tui.core.money import ZERO, format_money
+from tui.core.money import format_money
 from tui.core.status import BillRow, BillState
-from tui.dialogs.confirm import ConfirmDialog
 from tui.screens.base import TableView
+from tui.screens.push_flow import confirm_push
 from tui.widgets.bill_detail import BillDetail, state_text
 from tui.widgets.filter_input import FilterInput, matches
 from tui.widgets.text import clip
@@ -74,9 +74,7 @@ class BillsScreen(TableView):
         """Redraw the table from the workspace, keeping the cursor on the same bill."""
         workspace = self.workspace
         table = self.table
-        current = self.current_key()
-        table.clear()
-        self.keys = []
+        current = self.clear_table()
         if workspace is None or not workspace.rows:
             table.loading = workspace is None and self.axpush.load_error is None
             self._show_summary()
@@ -176,54 +174,7 @@ class BillsScreen(TableView):
         self._confirm_push(ids, "failed")
 
     def _confirm_push(self, ids: list[str], which: str) -> None:
-        if self.axpush.pushing:
-            self.notify("A push is already running; its progress is in the Push log (l).",
-                        severity="warning")
-            return
-        workspace = self.workspace
-        if workspace is None or workspace.organisation is None:
-            self.notify("Nothing is loaded yet.", severity="warning")
-            return
-        pushable = workspace.pushable(ids)
-        if not pushable:
-            reason = {"selected": "None of the selected bills can be pushed (only ready bills, "
-                                  "or failed bills that now pass preflight, can).",
-                      "ready": "No bills are ready.",
-                      "failed": "No failed bill passes preflight yet."}[which]
-            self.notify(reason, severity="warning")
-            return
-        skipped = len(ids) - len(pushable)
-        total = sum((workspace.rows[b].bill.total_inc for b in pushable), ZERO)
-        message = (f"Push {len(pushable)} {'bill' if len(pushable) == 1 else 'bills'} "
-                   f"({format_money(total, workspace.organisation.base_currency)}) to Xero "
-                   f"organisation '{workspace.organisation.name}' as approved invoices?")
-        if skipped:
-            message += f"\n{skipped} selected bills are not pushable and will be skipped."
-
-        def decided(confirmed: bool | None) -> None:
-            if confirmed:
-                self.selected.difference_update(pushable)
-                self.axpush.start_push(pushable)
-
-        def ask_to_push() -> None:
-            self.app.push_screen(ConfirmDialog(message, confirm="Push"), decided)
-
-        if not workspace.trial_unconfirmed:
-            ask_to_push()
-            return
-        organisation = workspace.organisation
-
-        def trial_decided(confirmed: bool | None) -> None:
-            if confirmed:
-                self.axpush.confirm_trial()
-                ask_to_push()
-
-        kind = (organisation.org_class or "DEMO") if organisation else "DEMO"
-        self.app.push_screen(ConfirmDialog(
-            f"'{workspace.organisation.name if organisation else '?'}' is a {kind} Xero "
-            "organisation. Actionstep warns never to connect a trial organisation for real: "
-            "when it lapses, what was pushed there is gone. Push to it anyway? (Asked once "
-            "for this organisation.)", confirm="Use it", cancel="Cancel"), trial_decided)
+        confirm_push(self, ids, which, self.selected.difference_update)
 
     @on(DataTable.RowSelected, "#bills")
     def _open_blocking_row(self) -> None:

@@ -63,20 +63,14 @@ class MappingScreen(TableView):
 
     def on_mount(self) -> None:
         self.axpush.workspace_loaded.subscribe(self, lambda _: self.rebuild())
-        self.axpush.bills_changed.subscribe(self, self._bills_changed)
+        self.axpush.bills_changed.subscribe(self, self.rebuild_if_shown)
         self.rebuild()
-
-    def _bills_changed(self, _bill_ids: set[str]) -> None:
-        if self.is_current:  # otherwise the resume rebuilds it; no work while out of sight
-            self.rebuild()
 
     def rebuild(self) -> None:
         workspace = self.workspace
         table = self.table
-        current = self.current_key()
-        table.clear()
+        current = self.clear_table()
         self._rows = {}
-        self.keys = []
         summary = self.query_one("#mapping-summary", Static)
         if workspace is None or not workspace.catalog.accounts:
             table.loading = workspace is None and self.axpush.load_error is None

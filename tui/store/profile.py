@@ -243,6 +243,15 @@ class Profile:
             attempts += [Attempt.from_json(dict(doc)) for doc in table.all()]
         return sorted(attempts, key=lambda a: a.at)
 
+    def attempts_of(self, bill_id: str, months: int = 24) -> list[Attempt]:
+        """One bill's attempts over the latest `months` shards, oldest first."""
+        found: list[Attempt] = []
+        for name in self.history_months()[-months:]:
+            table = self._table(self._history_db(name), "attempts")
+            found += [Attempt.from_json(dict(doc))
+                      for doc in table.search(where("bill_id") == bill_id)]
+        return sorted(found, key=lambda a: a.at)
+
     def history_months(self) -> list[str]:
         return sorted(p.stem for p in (self.root / "history").glob("????-??.json"))
 

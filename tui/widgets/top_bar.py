@@ -10,8 +10,8 @@ from textual.widgets import Static
 if TYPE_CHECKING:
     from tui.app import AxpushApp
 
-VIEWS = (("bills", "b", "Bills"), ("mapping", "m", "Mapping"), ("log", "l", "Log"),
-         ("connections", "c", "Connections"))
+VIEWS = (("bills", "b", "Bills"), ("triage", "t", "Triage"), ("mapping", "m", "Mapping"),
+         ("log", "l", "Log"), ("connections", "c", "Connections"))
 
 
 class TopBar(Static):

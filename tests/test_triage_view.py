@@ -1,0 +1,137 @@
+"""The Triage view as an admin uses it: failures grouped by cause, each with its fix, and one key
+to act (re-push, open the mapping, copy the Xero link, mark resolved)."""
+
+from __future__ import annotations
+
+from console import demo_app, loaded, push_all_ready, screen_text, until
+from textual.widgets import OptionList
+
+from tui.app import AxpushApp
+from tui.core.jobs import Outcome
+from tui.core.status import BillState
+from tui.core.triage import Cause
+from tui.demo import Demo, running_demo
+from tui.dialogs.confirm import ConfirmDialog
+from tui.dialogs.picker import PickerDialog
+from tui.dialogs.resolve import ResolveDialog
+from tui.screens.mapping import MappingScreen
+from tui.screens.triage import GROUP, TriageScreen
+
+
+async def open_triage(pilot, app: AxpushApp) -> TriageScreen:  # type: ignore[no-untyped-def]
+    await pilot.press("t")
+    await until(pilot, lambda: isinstance(app.screen, TriageScreen))
+    screen = app.screen
+    assert isinstance(screen, TriageScreen)
+    return screen
+
+
+async def cursor_to(pilot, screen: TriageScreen, key: str) -> None:  # type: ignore[no-untyped-def]
+    await until(pilot, lambda: key in screen.keys)
+    screen.table.move_cursor(row=screen.keys.index(key))
+    await until(pilot, lambda: screen.current_key() == key)
+
+
+async def test_an_outage_lands_in_triage_as_xero_unavailable_and_p_re_pushes_the_group(
+        isolated_home: object) -> None:
+    with running_demo(faults="PUT */Invoices=seq:ok,503,503,503,503") as demo:
+        app = demo_app(demo)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, loaded(app))
+            await push_all_ready(pilot, app)
+            triage = await open_triage(pilot, app)
+            group = GROUP + Cause.XERO_UNAVAILABLE.value
+            await cursor_to(pilot, triage, group)
+            text = screen_text(app)
+            assert "Xero unavailable" in text and "50 bills" in text
+            assert Cause.XERO_UNAVAILABLE.fix in text.replace("\n", " ") or "Fix:" in text
+
+            await pilot.press("P")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+            assert "Push 50 bills" in screen_text(app)
+            await pilot.press("y")
+            await until(pilot, lambda: not app.pushing)
+            await until(pilot, lambda: group not in triage.keys)
+
+            assert app.workspace is not None
+            numbers = [inv["InvoiceNumber"] for inv in demo.state.xero.invoices.values()]
+            assert len(numbers) == len(set(numbers)), "nothing doubled"
+            left = {cause for cause, _ in app.workspace.triage()}
+            assert Cause.XERO_UNAVAILABLE not in left
+
+
+async def test_a_bill_paid_in_xero_then_edited_shows_the_fix_links_to_xero_and_is_resolved(
+        demo: Demo) -> None:
+    app = demo_app(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, loaded(app))
+        await push_all_ready(pilot, app)
+        assert app.workspace is not None
+        [settled] = [r for r in app.workspace.rows.values()
+                     if r.cause is Cause.ALREADY_SETTLED]
+        bill_id, number = settled.bill.bill_id, settled.bill.number
+        theirs = next(i for i in demo.state.xero.invoices.values()
+                      if i["InvoiceNumber"] == number)
+        triage = await open_triage(pilot, app)
+        await cursor_to(pilot, triage, bill_id)
+        await until(pilot, lambda: "History" in screen_text(app))
+        text = screen_text(app)
+        assert f"invoice {number} is paid in Xero" in text and "Fix:" in text
+        assert "create-invoice failed" in text
+
+        await pilot.press("y")
+        await pilot.pause()
+        link = app.clipboard
+        assert link.startswith("https://go.xero.com/organisationlogin/default.aspx?shortcode=")
+        assert theirs["InvoiceID"] in link
+
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(app.screen, ResolveDialog))
+        await pilot.press("enter")  # no reason given: refused, still asking
+        await pilot.pause()
+        assert isinstance(app.screen, ResolveDialog)
+        await pilot.press(*"credit note CN-0042 applied in Xero", "enter")
+        await until(pilot, lambda: app.workspace.rows[bill_id].state  # type: ignore[union-attr]
+                    is BillState.PUSHED)
+        await app.workers.wait_for_complete()
+        await until(pilot, lambda: bill_id not in triage.keys)
+
+        [resolution] = [a for a in demo.profile.history()
+                        if a.bill_id == bill_id and a.outcome is Outcome.RESOLVED]
+        assert resolution.message == "credit note CN-0042 applied in Xero"
+        assert resolution.who == app.workspace.who and resolution.at is not None
+        assert bill_id not in app.workspace.due(), "not pushed again"
+        assert "marked resolved" in app.workspace.rows[bill_id].reason
+
+
+async def test_an_account_without_code_opens_its_mapping_row_and_the_fix_clears_the_group(
+        demo: Demo) -> None:
+    app = demo_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, loaded(app))
+        assert app.workspace is not None
+        blocked = [r.bill.bill_id for r in app.workspace.rows.values()
+                   if r.cause is Cause.ACCOUNT_CODE]
+        assert len(blocked) == 4
+        triage = await open_triage(pilot, app)
+        group = GROUP + Cause.ACCOUNT_CODE.value
+        await cursor_to(pilot, triage, group)
+        assert "Account without Code" in screen_text(app)
+
+        await pilot.press("o")
+        await until(pilot, lambda: isinstance(app.screen, MappingScreen))
+        mapping = app.screen
+        assert isinstance(mapping, MappingScreen)
+        await until(pilot, lambda: mapping._current() is not None and
+                    "Conveyancing" in mapping._current().source_label)  # type: ignore[union-attr]
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, PickerDialog))
+        await pilot.press(*"legal fees")
+        options = app.screen.query_one(OptionList)
+        await until(pilot, lambda: options.option_count == 1)
+        await pilot.press("enter")
+        await until(pilot, lambda: all(app.workspace.rows[b].state  # type: ignore[union-attr]
+                                       is BillState.READY for b in blocked))
+        await open_triage(pilot, app)
+        await until(pilot, lambda: group not in triage.keys)
+        assert "Account without Code" not in screen_text(app)
