@@ -71,7 +71,20 @@ def xero_requests_follow_the_spec(monkeypatch: pytest.MonkeyPatch) -> Iterator[N
                 _validated[operation] = _validated.get(operation, 0) + 1
 
 
+_bench: list[str] = []
+
+
+@pytest.fixture
+def bench_figures() -> list[str]:
+    """Where a benchmark puts its figures; they are printed at the end of the run."""
+    return _bench
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _bench:
+        terminalreporter.section("benchmark figures")
+        for line in _bench:
+            terminalreporter.write_line(line)
     if _validated:
         total = sum(_validated.values())
         terminalreporter.write_line(

@@ -5,13 +5,14 @@ to triage with the reason, never silently. All over real loopback HTTP against t
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 
-from tui.core.jobs import Operation, Outcome
+from tui.core.jobs import JobState, Operation, Outcome
 from tui.core.problems import RECEIPTS, MappingKey, MappingKind
 from tui.core.status import BillState
 from tui.core.triage import Cause
@@ -221,3 +222,68 @@ async def test_a_refused_edit_marked_resolved_waits_for_the_next_edit_in_actions
     again = workspace.rows[bill_id]
     assert again.state is BillState.CHANGED and again.due is not None
     assert again.due.operation is Operation.UPDATE
+
+
+async def test_history_keeps_what_was_sent_and_xeros_answer_to_a_failed_call(
+        demo: Demo, workspace: Workspace) -> None:
+    bill_id = next(b for b, row in workspace.rows.items() if row.state is BillState.READY)
+    demo.state.faults.set("PUT */Invoices=503:1")
+    await workspace.push([bill_id], lambda _e: None)
+    demo.state.faults.set("")
+    await workspace.push([bill_id], lambda _e: None)
+
+    failed, created = [a for a in demo.profile.history() if a.bill_id == bill_id
+                       and a.action == "create-invoice"]
+    draft = workspace.rows[bill_id].verdict.invoice
+    assert draft is not None
+    assert failed.outcome is Outcome.FAILED and "The Organisation is Offline" in failed.raw
+    assert created.outcome is Outcome.CREATED and not created.raw
+    for attempt in (failed, created):
+        assert f"= {draft.total} AUD" in attempt.sent
+        assert f"{draft.lines[0].account_code}/{draft.lines[0].tax_type}" in attempt.sent
+
+
+async def test_a_create_whose_answer_was_lost_then_edited_is_adopted_and_updated_not_doubled(
+        demo: Demo, workspace: Workspace) -> None:
+    bill_id = next(b for b, row in workspace.rows.items() if row.state is BillState.READY
+                   and row.bill.total_paid == 0)
+    demo.state.faults.set("PUT */Invoices=lost:1")  # Xero creates it; every answer is lost
+    lost = await workspace.push([bill_id], lambda _e: None)
+    demo.state.faults.set("")
+    assert lost.failed == 1 and workspace.rows[bill_id].cause is Cause.XERO_UNAVAILABLE
+    await admin(demo, f"actionstep/bills/{bill_id}", {"add_fee": {"amount": "75"}})
+    await workspace.sync()
+
+    again = await workspace.push([bill_id], lambda _e: None)
+
+    assert (again.adopted, again.updated, again.failed) == (1, 1, 0)
+    number = workspace.rows[bill_id].bill.number
+    invoices = [i for i in demo.state.xero.invoices.values() if i["InvoiceNumber"] == number]
+    assert len(invoices) == 1 and invoices[0]["Total"] == workspace.bills[bill_id].total_inc
+    assert workspace.rows[bill_id].state is BillState.PUSHED
+    assert [a.outcome for a in demo.profile.history() if a.bill_id == bill_id] == [
+        Outcome.FAILED, Outcome.ADOPTED, Outcome.UPDATED]
+
+
+async def test_a_push_killed_mid_create_then_edited_is_reconciled_and_updated(
+        demo: Demo, workspace: Workspace) -> None:
+    """kill -9 between intent and outcome leaves the job `sending`; the bill is edited before
+    the next push, which finds the invoice as first sent, adopts it, and updates it."""
+    bill_id = next(b for b, row in workspace.rows.items() if row.state is BillState.READY
+                   and row.bill.total_paid == 0)
+    demo.state.faults.set("PUT */Invoices=lost:1")
+    await workspace.push([bill_id], lambda _e: None)
+    demo.state.faults.set("")
+    interrupted = replace(demo.profile.jobs()[bill_id], state=JobState.SENDING)
+    demo.profile.record_jobs([interrupted])  # as the killed pusher left it
+    await admin(demo, f"actionstep/bills/{bill_id}", {"add_fee": {"amount": "40"}})
+    await workspace.sync()
+
+    summary = await workspace.push([bill_id], lambda _e: None)
+
+    assert summary.updated == 1 and summary.failed == 0
+    number = workspace.rows[bill_id].bill.number
+    invoices = [i for i in demo.state.xero.invoices.values() if i["InvoiceNumber"] == number]
+    assert len(invoices) == 1 and invoices[0]["Total"] == workspace.bills[bill_id].total_inc
+    actions = [(a.action, a.outcome) for a in demo.profile.history() if a.bill_id == bill_id]
+    assert actions[-2:] == [("reconcile", Outcome.ADOPTED), ("update-invoice", Outcome.UPDATED)]

@@ -119,10 +119,36 @@ def test_a_tax_type_not_allowed_on_sales_blocks() -> None:
 
 
 def test_totals_that_do_not_add_up_block_the_bill() -> None:
-    the_bill = bill(line("T1", "1", "10", "100.00", "10.00"), total_inc=D("110.01"))
+    the_bill = bill(line("T1", "1", "10", "100.00", "10.00"), total_inc=D("110.50"))
     verdict = preflight(the_bill, CATALOG, MAPPING, CHART, ORG)
     assert verdict.problems[0].cause is Cause.BAD_DATA
-    assert "110.00" in verdict.problems[0].message and "110.01" in verdict.problems[0].message
+    assert "110.00" in verdict.problems[0].message and "110.50" in verdict.problems[0].message
+
+
+def test_a_cent_lost_to_rounding_each_line_goes_on_a_tax_free_rounding_line() -> None:
+    """Three lines of 33.333333 are 33.33 each once rounded; Actionstep's bill says 100.00."""
+    the_bill = bill(line("T1", "1", "11", "33.33", "0.00"),
+                    line("T2", "1", "11", "33.33", "0.00"),
+                    line("D1", "3", "11", "33.33", "0.00"),
+                    total_ex=D("100.00"), total_inc=D("100.00"))
+    verdict = preflight(the_bill, CATALOG, MAPPING, CHART, ORG)
+    assert verdict.ready, verdict.problems
+    invoice = verdict.invoice
+    assert invoice is not None and invoice.total == the_bill.total_inc
+    rounding = invoice.lines[-1]
+    assert (rounding.description, rounding.account_code, rounding.tax_type, rounding.amount,
+            rounding.tax) == ("Rounding", "201", "EXEMPTOUTPUT", D("0.01"), D("0.00"))
+
+
+def test_a_rounding_gap_without_a_zero_rate_tax_type_blocks_the_bill() -> None:
+    chart = replace(CHART, tax_rates={k: v for k, v in CHART.tax_rates.items()
+                                      if k != "EXEMPTOUTPUT"})
+    mapping = replace(MAPPING, tax_codes={"10": "OUTPUT", "11": "OUTPUT"})
+    the_bill = bill(line("T1", "1", "10", "33.33", "3.33"),
+                    line("T2", "1", "10", "33.33", "3.33"), total_ex=D("66.67"),
+                    total_inc=D("73.33"))
+    verdict = preflight(the_bill, CATALOG, mapping, chart, ORG)
+    assert not verdict.ready and "zero-rate sales TaxType" in verdict.problems[0].message
 
 
 def test_bad_data_from_actionstep_blocks_with_every_reason() -> None:

@@ -101,6 +101,20 @@ def test_jobs_count_their_attempts_and_history_is_sharded_by_month(profile: Prof
     assert profile.history("2026-11")[0].total == Decimal("110.00")
 
 
+def test_a_busy_month_continues_in_a_new_shard_so_a_write_stays_small(
+        profile: Profile, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("tui.store.profile.SHARD_ATTEMPTS", 3)
+    attempts = [Attempt(str(800 + i), str(10000 + i), T0.replace(minute=i), "ann@host",
+                        "create-invoice", Outcome.CREATED) for i in range(8)]
+    for attempt in attempts:
+        profile.append_history([attempt])
+    files = sorted(p.name for p in (profile.root / "history").glob("*.json"))
+    assert files == ["2026-11.2.json", "2026-11.3.json", "2026-11.json"]
+    assert profile.history_months() == ["2026-11"]
+    assert [a.bill_id for a in profile.history("2026-11")] == [a.bill_id for a in attempts]
+    assert [a.number for a in profile.attempts_of("807")] == ["10007"]
+
+
 def test_a_write_that_dies_half_way_leaves_the_previous_file_whole(
         profile: Profile, monkeypatch: pytest.MonkeyPatch) -> None:
     """The crash is simulated at the worst moment: data written, not yet synced or renamed."""

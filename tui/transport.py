@@ -87,7 +87,8 @@ def plain_excerpt(response: httpx.Response, limit: int = 200) -> str:
 def unavailable(service: str, response: httpx.Response) -> RemoteUnavailable:
     """A 5xx answer: the service is down or unstable, its body usually plain text."""
     return RemoteUnavailable(f"{service} is unavailable ({response.status_code}): "
-                             f"{plain_excerpt(response)}", status=response.status_code)
+                             f"{plain_excerpt(response)}", status=response.status_code,
+                             raw=redact(response.text))
 
 
 @dataclass(frozen=True)

@@ -171,8 +171,10 @@ class Workspace:
                                 replace(stored, binding=connections.binding))
         self.links.connections = connections
 
-    def evaluate(self, bill_ids: Iterable[str] | None = None) -> None:
-        """Re-run preflight and recompute the state of some bills (all by default)."""
+    def evaluate(self, bill_ids: Iterable[str] | None = None, *,
+                 jobs_only: bool = False) -> None:
+        """Re-run preflight and recompute the state of some bills (all by default).
+        `jobs_only`: only their jobs changed, so a bill unchanged keeps its verdict."""
         block = self.organisation_block
         payment_problem = bank_problem(self.mapping, self.chart)
         for bill_id in (self.bills if bill_ids is None else bill_ids):
@@ -183,8 +185,12 @@ class Workspace:
                     job is None or not job.in_xero)):
                 self.rows.pop(bill_id, None)  # deleted, and nothing of it is in Xero: gone
                 continue
-            verdict = preflight(bill, self.catalog, self.mapping, self.chart, self.organisation,
-                                block)
+            row = self.rows.get(bill_id)
+            if jobs_only and row is not None and row.bill is bill:
+                verdict = row.verdict
+            else:
+                verdict = preflight(bill, self.catalog, self.mapping, self.chart,
+                                    self.organisation, block)
             state = bill_state(bill, verdict, job, bill_id in self.pushing, next_step,
                                payment_problem)
             self.rows[bill_id] = BillRow(bill, state, verdict, job, next_step, payment_problem)
@@ -264,12 +270,12 @@ class Workspace:
             chosen = self.due() if bill_ids is None else self.pushable(bill_ids)
             tasks = [self._task(self.rows[bill_id]) for bill_id in chosen]
             self.pushing.update(chosen)
-            self.evaluate(chosen)
+            self.evaluate(chosen, jobs_only=True)
             return await engine.push(tasks)
         finally:
             self._listener = None
             self.pushing.difference_update(chosen)
-            self.evaluate(chosen)
+            self.evaluate(chosen, jobs_only=True)
             await asyncio.to_thread(lock.release)
 
     async def mark_resolved(self, bill_id: str, why: str) -> None:
@@ -313,4 +319,4 @@ class Workspace:
         ids = [job.bill_id for job in jobs]
         settled = [i for i in ids if self.jobs[i].state is not JobState.SENDING]
         self.pushing.difference_update(settled)
-        self.evaluate(ids)
+        self.evaluate(ids, jobs_only=True)

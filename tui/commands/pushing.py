@@ -211,7 +211,7 @@ def parse_since(text: str, now: datetime) -> datetime:
 
 
 LOG_FIELDS = ("at", "who", "number", "bill_id", "action", "outcome", "invoice_id", "total",
-              "cause", "message")
+              "cause", "message", "sent", "raw")
 
 
 def log_command(profile: Profile, args: argparse.Namespace) -> int:
@@ -253,4 +253,4 @@ def _log_row(attempt: Attempt) -> dict[str, Any]:
             "outcome": attempt.outcome.value, "invoice_id": attempt.invoice_id,
             "total": str(attempt.total) if attempt.total is not None else None,
             "cause": attempt.cause.value if attempt.cause else None,
-            "message": attempt.message}
+            "message": attempt.message, "sent": attempt.sent, "raw": attempt.raw}

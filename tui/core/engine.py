@@ -92,17 +92,18 @@ class Engine:
                                                               f"contacts: {error}")
                                           for t in with_invoice], summary)
                 groups[Operation.CREATE] = groups[Operation.UPDATE] = []
-        follow: list[Task] = []
         runners: dict[Operation, Callable[[list[Task], Contacts, PushSummary],
                                           Awaitable[list[Task]]]] = {
             Operation.CREATE: self._create, Operation.UPDATE: self._update,
             Operation.VOID: self._void, Operation.PAYMENT: self._pay}
-        for operation, run in runners.items():
-            group = groups[operation] + (follow if operation is Operation.PAYMENT else [])
-            for start in range(0, len(group), self._batch_size):
+        for operation, run in runners.items():  # in this order: follow-ups come later
+            group, start = groups[operation], 0
+            while start < len(group):
                 if summary.stopped is not None:
                     return self._finish(summary)
-                follow += await run(group[start:start + self._batch_size], contacts, summary)
+                batch, start = group[start:start + self._batch_size], start + self._batch_size
+                for task in await run(batch, contacts, summary):
+                    groups[task.operation].append(task)
         return self._finish(summary)
 
     def _finish(self, summary: PushSummary) -> PushSummary:
@@ -183,7 +184,8 @@ class Engine:
         try:
             results = await call(key)
         except RemoteError as error:
-            await self._books.record([self._books.failure(t, key, error.cause, str(error))
+            await self._books.record([self._books.failure(t, key, error.cause, str(error),
+                                                          raw=error.raw)
                                       for t in tasks], summary)
             if _stops(error):
                 summary.stopped = error
@@ -218,17 +220,21 @@ class Engine:
         if duplicates:
             settled += await self._adopt(duplicates, key)
         await self._books.record(settled, summary)
-        return _payments_due(batch, settled)
+        return _follow_ups(batch, settled)
 
     def _created(self, task: Task, key: str, invoice_id: str,
-                 existing: RemoteInvoice | None = None) -> Settled:
+                 existing: RemoteInvoice | None = None, source: str | None = None) -> Settled:
+        """`source`: the version of the bill the invoice shows, when not the current one (an
+        earlier push's, whose answer was lost before the bill was edited)."""
         assert task.draft is not None
         note = " (already in Xero from an earlier push)" if existing else ""
+        if source is not None:
+            note = " (an earlier version, from a push whose answer was lost: updated next)"
+        total = existing.total if existing else task.draft.total
         return self._books.success(
             task, key, Outcome.ADOPTED if existing else Outcome.CREATED,
-            f"{format_money(task.draft.total, task.draft.currency)} → Xero invoice "
-            f"{invoice_id}{note}",
-            invoice_id=invoice_id, source=fingerprint(task.bill), voided=False,
+            f"{format_money(total, task.draft.currency)} → Xero invoice {invoice_id}{note}",
+            invoice_id=invoice_id, source=source or fingerprint(task.bill), voided=False,
             paid=existing.amount_paid if existing else ZERO)
 
     async def _adopt(self, duplicates: list[tuple[Task, InvoiceDraft, str]],
@@ -245,6 +251,9 @@ class Engine:
         settled: list[Settled] = []
         for task, draft, contact_id in duplicates:
             existing = by_number.get(draft.number)
+            ours = existing is not None and existing.contact_id in (None, contact_id)
+            earlier = task.job.sending if task.job is not None and existing is not None and \
+                existing.total == task.job.total else ""
             if existing is None:
                 settled.append(self._books.failure(
                     task, key, Cause.NUMBER_CONFLICT,
@@ -254,8 +263,11 @@ class Engine:
                     task, key, Cause.ALREADY_SETTLED,
                     f"invoice {draft.number} is {existing.status.lower()} in Xero",
                     existing.invoice_id))
-            elif existing.total != draft.total and (existing.status == "PAID"
-                                                    or existing.amount_paid > 0):
+            elif ours and existing.total == draft.total:
+                settled.append(self._created(task, key, existing.invoice_id, existing))
+            elif ours and earlier:
+                settled.append(self._created(task, key, existing.invoice_id, existing, earlier))
+            elif existing.status == "PAID" or existing.amount_paid > 0:
                 settled.append(self._books.failure(
                     task, key, Cause.ALREADY_SETTLED,
                     f"invoice {draft.number} is "
@@ -263,14 +275,12 @@ class Engine:
                     f"{format_money(existing.total)}, but the bill is now "
                     f"{format_money(draft.total)}: it was changed after it reached Xero",
                     existing.invoice_id))
-            elif existing.total != draft.total or existing.contact_id not in (None, contact_id):
+            else:
                 settled.append(self._books.failure(
                     task, key, Cause.NUMBER_CONFLICT,
                     f"Xero already has invoice {draft.number} for "
-                    f"{format_money(existing.total)}, this bill is {format_money(draft.total)}",
-                    existing.invoice_id))
-            else:
-                settled.append(self._created(task, key, existing.invoice_id, existing))
+                    f"{format_money(existing.total)}, this bill is {format_money(draft.total)}"
+                    + ("" if ours else ", for another contact"), existing.invoice_id))
         return settled
 
     # -- update, void ---------------------------------------------------------------------
@@ -297,7 +307,7 @@ class Engine:
             else:
                 settled.append(self._refused(task, key, result, "the edit cannot be applied"))
         await self._books.record(settled, summary)
-        return _payments_due(batch, settled)
+        return _follow_ups(batch, settled)
 
     async def _void(self, batch: list[Task], contacts: Contacts,
                     summary: PushSummary) -> list[Task]:
@@ -449,20 +459,17 @@ class Engine:
                     existing: RemoteInvoice | None, payment: RemotePayment | None,
                     voided: bool) -> Settled:
         books, op = self._books, job.operation
-        expected = draft.total if draft else job.total
-        source = {"source": fingerprint(bill)} if bill is not None else {}
 
         def done(outcome: Outcome, message: str, **changes: Any) -> Settled:
             return books.settle(job, op, outcome, message, key=job.idempotency_key,
-                                total=expected, action="reconcile", **changes)
+                                action="reconcile", **changes)
 
         def again(cause: Cause = Cause.XERO_UNAVAILABLE, message: str = INTERRUPTED,
                   found_id: str | None = None) -> Settled:
             return books.settle(job, op, Outcome.FAILED, message, key=job.idempotency_key,
                                 cause=cause, amount=job.amount, action="reconcile",
-                                found_id=found_id)
+                                found_id=found_id, sending=job.sending)
 
-        live = existing is not None and existing.status not in VOID_STATUSES
         if op is Operation.PAYMENT:
             if payment is None:
                 return again()
@@ -475,12 +482,22 @@ class Engine:
             return again()
         if existing is None:
             return again()
-        if live and expected is not None and existing.total == expected:
+        current = fingerprint(bill) if bill is not None else ""
+        # The version Xero shows: the one sent (the bill may have been edited since), or
+        # the bill as it is now.
+        if existing.status not in VOID_STATUSES and existing.total == job.total:
+            shown: str | None = job.sending or current
+        elif existing.status not in VOID_STATUSES and draft and existing.total == draft.total:
+            shown = current
+        else:
+            shown = None
+        if shown is not None:
+            found = {"total": existing.total, "source": shown}
             if op is Operation.UPDATE:
                 return done(Outcome.UPDATED, "found updated in Xero after an interrupted push",
-                            **source)
+                            **found)
             return done(Outcome.ADOPTED, "found in Xero after an interrupted push",
-                        invoice_id=existing.invoice_id, paid=existing.amount_paid, **source)
+                        invoice_id=existing.invoice_id, paid=existing.amount_paid, **found)
         if op is Operation.UPDATE:
             return again()
         return again(Cause.NUMBER_CONFLICT,
@@ -489,16 +506,20 @@ class Engine:
                      "not match the bill", existing.invoice_id)
 
 
-def _payments_due(tasks: Sequence[Task], settled: Sequence[Settled]) -> list[Task]:
-    """Payments that fall due once an invoice is in Xero as the bill now is: Actionstep had
-    already received money against it (when a bank account is mapped for receipts)."""
+def _follow_ups(tasks: Sequence[Task], settled: Sequence[Settled]) -> list[Task]:
+    """What falls due in the same push once an invoice is in Xero: an update, when the invoice
+    found shows an earlier version of the bill; then a payment, when Actionstep had already
+    received money against it (and a bank account is mapped for receipts)."""
     by_bill = {t.bill.bill_id: t for t in tasks}
     due: list[Task] = []
     for item in settled:
         task, job = by_bill.get(item.job.bill_id), item.job
-        if task is None or item.attempt.outcome is Outcome.FAILED or not task.bank_account_id:
+        if task is None or item.attempt.outcome is Outcome.FAILED:
             continue
-        if task.bill.total_paid > job.paid:
+        if job.source != fingerprint(task.bill):
+            due.append(Task(task.bill, Operation.UPDATE, task.draft, job,
+                            bank_account_id=task.bank_account_id))
+        elif task.bank_account_id and task.bill.total_paid > job.paid:
             due.append(Task(task.bill, Operation.PAYMENT, job=job,
                             amount=task.bill.total_paid - job.paid,
                             bank_account_id=task.bank_account_id))

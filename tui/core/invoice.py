@@ -8,13 +8,13 @@ bill's `totalInclusive` to the cent whenever Actionstep's own totals add up.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
 from tui.core.mapping import Mapping
 from tui.core.models import Bill, Catalog, Chart
-from tui.core.money import ZERO
+from tui.core.money import CENT, ZERO
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,3 +93,27 @@ def build_invoice(bill: Bill, catalog: Catalog, mapping: Mapping, chart: Chart) 
         reference=reference[:255],
         lines=lines,
     )
+
+
+ROUNDING = "Rounding"
+ZERO_RATE_PREFERENCE = ("NONE", "BASEXCLUDED", "EXEMPTOUTPUT", "ZERORATEDOUTPUT")
+"""TaxTypes for a rounding line, in order of preference: none, then excluded, then zero-rated."""
+
+
+def rounding_limit(bill: Bill) -> Decimal:
+    """The most that rounding each line's amount and tax to the cent can move a total."""
+    return CENT * max(1, len(bill.lines))
+
+
+def with_rounding(draft: InvoiceDraft, difference: Decimal, chart: Chart) -> InvoiceDraft | None:
+    """The invoice plus a tax-free line of `difference` on the largest line's account, so its
+    total is Actionstep's to the cent; None when Xero offers no zero-rate sales TaxType."""
+    usable = [rate for rate in chart.tax_rates.values()
+              if rate.rate == 0 and rate.can_apply_to_revenue and rate.status == "ACTIVE"]
+    if not usable or not draft.lines:
+        return None
+    rank = {tax_type: i for i, tax_type in enumerate(ZERO_RATE_PREFERENCE)}
+    tax_type = min(usable, key=lambda r: (rank.get(r.tax_type, len(rank)), r.tax_type)).tax_type
+    largest = max(draft.lines, key=lambda line: abs(line.amount))
+    line = InvoiceLine(ROUNDING, largest.account_code, tax_type, difference, ZERO)
+    return replace(draft, lines=(*draft.lines, line))

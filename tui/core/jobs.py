@@ -64,6 +64,9 @@ class Job:
     voided: bool = False
     amount: Decimal | None = None
     """The payment in flight, while a payment is being sent."""
+    sending: str = ""
+    """Fingerprint of the bill as last sent in a create or update whose answer may be lost:
+    an invoice found later with that send's total is that version of the bill."""
     found_id: str | None = None
     """The Xero invoice a failure is about when it is not ours (a number conflict, an invoice
     paid before this bill reached it): what the deep link opens."""
@@ -126,6 +129,7 @@ class Job:
             payments=int(data.get("payments") or 0),
             voided=bool(data.get("voided")),
             amount=amount("amount"),
+            sending=str(data.get("sending") or ""),
             found_id=data.get("found_id"),
             resolved=str(data.get("resolved") or ""),
         )
@@ -150,6 +154,10 @@ class Attempt:
     total: Decimal | None = None
     cause: Cause | None = None
     message: str = ""
+    sent: str = ""
+    """What was sent, summarised: the lines and total, the payment, the status change."""
+    raw: str = ""
+    """The start of the service's answer to a failed call, secrets redacted."""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -170,4 +178,6 @@ class Attempt:
             total=None if data.get("total") is None else Decimal(data["total"]),
             cause=None if not data.get("cause") else Cause(data["cause"]),
             message=str(data.get("message") or ""),
+            sent=str(data.get("sent") or ""),
+            raw=str(data.get("raw") or ""),
         )

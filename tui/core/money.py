@@ -5,8 +5,9 @@ Rules:
   `Decimal` (see `to_json_number`).
 - A line's amount and its tax are each rounded half-up (away from zero) to the cent, as Actionstep
   does per line, before lines are collapsed per Xero account and TaxType. The sums of rounded lines
-  are exact, so the invoice we send adds up to the bill's `totalInclusive` to the cent, or the bill
-  is blocked.
+  are exact. Where they miss the bill's `totalInclusive` by no more than a cent per line
+  (Actionstep keeps six decimals), a tax-free "Rounding" line closes the gap (see
+  `invoice.with_rounding`); a bigger gap blocks the bill.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from tui.core.events import EngineEvent, EventKind
 from tui.core.invoice import InvoiceDraft
 from tui.core.jobs import Attempt, Job, JobState, Operation, Outcome, payment_reference
 from tui.core.models import Bill
+from tui.core.plan import fingerprint
 from tui.core.ports import OutboxPort
 from tui.core.triage import Cause
 
@@ -48,6 +49,21 @@ class Task:
     @property
     def total(self) -> Decimal | None:
         return self.draft.total if self.draft else (self.job.total if self.job else None)
+
+    @property
+    def sent(self) -> str:
+        """What this task sends, summarised for history."""
+        if self.operation is Operation.VOID:
+            return "Status VOIDED"
+        if self.operation is Operation.PAYMENT:
+            return (f"payment {self.amount} {self.bill.currency} to bank account "
+                    f"{self.bank_account_id}, Reference {self.payment_reference}")
+        if self.draft is None:
+            return ""
+        lines = "; ".join(f"{line.account_code}/{line.tax_type} {line.amount} + tax {line.tax}"
+                          for line in self.draft.lines)
+        return (f"{len(self.draft.lines)} lines ({lines}) = {self.draft.total} "
+                f"{self.draft.currency}, contact {self.draft.contact_number}")
 
     @property
     def payment_reference(self) -> str:
@@ -114,16 +130,19 @@ class Recorder:
         await self.outbox.record_intent([
             replace(self.base(t), number=t.bill.number, state=JobState.SENDING,
                     idempotency_key=key, updated=at, operation=t.operation, total=t.total,
-                    amount=t.amount, cause=None, message="")
+                    amount=t.amount, cause=None, message="", sending=self._sending(t))
             for t in tasks])
 
     def settle(self, base: Job, operation: Operation, outcome: Outcome, message: str, *,
                key: str | None, cause: Cause | None = None, total: Decimal | None = None,
                amount: Decimal | None = None, action: str | None = None,
-               found_id: str | None = None, **changes: Any) -> Settled:
+               found_id: str | None = None, sent: str = "", raw: str = "",
+               **changes: Any) -> Settled:
         """The job after one answer from Xero, the attempt history keeps, the log's event."""
         at = self.clock()
         failed = outcome is Outcome.FAILED
+        if not failed:
+            changes.setdefault("sending", "")
         job = replace(base, state=JobState.FAILED if failed else JobState.PUSHED,
                       idempotency_key=key or "", updated=at, operation=operation,
                       total=total if total is not None else base.total,
@@ -131,7 +150,7 @@ class Recorder:
                       message=message if failed else "", found_id=found_id, **changes)
         attempt = Attempt(job.bill_id, job.number, at, self.who, action or ACTIONS[operation],
                           outcome, invoice_id=job.invoice_id, total=job.total, cause=cause,
-                          message=message)
+                          message=message, sent=sent, raw=raw)
         text = f"{(cause or Cause.REFUSED).heading}: {message}" if failed else message
         event = EngineEvent(at, EventKind.FAILED if failed else _KINDS[outcome], text,
                             job.bill_id, job.number)
@@ -140,13 +159,20 @@ class Recorder:
     def success(self, task: Task, key: str, outcome: Outcome, message: str,
                 **changes: Any) -> Settled:
         return self.settle(replace(self.base(task), number=task.bill.number), task.operation,
-                           outcome, message, key=key, total=task.total, **changes)
+                           outcome, message, key=key, total=task.total, sent=task.sent,
+                           **changes)
 
     def failure(self, task: Task, key: str | None, cause: Cause, message: str,
-                found_id: str | None = None) -> Settled:
+                found_id: str | None = None, raw: str = "") -> Settled:
+        sent = task.sent if key else ""  # without a key, nothing was sent
+        sending = self._sending(task) if key else self.base(task).sending
         return self.settle(replace(self.base(task), number=task.bill.number), task.operation,
                            Outcome.FAILED, message, key=key, cause=cause, total=task.total,
-                           amount=task.amount, found_id=found_id)
+                           amount=task.amount, found_id=found_id, sent=sent, raw=raw,
+                           sending=sending)
+
+    def _sending(self, task: Task) -> str:
+        return fingerprint(task.bill) if task.draft is not None else self.base(task).sending
 
     async def record(self, settled: Sequence[Settled], summary: PushSummary | None) -> None:
         if not settled:

@@ -8,7 +8,6 @@ in Actionstep does. Payments follow `totalPaid`; deletions void the invoice.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -16,16 +15,22 @@ from decimal import Decimal
 from tui.core.jobs import Attempt, Job, JobState, Operation, Outcome
 from tui.core.models import Bill, BillStatus
 
-# What an edit in Actionstep can change that the invoice in Xero shows.
-_SOURCE_FIELDS = ("number", "currency", "invoice_date", "due_date", "total_ex", "total_tax",
-                  "total_inc", "contact", "matter", "lines")
-
 
 def fingerprint(bill: Bill) -> str:
-    data = bill.to_json()
-    content = {name: data[name] for name in _SOURCE_FIELDS}
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
+    """A digest of what the invoice shows of the bill: number, currency, dates, totals, client,
+    matter and lines. Spelled out field by field, as text, because it runs for every bill each
+    time states are computed (`asdict` and JSON were most of a push's CPU)."""
+    contact, matter = bill.contact, bill.matter
+    content = (
+        bill.number, bill.currency, str(bill.invoice_date), str(bill.due_date),
+        str(bill.total_ex), str(bill.total_tax), str(bill.total_inc),
+        (contact.participant_id, contact.name, contact.email, contact.first_name,
+         contact.last_name, contact.is_company) if contact else None,
+        (matter.matter_id, matter.name, matter.reference) if matter else None,
+        tuple((ln.line_id, ln.kind.value, ln.description, str(ln.amount), str(ln.tax),
+               ln.account_id, ln.tax_code_id) for ln in bill.lines),
+    )
+    return hashlib.sha256(repr(content).encode("utf-8")).hexdigest()[:32]
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tui.core.invoice import InvoiceDraft, build_invoice
+from tui.core.invoice import InvoiceDraft, build_invoice, rounding_limit, with_rounding
 from tui.core.mapping import Mapping, account_problem, tax_problem
 from tui.core.models import Bill, Catalog, Chart, Organisation
 from tui.core.money import ZERO, format_money
@@ -61,7 +61,21 @@ def preflight(bill: Bill, catalog: Catalog, mapping: Mapping, chart: Chart,
     if problems:
         return Verdict(tuple(problems), None)
     invoice = build_invoice(bill, catalog, mapping, chart)
-    if invoice.total != bill.total_inc or invoice.total_tax != bill.total_tax:
+    difference = bill.total_inc - invoice.total
+    limit = rounding_limit(bill)
+    consistent = bill.total_ex + bill.total_tax == bill.total_inc and \
+        abs(bill.total_tax - invoice.total_tax) <= limit
+    if consistent and difference and abs(difference) <= limit:
+        rounded = with_rounding(invoice, difference, chart)
+        if rounded is None:
+            problems.append(Problem(
+                Cause.TAX_NOT_ALLOWED,
+                f"the lines, rounded to the cent, make {format_money(invoice.total)} against "
+                f"Actionstep's {format_money(bill.total_inc)}; the rounding line that closes "
+                "the gap needs a zero-rate sales TaxType, and Xero's chart has none active"))
+            return Verdict(tuple(problems), None)
+        invoice = rounded
+    elif difference or not consistent:
         problems.append(Problem(
             Cause.BAD_DATA,
             f"totals do not add up: the lines make {format_money(invoice.total)} "

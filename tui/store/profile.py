@@ -18,7 +18,7 @@ import getpass
 import os
 import socket
 from collections.abc import MutableMapping, Sequence
-from dataclasses import asdict
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -200,24 +200,30 @@ class Profile:
         attempts to history. Returns the jobs as stored."""
         with self._lock:
             table = self._table(self._state, "jobs")
-            previous = {str(doc["bill_id"]): Job.from_json(dict(doc)) for doc in table.all()}
+            docs = {str(doc["bill_id"]): doc for doc in table.all()}
             stored: list[Job] = []
-            updates: list[tuple[dict[str, Any], Any]] = []
+            updates: dict[str, dict[str, Any]] = {}
             inserts: list[dict[str, Any]] = []
             for job in jobs:
-                before = previous.get(job.bill_id)
-                attempts_so_far = before.attempts if before else 0
+                doc = docs.get(job.bill_id)
+                attempts_so_far = int(doc.get("attempts") or 0) if doc is not None else 0
                 counted = job.attempts or attempts_so_far
                 if job.state is JobState.SENDING:
                     counted = attempts_so_far + 1
-                job = Job(**{**asdict(job), "attempts": counted})
+                job = replace(job, attempts=counted)
                 stored.append(job)
-                if before is None:
+                if doc is None:
                     inserts.append(job.to_json())
                 else:
-                    updates.append((job.to_json(), where("bill_id") == job.bill_id))
-            if updates:
-                table.update_multiple(updates)
+                    updates[job.bill_id] = job.to_json()
+
+            def rewrite(doc: MutableMapping[str, Any]) -> None:
+                new = updates[str(doc["bill_id"])]
+                doc.clear()
+                doc.update(new)
+
+            if updates:  # one pass by document id, not one query per job over every job
+                table.update(rewrite, doc_ids=[docs[b].doc_id for b in updates])
             if inserts:
                 table.insert_multiple(inserts)
             if attempts:
@@ -227,38 +233,53 @@ class Profile:
     # -- history ----------------------------------------------------------------------------
 
     def append_history(self, attempts: Sequence[Attempt]) -> None:
+        """Append to the month's newest shard, or start the next one when it is full, so that
+        recording an attempt costs what one shard holds, however busy the month."""
         by_month: dict[str, list[dict[str, Any]]] = {}
         for attempt in attempts:
             by_month.setdefault(_month(attempt.at), []).append(attempt.to_json())
         with self._lock:
             for month, docs in by_month.items():
-                self._table(self._history_db(month), "attempts").insert_multiple(docs)
+                shards = self._shards(month) or [month]
+                table = self._table(self._history_db(shards[-1]), "attempts")
+                if len(table) >= SHARD_ATTEMPTS:
+                    name = f"{month}.{len(shards) + 1}"
+                    table = self._table(self._history_db(name), "attempts")
+                table.insert_multiple(docs)
 
     def history(self, month: str | None = None) -> list[Attempt]:
         """Attempts of one month (YYYY-MM), or of all months, oldest first."""
         months = [month] if month else self.history_months()
         attempts: list[Attempt] = []
         for name in months:
-            table = self._table(self._history_db(name), "attempts")
-            attempts += [Attempt.from_json(dict(doc)) for doc in table.all()]
+            for shard in self._shards(name):
+                table = self._table(self._history_db(shard), "attempts")
+                attempts += [Attempt.from_json(dict(doc)) for doc in table.all()]
         return sorted(attempts, key=lambda a: a.at)
 
     def attempts_of(self, bill_id: str, months: int = 24) -> list[Attempt]:
-        """One bill's attempts over the latest `months` shards, oldest first."""
+        """One bill's attempts over the latest `months` months, oldest first."""
         found: list[Attempt] = []
-        for name in self.history_months()[-months:]:
-            table = self._table(self._history_db(name), "attempts")
-            found += [Attempt.from_json(dict(doc))
-                      for doc in table.search(where("bill_id") == bill_id)]
+        for month in self.history_months()[-months:]:
+            for shard in self._shards(month):
+                table = self._table(self._history_db(shard), "attempts")
+                found += [Attempt.from_json(dict(doc))
+                          for doc in table.search(where("bill_id") == bill_id)]
         return sorted(found, key=lambda a: a.at)
 
     def history_months(self) -> list[str]:
-        return sorted(p.stem for p in (self.root / "history").glob("????-??.json"))
+        return sorted({p.name[:7] for p in (self.root / "history").glob("????-??*.json")})
 
-    def _history_db(self, month: str) -> TinyDB:
-        if month not in self._history:
-            self._history[month] = self._open(self.root / "history" / f"{month}.json", "history")
-        return self._history[month]
+    def _shards(self, month: str) -> list[str]:
+        """The month's shards in order: YYYY-MM, then YYYY-MM.2, YYYY-MM.3, ..."""
+        names = [p.stem for p in (self.root / "history").glob(f"{month}*.json")]
+        return sorted((n for n in names if n == month or n.startswith(month + ".")),
+                      key=lambda n: int(n[8:] or 1))
+
+    def _history_db(self, shard: str) -> TinyDB:
+        if shard not in self._history:
+            self._history[shard] = self._open(self.root / "history" / f"{shard}.json", "history")
+        return self._history[shard]
 
     def _replace_single(self, db: TinyDB, table_name: str, data: dict[str, Any]) -> None:
         """Replace a single-document table's document in one atomic write."""
@@ -271,6 +292,10 @@ class Profile:
             table = self._table(db, table_name)
             if not table.update(replace, doc_ids=[_SINGLE]):
                 table.insert(Document(data, doc_id=_SINGLE))
+
+
+SHARD_ATTEMPTS = 2000
+"""Attempts per history file: a month that holds more continues in YYYY-MM.2.json, and so on."""
 
 
 def _month(at: datetime) -> str:

@@ -65,6 +65,8 @@ def _attempt_line(attempt: Attempt) -> Text:
     line.append(f"  {attempt.who}", style="dim")
     if attempt.message:
         line.append(f"  {attempt.message}")
+    if attempt.sent:
+        line.append(f"\n    sent: {attempt.sent}", style="dim")
     return line
 
 
