@@ -59,6 +59,7 @@ async def test_pushing_all_ready_bills_puts_them_in_xero_and_shows_them_pushed(
         assert len(paid_in_xero) == 2
         table = app.screen.query_one("#bills", DataTable)
         assert str(table.get_cell(ready[0], "state")) == "pushed"
+        await until(pilot, lambda: "create-invoice created" in screen_text(app))  # its history
         assert f"pushed {pushed}" in summary_text(app) and "failed 1" in summary_text(app)
         await pilot.press("l")
         await until(pilot, lambda: isinstance(app.screen, PushLogScreen))

@@ -182,7 +182,7 @@ def test_recording_one_attempt_with_a_month_of_history(isolated_home: Path, held
     attempt = Attempt("801", "10001", at, "admin@host", "create-invoice", Outcome.CREATED,
                       invoice_id="a3f1c2d4-0000-4000-8000-000000000001",
                       total=Decimal("2767.60"),
-                      sent="1 lines (201/OUTPUT 2516.00 + tax 251.60) = 2767.60 AUD, "
+                      sent="1 line (201/OUTPUT 2516.00 + tax 251.60) = 2767.60 AUD, "
                            "contact 1201")
     filled = held - 1  # the newest shard one short of full: the dearest write there is
     for start in range(0, filled, SHARD_ATTEMPTS):

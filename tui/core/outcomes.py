@@ -62,7 +62,8 @@ class Task:
             return ""
         lines = "; ".join(f"{line.account_code}/{line.tax_type} {line.amount} + tax {line.tax}"
                           for line in self.draft.lines)
-        return (f"{len(self.draft.lines)} lines ({lines}) = {self.draft.total} "
+        count = len(self.draft.lines)
+        return (f"{count} line{'' if count == 1 else 's'} ({lines}) = {self.draft.total} "
                 f"{self.draft.currency}, contact {self.draft.contact_number}")
 
     @property

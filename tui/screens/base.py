@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Input
@@ -15,6 +15,8 @@ from tui.widgets.filter_input import FilterInput, filter_words
 
 if TYPE_CHECKING:
     from tui.app import AxpushApp
+    from tui.core.jobs import Attempt
+    from tui.core.status import BillRow
     from tui.workspace import Workspace
 
 
@@ -102,3 +104,24 @@ class TableView(ViewScreen):
 
     def action_filter(self) -> None:
         self.query_one(FilterInput).open()
+
+    # -- a bill's history, for the views whose rows are bills -------------------------------------
+
+    def current_bill(self) -> BillRow | None:
+        return None
+
+    def show_history(self, row: BillRow, attempts: list[Attempt]) -> None:
+        """Draw `row`'s history once it is read; only called while `row` is still current."""
+
+    @work(exclusive=True, group="bill-history", exit_on_error=False,
+          description="Reading history")
+    async def load_history(self, row: BillRow) -> None:
+        """History lives in monthly files: read it off the loop, then show it if the cursor
+        has not moved on meanwhile."""
+        workspace = self.workspace
+        if workspace is None:
+            return
+        attempts = await workspace.attempts_of(row.bill.bill_id)
+        current = self.current_bill()
+        if current is not None and current.bill.bill_id == row.bill.bill_id:
+            self.show_history(current, attempts)

@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
 
+from tui.core.jobs import Attempt
 from tui.core.money import format_money
 from tui.core.status import BillRow, BillState
 from tui.screens.base import TableView
@@ -142,7 +143,16 @@ class BillsScreen(TableView):
         return workspace.rows.get(bill_id) if workspace and bill_id else None
 
     def cursor_settled(self) -> None:
-        self.query_one(BillDetail).show(self._current_row(), self.workspace)
+        row = self._current_row()
+        self.query_one(BillDetail).show(row, self.workspace)
+        if row is not None and row.job is not None:
+            self.load_history(row)
+
+    def current_bill(self) -> BillRow | None:
+        return self._current_row()
+
+    def show_history(self, row: BillRow, attempts: list[Attempt]) -> None:
+        self.query_one(BillDetail).show(row, self.workspace, attempts)
 
     # -- actions ----------------------------------------------------------------------------------
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
 
+from tui.core.jobs import Attempt
 from tui.core.money import format_money
 from tui.core.status import BillRow, BillState
 from tui.core.triage import Cause
@@ -126,20 +127,18 @@ class TriageScreen(TableView):
         row, group, workspace = self._row(), self._group(), self.workspace
         if row is not None and workspace is not None:
             detail.show(bill_detail(row, workspace.xero_link(row.bill.bill_id), None))
-            self._load_history(row)
+            self.load_history(row)
         elif group is not None:
             detail.show(cause_detail(*group))
         else:
             detail.show(None)
 
-    @work(exclusive=True, group="triage-history", exit_on_error=False,
-          description="Reading history")
-    async def _load_history(self, row: BillRow) -> None:
+    def current_bill(self) -> BillRow | None:
+        return self._row()
+
+    def show_history(self, row: BillRow, attempts: list[Attempt]) -> None:
         workspace = self.workspace
-        if workspace is None:
-            return
-        attempts = await workspace.attempts_of(row.bill.bill_id)
-        if self._row() is row:
+        if workspace is not None:
             self.query_one(TriageDetail).show(
                 bill_detail(row, workspace.xero_link(row.bill.bill_id), attempts))
 

@@ -3,14 +3,18 @@ cannot go yet."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from tui.core.jobs import Attempt
 from tui.core.models import Bill
 from tui.core.money import format_money
 from tui.core.status import BillRow, BillState
+from tui.widgets.history import history_lines
 from tui.workspace import Workspace
 
 STATE_STYLES = {
@@ -28,12 +32,16 @@ def state_text(state: BillState) -> Text:
     return Text(state.value, style=STATE_STYLES[state])
 
 
+HISTORY_SHOWN = 3
+
+
 class BillDetail(Static):
-    def show(self, row: BillRow | None, workspace: Workspace | None) -> None:
+    def show(self, row: BillRow | None, workspace: Workspace | None,
+             attempts: Sequence[Attempt] | None = None) -> None:
         if row is None or workspace is None:
             self.update(Text("No bill selected.", style="dim"))
             return
-        self.update(render_detail(row, workspace))
+        self.update(render_detail(row, workspace, attempts))
 
 
 def _heading(bill: Bill) -> Text:
@@ -51,7 +59,8 @@ def _heading(bill: Bill) -> Text:
     return text
 
 
-def render_detail(row: BillRow, workspace: Workspace) -> RenderableType:
+def render_detail(row: BillRow, workspace: Workspace,
+                  attempts: Sequence[Attempt] | None = None) -> RenderableType:
     bill = row.bill
     parts: list[RenderableType] = [_heading(bill)]
     status = Text()
@@ -80,6 +89,8 @@ def render_detail(row: BillRow, workspace: Workspace) -> RenderableType:
         parts.append(line)
         if cause is not None:
             parts.append(Text(f"  Fix: {cause.fix}", style="dim"))
+    if row.job is not None:  # a bill that never went anywhere has no history to read
+        parts += history_lines(attempts, HISTORY_SHOWN)
     parts.append(_lines_table(row, workspace))
     return Group(*parts)
 

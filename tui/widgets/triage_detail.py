@@ -9,10 +9,11 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.widgets import Static
 
-from tui.core.jobs import Attempt, Outcome
+from tui.core.jobs import Attempt
 from tui.core.money import format_money
 from tui.core.status import BillRow, BillState
 from tui.core.triage import Cause
+from tui.widgets.history import history_lines
 
 HISTORY_SHOWN = 6
 
@@ -46,28 +47,8 @@ def bill_detail(row: BillRow, link: str | None,
         parts.append(Text(f"Xero: {link}", style="cyan", overflow="fold"))
         keys.insert(1, "y: copy the Xero link")
     parts.append(Text(" · ".join(keys), style="dim"))
-    if attempts is None:
-        parts.append(Text("reading history…", style="dim"))
-    elif attempts:
-        parts.append(Text(f"History ({len(attempts)} attempts, latest last):", style="bold"))
-        parts += [_attempt_line(a) for a in attempts[-HISTORY_SHOWN:]]
-    else:
-        parts.append(Text("No attempt yet: it never went to Xero.", style="dim"))
+    parts += history_lines(attempts, HISTORY_SHOWN)
     return Group(*parts)
-
-
-def _attempt_line(attempt: Attempt) -> Text:
-    line = Text("  ")
-    line.append(attempt.at.astimezone().strftime("%Y-%m-%d %H:%M "), style="dim")
-    line.append(f"{attempt.action} ")
-    style = "red" if attempt.outcome is Outcome.FAILED else "green"
-    line.append(attempt.outcome.value, style=style)
-    line.append(f"  {attempt.who}", style="dim")
-    if attempt.message:
-        line.append(f"  {attempt.message}")
-    if attempt.sent:
-        line.append(f"\n    sent: {attempt.sent}", style="dim")
-    return line
 
 
 class TriageDetail(Static):
