@@ -9,8 +9,8 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-import httpx
 import pytest
+from sandboxes import admin as sandbox_admin
 
 from tui.core.jobs import JobState, Operation, Outcome
 from tui.core.problems import RECEIPTS, MappingKey, MappingKind
@@ -25,11 +25,7 @@ NO_WAIT = RetryPolicy(attempts=2, base=0.0)
 
 async def admin(demo: Demo, path: str, body: dict[str, object]) -> dict[str, Any]:
     """A change made in Actionstep or in Xero by hand, through the sandbox's admin API."""
-    async with httpx.AsyncClient() as http:
-        response = await http.post(f"{demo.server.base_url}/_sandbox/{path}", json=body)
-        response.raise_for_status()
-        result: dict[str, Any] = response.json()
-        return result
+    return await sandbox_admin(demo.server.base_url, path, body)
 
 
 @pytest.fixture

@@ -107,6 +107,10 @@ async def test_a_blocked_bill_opens_its_mapping_row_and_mapping_it_makes_it_read
         await app.workers.wait_for_complete()
         assert demo.profile.mapping().accounts["4005"] == \
             app.workspace.chart.account_by_code("260").account_id  # type: ignore[union-attr]
+        [change] = demo.profile.mapping_changes()
+        assert (change.how, change.subject, change.old_label, change.new_label) == \
+            ("set", "215 Mediation Fees", "", "260 Other Revenue")
+        assert change.who == app.workspace.who  # type: ignore[union-attr]
         await pilot.press("b")
         await until(pilot, lambda: isinstance(app.screen, BillsScreen))
         assert not any("Mediation" in r.brief for r in app.workspace.rows.values())

@@ -23,6 +23,7 @@ from tui.connect import status
 from tui.core.engine import PushSummary
 from tui.core.errors import RemoteError
 from tui.core.events import EngineEvent, EventKind
+from tui.core.mapping import Origin, RowChange
 from tui.core.problems import MappingKey
 from tui.core.status import BillState
 from tui.dialogs.confirm import ConfirmDialog
@@ -172,6 +173,55 @@ class AxpushApp(App[None]):
         self.notify(label + (f"\n{ready} bills are now ready to push." if ready else ""),
                     title="Mapping saved")
         self.bills_changed.publish(set(changed))
+
+    @work(exclusive=True, group="mapping", exit_on_error=False,
+          description="Saving the mapping")
+    async def accept_mapping(self, changes: Sequence[RowChange]) -> None:
+        """Save what auto-map proposed and the admin ticked."""
+        workspace = self.workspace
+        if workspace is None or not changes:
+            return
+        changed, recorded = await workspace.accept(changes, Origin.AUTO)
+        ready = sum(1 for b in changed if workspace.rows[b].state is BillState.READY)
+        for record in recorded:
+            self.write_log(f"auto-mapped {record.subject} → {record.new_label} ({record.note})")
+        skipped = len(changes) - len(recorded)
+        self.notify(f"{len(recorded)} rows mapped"
+                    + (f"; {skipped} left alone (changed meanwhile)" if skipped else "")
+                    + (f"\n{ready} bills are now ready to push." if ready else ""),
+                    title="Auto-map saved")
+        self.bills_changed.publish(set(changed))
+
+    @work(exclusive=True, group="mapping", exit_on_error=False,
+          description="Refreshing the chart")
+    async def refresh_chart(self) -> None:
+        """Read Xero's chart (and Actionstep's accounts) again and say what changed."""
+        workspace = self.workspace
+        if workspace is None:
+            return
+        before = {b: row.state for b, row in workspace.rows.items()}
+        drifted = await workspace.refresh_chart()
+        changed = {b for b, row in workspace.rows.items() if before.get(b) != row.state}
+        for row in drifted:
+            self.write_log(f"chart: {row.target_label} (mapped from {row.source_label}) "
+                           f"{row.drift}", kind="error" if row.problem else "info")
+        accounts = len(workspace.chart.accounts)
+        message = (f"{accounts} accounts, {len(workspace.chart.tax_rates)} tax rates read. "
+                   + (f"{len(drifted)} mapped accounts changed in Xero since they were "
+                      "mapped: see the rows marked 'changed'." if drifted else
+                      "No mapped account changed."))
+        self.notify(message, title="Chart refreshed",
+                    severity="warning" if drifted else "information")
+        self.bills_changed.publish(changed)
+
+    @work(exclusive=True, group="mapping", exit_on_error=False,
+          description="Confirming the row")
+    async def confirm_mapping(self, key: MappingKey) -> None:
+        workspace = self.workspace
+        if workspace is None:
+            return
+        await workspace.confirm_rows([key])
+        self.bills_changed.publish(set())
 
     @work(exclusive=True, group="resolve", exit_on_error=False,
           description="Marking resolved")

@@ -27,8 +27,46 @@ def build_parser() -> argparse.ArgumentParser:
     _demo(commands)
     _pushing(commands)
     _connections(commands)
+    _mapping(commands)
     _sandbox(commands)
     return parser
+
+
+def _mapping(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    mapping = commands.add_parser(
+        "mapping", help="the account mapping as data: export, import, auto, check, log",
+        description="Actionstep income accounts, tax codes and where payments go, against "
+                    "Xero's live chart. Exit codes: 0 done, 1 check found problems, 2 a file "
+                    "that cannot be used (nothing is changed), 3 reconnect needed.")
+    actions = mapping.add_subparsers(dest="mapping_command", metavar="ACTION", required=True)
+    export = actions.add_parser("export", help="write the mapping as JSON (every row, mapped "
+                                               "or not, in a stable order)")
+    export.add_argument("file", nargs="?", metavar="FILE", help="where (default: stdout)")
+    imported = actions.add_parser(
+        "import", help="set rows from a JSON file; every row is checked first",
+        description="Set rows from a file in `axpush mapping export`'s format. Every row is "
+                    "checked against Actionstep and Xero's chart first; one bad row and "
+                    "nothing changes. Rows left out or with an empty Xero side stay as they "
+                    "are: import never unmaps.")
+    imported.add_argument("file", metavar="FILE")
+    imported.add_argument("--dry-run", action="store_true", help="say what would change")
+    imported.add_argument("--by-code", action="store_true",
+                          help="match Xero accounts by Code only, ignoring the file's "
+                               "AccountIDs (a file from another organisation)")
+    auto = actions.add_parser(
+        "auto", help="map unmapped rows by exact Code, then by name",
+        description="Propose a Xero account for each unmapped Actionstep account by exact "
+                    "Code, then by normalised name, and a TaxType for each tax code likewise; "
+                    "only single, valid matches; never a row a person set.")
+    auto.add_argument("--dry-run", action="store_true", help="show the proposals, save none")
+    check = actions.add_parser(
+        "check", help="validate every row against Xero's chart; exit 1 while any row or "
+                      "pending bill has a mapping problem")
+    check.add_argument("--json", action="store_true", help="machine-readable output")
+    check.add_argument("--no-sync", action="store_true",
+                       help="count blocked bills as last synced, without asking Actionstep")
+    log = actions.add_parser("log", help="every change to the mapping: who, when, old -> new")
+    log.add_argument("--json", action="store_true", help="JSON")
 
 
 def _demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -160,6 +198,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return {"sync": pushing.sync_command, "push": pushing.push_command,
                     "log": pushing.log_command,
                     "resolve": pushing.resolve_command}[args.command](profile, args)
+        if args.command == "mapping":
+            from tui.commands.mapping import HANDLERS
+
+            return HANDLERS[args.mapping_command](profile, args)
         if args.command in ("connect", "disconnect", "status", "doctor"):
             from tui.commands import connections
 

@@ -18,10 +18,22 @@ import httpx
 from tui.actionstep.client import EVERY_STATUS, ActionstepClient
 from tui.clock import REAL_CLOCK, Clock
 from tui.connect import Links, open_links
+from tui.core import automap
 from tui.core.engine import Emit, Engine, PushSummary, Task
 from tui.core.events import EngineEvent, EventKind
 from tui.core.jobs import Attempt, Job, JobState, Operation
-from tui.core.mapping import Mapping, MappingRow, bank_problem, mapping_rows
+from tui.core.mapping import (
+    Mapping,
+    MappingChange,
+    MappingRow,
+    Origin,
+    RowChange,
+    bank_problem,
+    drift,
+    mapping_rows,
+    source_label,
+    target_label,
+)
 from tui.core.models import Bill, BillStatus, Catalog, Chart, Organisation
 from tui.core.plan import due, resolve
 from tui.core.preflight import preflight
@@ -110,6 +122,10 @@ class Workspace:
         progress("Reading Xero's organisation and chart, and Actionstep's accounts…")
         self.organisation, self.chart, self.catalog = await asyncio.gather(
             self.xero.organisation(), self.xero.chart(), self.actionstep.catalog())
+        if self.mapping.unseen(self.chart):  # mapped before axpush kept a picture of them
+            chart = self.chart
+            self.mapping = await asyncio.to_thread(
+                self.profile.update_mapping, lambda m: (m.confirmed(chart, m.unseen(chart)), []))
         if sync:
             await self.sync(progress=progress)
         else:
@@ -224,13 +240,82 @@ class Workspace:
     # -- actions --------------------------------------------------------------------------------
 
     async def set_mapping(self, key: MappingKey, target: str | None) -> list[str]:
-        """Save one mapping row and re-run preflight; returns the bills whose state changed."""
-        mapping = self.mapping.with_target(key, target)
-        await asyncio.to_thread(self.profile.save_mapping, mapping)
-        self.mapping = mapping
-        before = {bill_id: row.state for bill_id, row in self.rows.items()}
+        """Save one row as an admin chose it and re-run preflight; returns the bills whose
+        state changed."""
+        def change(mapping: Mapping) -> tuple[Mapping, list[MappingChange]]:
+            old = mapping.target(key)
+            if old == target and (target is None or mapping.origin(key) is Origin.ADMIN):
+                return mapping, []
+            return (mapping.with_target(key, target, self.chart),
+                    [self._record(key, old, target, "set" if target else "unset")])
+
+        return (await self._change_mapping(change))[0]
+
+    def auto_map(self) -> list[RowChange]:
+        """What auto-map proposes now (nothing is saved until `accept`)."""
+        return automap.propose(self.catalog, self.mapping, self.chart)
+
+    async def accept(self, changes: Sequence[RowChange], origin: Origin, note: str = ""
+                     ) -> tuple[list[str], list[MappingChange]]:
+        """Save proposed or imported rows. A row someone changed since it was proposed is
+        left alone. Returns the bills whose state changed and what was recorded."""
+        def change(mapping: Mapping) -> tuple[Mapping, list[MappingChange]]:
+            records = []
+            for row in changes:
+                if mapping.target(row.key) != row.old:
+                    continue
+                mapping = mapping.with_target(row.key, row.new, self.chart, origin)
+                records.append(self._record(row.key, row.old, row.new, origin.value,
+                                            row.reason or note))
+            return mapping, records
+
+        return await self._change_mapping(change)
+
+    async def confirm_rows(self, keys: Sequence[MappingKey]) -> None:
+        """The admin has seen what changed in Xero about these rows' accounts: stop flagging."""
+        drifts = {key: drift(key, self.mapping, self.chart) for key in keys}
+
+        def change(mapping: Mapping) -> tuple[Mapping, list[MappingChange]]:
+            target = {key: mapping.target(key) for key in keys}
+            return (mapping.confirmed(self.chart, keys),
+                    [self._record(key, target[key], target[key], "confirmed", drifts[key] or "")
+                     for key in keys if drifts[key]])
+
+        await self._change_mapping(change)
+
+    async def refresh_chart(self) -> list[MappingRow]:
+        """Read Xero's chart and Actionstep's accounts again and re-run preflight; returns the
+        rows whose Xero account changed since it was mapped."""
+        self.organisation, self.chart, self.catalog = await asyncio.gather(
+            self.xero.organisation(), self.xero.chart(), self.actionstep.catalog())
         self.evaluate()
-        return [bill_id for bill_id, row in self.rows.items() if before.get(bill_id) != row.state]
+        return [row for row in self.mapping_rows() if row.drift]
+
+    async def mapping_changes(self) -> list[MappingChange]:
+        return await asyncio.to_thread(self.profile.mapping_changes)
+
+    async def _change_mapping(
+            self, change: Callable[[Mapping], tuple[Mapping, list[MappingChange]]]
+    ) -> tuple[list[str], list[MappingChange]]:
+        recorded: list[MappingChange] = []
+
+        def recording(mapping: Mapping) -> tuple[Mapping, list[MappingChange]]:
+            new, records = change(mapping)
+            recorded.extend(records)
+            return new, records
+
+        before = {bill_id: row.state for bill_id, row in self.rows.items()}
+        self.mapping = await asyncio.to_thread(self.profile.update_mapping, recording)
+        self.evaluate()
+        return ([bill_id for bill_id, row in self.rows.items()
+                 if before.get(bill_id) != row.state], recorded)
+
+    def _record(self, key: MappingKey, old: str | None, new: str | None, how: str,
+                note: str = "") -> MappingChange:
+        return MappingChange(datetime.now(UTC), self.who, key.text,
+                             source_label(key, self.catalog), old,
+                             target_label(key, old, self.chart), new,
+                             target_label(key, new, self.chart), how, note)
 
     def pushable(self, bill_ids: Iterable[str]) -> list[str]:
         return [b for b in bill_ids if b in self.rows and self.rows[b].pushable]

@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tui.commands import EXIT_FAILED, EXIT_OK, EXIT_PAUSED, EXIT_RECONNECT, EXIT_USAGE, fail
+from tui.commands import EXIT_FAILED, EXIT_OK, EXIT_RECONNECT, EXIT_USAGE, fail
+from tui.commands.session import opened, remote_exit
 from tui.core.engine import PushSummary
-from tui.core.errors import ReconnectNeeded, RemoteError, RemoteRateLimited
+from tui.core.errors import RemoteError
 from tui.core.events import EngineEvent
 from tui.core.jobs import Attempt
 from tui.core.money import format_money
@@ -26,31 +27,9 @@ from tui.store.pusher import PusherBusy
 from tui.workspace import NotConnected, Workspace
 
 
-def _remote_exit(error: RemoteError) -> int:
-    if isinstance(error, ReconnectNeeded):
-        return EXIT_RECONNECT
-    if isinstance(error, RemoteRateLimited) and error.problem == "day":
-        return EXIT_PAUSED
-    return EXIT_FAILED
-
-
-async def _opened(profile: Profile, *, sync: bool, full: bool = False) -> Workspace:
-    workspace = await Workspace.connect(profile)
-    try:
-        await workspace.load(sync=False)
-        if sync:
-            await workspace.sync(full=full)
-    except BaseException:
-        await workspace.aclose()
-        raise
-    for damaged in profile.set_aside:
-        print(f"axpush: warning: {damaged.describe()}", file=sys.stderr)
-    return workspace
-
-
 def sync_command(profile: Profile, args: argparse.Namespace) -> int:
     async def run() -> dict[str, Any]:
-        workspace = await _opened(profile, sync=False)
+        workspace = await opened(profile, sync=False)
         try:
             summary = await workspace.sync(full=args.full)
             counts = workspace.counts()
@@ -64,7 +43,7 @@ def sync_command(profile: Profile, args: argparse.Namespace) -> int:
     except NotConnected as error:
         return fail(str(error), EXIT_RECONNECT)
     except RemoteError as error:
-        return fail(str(error), _remote_exit(error))
+        return fail(str(error), remote_exit(error))
     if args.json:
         print(json.dumps(report, indent=2, sort_keys=True))
     else:
@@ -106,7 +85,7 @@ def push_command(profile: Profile, args: argparse.Namespace) -> int:
             print(event.line(), flush=True)
 
     async def run() -> tuple[dict[str, Any], PushSummary | None]:
-        workspace = await _opened(profile, sync=not args.no_sync)
+        workspace = await opened(profile, sync=not args.no_sync)
         try:
             selected = _select(workspace, args)
             candidates = workspace.due() if selected is None else \
@@ -126,7 +105,7 @@ def push_command(profile: Profile, args: argparse.Namespace) -> int:
         return fail(str(error).strip("'\""), EXIT_FAILED if isinstance(error, PusherBusy)
                     else EXIT_USAGE)
     except RemoteError as error:
-        return fail(str(error), _remote_exit(error))
+        return fail(str(error), remote_exit(error))
     if args.json:
         print(json.dumps(report, indent=2, sort_keys=True))
     elif args.dry_run:
@@ -139,7 +118,7 @@ def push_command(profile: Profile, args: argparse.Namespace) -> int:
     if summary.stopped is not None:
         if not args.json:
             print(f"stopped: {summary.stopped}", file=sys.stderr)
-        return _remote_exit(summary.stopped)
+        return remote_exit(summary.stopped)
     return EXIT_FAILED if summary.failed else EXIT_OK
 
 
@@ -148,7 +127,7 @@ def resolve_command(profile: Profile, args: argparse.Namespace) -> int:
         return fail("say why (--why): the reason is kept in history")
 
     async def run() -> str:
-        workspace = await _opened(profile, sync=False)
+        workspace = await opened(profile, sync=False)
         try:
             bill_id = _bill_id(workspace, args.bill)
             row = workspace.rows[bill_id]
@@ -169,7 +148,7 @@ def resolve_command(profile: Profile, args: argparse.Namespace) -> int:
     except PusherBusy as error:
         return fail(str(error), EXIT_FAILED)
     except RemoteError as error:
-        return fail(str(error), _remote_exit(error))
+        return fail(str(error), remote_exit(error))
     print(said)
     return EXIT_OK
 

@@ -158,6 +158,10 @@ class Catalog:
     tax_codes: dict[str, TaxCode] = field(default_factory=dict)
 
 
+INCOME_TYPES = frozenset({"REVENUE", "SALES", "OTHERINCOME"})
+"""Xero account Types of the REVENUE class: where sales invoice lines belong."""
+
+
 @dataclass(frozen=True, slots=True)
 class XeroAccount:
     account_id: str
@@ -168,10 +172,23 @@ class XeroAccount:
     status: str
     tax_type: str | None = None
     enable_payments: bool = False
+    account_class: str | None = None
+    """Xero's Class: ASSET, EQUITY, EXPENSE, LIABILITY or REVENUE."""
 
     @property
     def label(self) -> str:
         return f"{self.code or '(no code)'} {self.name}"
+
+    @property
+    def kind(self) -> str:
+        """The class tax rates are allowed by, from the Type when Xero sent no Class."""
+        if self.account_class:
+            return self.account_class
+        return "REVENUE" if self.type in INCOME_TYPES else self.type
+
+    @property
+    def is_income(self) -> bool:
+        return self.kind == "REVENUE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,10 +198,17 @@ class XeroTaxRate:
     rate: Decimal
     status: str
     can_apply_to_revenue: bool
+    applies_to: frozenset[str] = frozenset()
+    """The account classes it may be used on (Xero's CanApplyTo* flags), besides revenue."""
 
     @property
     def label(self) -> str:
         return f"{self.tax_type} {self.name}"
+
+    def allowed_on(self, account: XeroAccount) -> bool:
+        """Whether Xero accepts this TaxType on a line coded to `account`."""
+        kind = account.kind
+        return self.can_apply_to_revenue if kind == "REVENUE" else kind in self.applies_to
 
 
 @dataclass(frozen=True, slots=True)

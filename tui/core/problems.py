@@ -25,6 +25,16 @@ class MappingKey:
     kind: MappingKind
     source_id: str
 
+    @property
+    def text(self) -> str:
+        """The row as one string, for JSON keys and history: "account:4001"."""
+        return f"{self.kind.value}:{self.source_id}"
+
+    @classmethod
+    def parse(cls, text: str) -> MappingKey:
+        kind, _, source_id = text.partition(":")
+        return cls(MappingKind(kind), source_id)
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:

@@ -12,6 +12,8 @@ Nothing here exists on the real services. JSON in, JSON out:
     POST   /_sandbox/xero/invoices/{number}  {"pay": "100.00" | null, "account": "090"}
                                             | {"void": true} | {"credit": "50.00"}
     POST   /_sandbox/xero/accounts/{code}    {"archive": true} | {"clear_code": true}
+                                            | {"type": "EXPENSE"} | {"name": "..."}
+                                            | {"delete": true}
     POST   /_sandbox/xero/organisations      {"name": "...", "class": "TRIAL", "consent": true}
 """
 
@@ -35,6 +37,12 @@ from tui.sandbox.http import json_response
 from tui.sandbox.limits import Limits
 from tui.sandbox.state import SandboxState
 from tui.sandbox.xero_books import XeroOrg
+
+ACCOUNT_CLASSES = {"REVENUE": "REVENUE", "SALES": "REVENUE", "OTHERINCOME": "REVENUE",
+                   "EXPENSE": "EXPENSE", "OVERHEADS": "EXPENSE", "DIRECTCOSTS": "EXPENSE",
+                   "CURRLIAB": "LIABILITY", "LIABILITY": "LIABILITY", "TERMLIAB": "LIABILITY",
+                   "EQUITY": "EQUITY"}
+"""Xero's Class for an account Type (the others are ASSET)."""
 
 
 def _amount(value: Any) -> Decimal | None:
@@ -109,6 +117,13 @@ def create_admin_app(state: SandboxState) -> Starlette:
                 account["Status"] = "ARCHIVED"
             if data.get("clear_code"):
                 account.pop("Code", None)
+            if data.get("name"):
+                account["Name"] = str(data["name"])
+            if data.get("type"):
+                account["Type"] = str(data["type"])
+                account["Class"] = ACCOUNT_CLASSES.get(account["Type"], "ASSET")
+            if data.get("delete"):
+                state.xero.accounts.remove(account)
             return {"account": account}
         elif path == "xero/organisations":
             return {"organisation": add_organisation(data)}

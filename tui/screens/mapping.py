@@ -9,9 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
 
-from tui.core.mapping import MappingRow
+from tui.core.mapping import MappingRow, Origin, RowChange
 from tui.core.problems import MappingKey, MappingKind
 from tui.core.status import BillState
+from tui.dialogs.automap import AutoMapDialog
 from tui.dialogs.picker import Choice, PickerDialog
 from tui.screens.base import TableView
 from tui.widgets.filter_input import FilterInput, matches
@@ -27,14 +28,35 @@ def _row_key(key: MappingKey) -> str:
 
 
 _KIND_LABELS = {MappingKind.ACCOUNT: "acct", MappingKind.TAX: "tax", MappingKind.BANK: "bank"}
-HELP = ("enter: choose the Xero account or TaxType  ·  del: unmap  ·  a change is saved at once "
-        "and re-checks every bill")
+HELP = ("enter: choose the Xero account or TaxType · del: unmap · a: auto-map · r: refresh the "
+        "chart · a change is saved at once and re-checks every bill")
+_ORIGINS = {Origin.AUTO: "set by auto-map", Origin.IMPORT: "set by an imported file",
+            Origin.ADMIN: ""}
 
 
 def _state(row: MappingRow) -> Text:
-    if row.problem is None:
-        return Text("ok", style="green")
-    return Text(row.problem.short or "problem", style="yellow")
+    if row.problem is not None:
+        return Text(row.problem.short or "problem", style="yellow")
+    if row.drift:
+        return Text("changed", style="cyan")
+    return Text("ok", style="green")
+
+
+def _explain(row: MappingRow | None) -> Text:
+    """The highlighted row in words: its problem, what changed in Xero, who set it."""
+    if row is None:
+        return Text(HELP, style="dim")
+    text = Text()
+    if row.problem is not None:
+        text.append(f"✗ {row.problem.message}\n", style="yellow")
+    if row.drift:
+        text.append(f"Xero account {row.target_label}: {row.drift}. ", style="cyan")
+        text.append("k: keep it as mapped (confirm) · enter: map elsewhere\n", style="dim")
+    origin = _ORIGINS[row.origin] if row.target else ""
+    if origin:
+        text.append(f"{origin}. ", style="dim")
+    text.rstrip()
+    return text if text else Text(HELP, style="dim")
 
 
 class MappingScreen(TableView):
@@ -43,6 +65,10 @@ class MappingScreen(TableView):
     BINDINGS = [
         Binding("enter", "pick", "Choose target", id="mapping.pick", show=True),
         Binding("delete", "clear_row", "Unmap", id="mapping.clear"),
+        Binding("a", "auto_map", "Auto-map", id="mapping.auto"),
+        Binding("r", "refresh_chart", "Refresh chart", id="mapping.refresh"),
+        Binding("k", "confirm_row", "Keep (confirm change)", id="mapping.confirm",
+                show=False),
     ]
 
     def __init__(self) -> None:
@@ -81,10 +107,13 @@ class MappingScreen(TableView):
         words = self.filter_words()
         rows = workspace.mapping_rows()
         problems = sum(1 for r in rows if r.problem is not None)
+        drifted = sum(1 for r in rows if r.drift)
         blocked = workspace.counts().get(BillState.BLOCKED, 0)
         text = Text(f"{len(workspace.catalog.accounts)} accounts, "
                     f"{len(workspace.catalog.tax_codes)} tax codes · ")
         text.append(f"{problems} need attention", style="yellow" if problems else "green")
+        if drifted:
+            text.append(f" · {drifted} changed in Xero", style="cyan")
         text.append(f" · {blocked} bills blocked", style="yellow" if blocked else "dim")
         summary.update(text)
         for row in rows:
@@ -109,12 +138,7 @@ class MappingScreen(TableView):
 
     def cursor_settled(self) -> None:
         """The help line under the table explains the highlighted row's problem."""
-        row = self._current()
-        help_line = self.query_one("#mapping-help", Static)
-        if row is not None and row.problem is not None:
-            help_line.update(Text(f"✗ {row.problem.message}", style="yellow"))
-        else:
-            help_line.update(Text(HELP, style="dim"))
+        self.query_one("#mapping-help", Static).update(_explain(self._current()))
 
     def _current(self) -> MappingRow | None:
         key = self.current_key()
@@ -135,7 +159,7 @@ class MappingScreen(TableView):
             choices = [Choice(a.account_id, a.code or "", a.name,
                               f"{a.type} {'' if a.status == 'ACTIVE' else a.status}".strip(),
                               usable=a.status == "ACTIVE" and bool(a.code)
-                              and (bank or a.type != "BANK"))
+                              and (bank or a.is_income))
                        for a in sorted(accounts,
                                        key=lambda a: (a.code is None, a.code or "", a.name))]
             title = ("Xero bank account for payments received" if bank
@@ -156,6 +180,38 @@ class MappingScreen(TableView):
             self.axpush.set_mapping(row.key, target, label)
 
         self.app.push_screen(PickerDialog(title, choices, current=row.target), picked)
+
+    def action_auto_map(self) -> None:
+        workspace = self.workspace
+        if workspace is None:
+            return
+        proposals = workspace.auto_map()
+        proposed = {c.key for c in proposals}
+        left = [r.source_label for r in workspace.mapping_rows()
+                if r.target is None and r.key not in proposed]
+        if not proposals:
+            self.notify("Every row is mapped or set by a person, or has no single match by "
+                        "Code or name." + (f" Still unmapped: {', '.join(left)}." if left
+                                           else ""), title="Auto-map: nothing to propose")
+            return
+
+        def accepted(changes: list[RowChange] | None) -> None:
+            if changes:
+                self.axpush.accept_mapping(changes)
+
+        self.app.push_screen(AutoMapDialog(proposals, left), accepted)
+
+    def action_refresh_chart(self) -> None:
+        if self.workspace is None:
+            return
+        self.query_one("#mapping-summary", Static).update(
+            Text("Reading Xero's chart and Actionstep's accounts again…", style="bold cyan"))
+        self.axpush.refresh_chart()
+
+    def action_confirm_row(self) -> None:
+        row = self._current()
+        if row is not None and row.drift:
+            self.axpush.confirm_mapping(row.key)
 
     def action_clear_row(self) -> None:
         row = self._current()

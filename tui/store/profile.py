@@ -2,7 +2,7 @@
 
 Layout, under `$AXPUSH_HOME` or platformdirs' user data dir:
 
-    profiles/<name>/config.json        connections and mapping
+    profiles/<name>/config.json        connections, mapping and the mapping's changes
     profiles/<name>/state.json         the outbox: one job per bill
     profiles/<name>/history/YYYY-MM.json   every attempt, sharded by month
     profiles/<name>/tokens.json        OAuth tokens (mode 0600)
@@ -17,7 +17,7 @@ from __future__ import annotations
 import getpass
 import os
 import socket
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -29,7 +29,7 @@ from tinydb import TinyDB, where
 from tinydb.table import Document, Table
 
 from tui.core.jobs import Attempt, Job, JobState
-from tui.core.mapping import Mapping
+from tui.core.mapping import Mapping, MappingChange
 from tui.core.models import Bill
 from tui.settings import Connections
 from tui.store.storage import AtomicJSONStorage, SetAside
@@ -132,6 +132,29 @@ class Profile:
 
     def save_mapping(self, mapping: Mapping) -> None:
         self._replace_single(self._config, "mapping", mapping.to_json())
+
+    def update_mapping(self, change: Callable[[Mapping], tuple[Mapping, Sequence[MappingChange]]]
+                       ) -> Mapping:
+        """Apply `change` to the mapping as stored now (another process may have changed it),
+        and save the result with its history records in one atomic write."""
+        with self._lock:
+            storage = self._config.storage
+            data = storage.read() or {}
+            doc = data.get("mapping", {}).get(str(_SINGLE))
+            mapping, records = change(Mapping.from_json(doc) if isinstance(doc, dict)
+                                      else Mapping())
+            log = dict(data.get("mapping_changes", {}))
+            first = max((int(k) for k in log), default=0) + 1
+            log.update({str(first + i): r.to_json() for i, r in enumerate(records)})
+            storage.write({**data, "mapping": {str(_SINGLE): mapping.to_json()},
+                           "mapping_changes": log})
+        return mapping
+
+    def mapping_changes(self) -> list[MappingChange]:
+        """Every change to the mapping, oldest first."""
+        table = self._table(self._config, "mapping_changes")
+        return [MappingChange.from_json(doc) for doc in
+                sorted(table.all(), key=lambda d: d.doc_id)]
 
     # -- tokens -----------------------------------------------------------------------------
 

@@ -124,7 +124,8 @@ def parse_account(data: Mapping[str, Any]) -> XeroAccount | None:
         return None
     return XeroAccount(account_id, _text(data, "Code"), str(data.get("Name") or ""),
                        str(data.get("Type") or ""), str(data.get("Status") or ""),
-                       _text(data, "TaxType"), data.get("EnablePaymentsToAccount") is True)
+                       _text(data, "TaxType"), data.get("EnablePaymentsToAccount") is True,
+                       _text(data, "Class"))
 
 
 def parse_tax_rate(data: Mapping[str, Any]) -> XeroTaxRate | None:
@@ -133,7 +134,14 @@ def parse_tax_rate(data: Mapping[str, Any]) -> XeroTaxRate | None:
         return None
     return XeroTaxRate(tax_type, str(data.get("Name") or tax_type),
                        _amount(data.get("EffectiveRate")) or ZERO,
-                       str(data.get("Status") or ""), data.get("CanApplyToRevenue") is True)
+                       str(data.get("Status") or ""), data.get("CanApplyToRevenue") is True,
+                       frozenset(kind for kind, flag in _APPLIES_TO.items()
+                                 if data.get(flag) is True))
+
+
+_APPLIES_TO = {"REVENUE": "CanApplyToRevenue", "EXPENSE": "CanApplyToExpenses",
+               "ASSET": "CanApplyToAssets", "LIABILITY": "CanApplyToLiabilities",
+               "EQUITY": "CanApplyToEquity"}
 
 
 def parse_remote_invoice(data: Mapping[str, Any]) -> RemoteInvoice | None:

@@ -1,0 +1,193 @@
+"""The mapping against the live (sandbox) chart over loopback: from a shell with no terminal,
+through the workspace when Xero's chart changes under it, and in the console."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from console import demo_app, loaded, screen_text, until
+from sandboxes import admin
+from test_headless import axpush
+
+from tui.core.mapping import Mapping
+from tui.core.problems import MappingKey, MappingKind
+from tui.core.status import BillState
+from tui.core.triage import Cause
+from tui.demo import Demo
+from tui.dialogs.automap import AutoMapDialog
+from tui.sandbox.server import SandboxServer
+from tui.screens.mapping import MappingScreen
+from tui.transport import RetryPolicy
+from tui.workspace import Workspace
+
+
+def test_connect_auto_map_sync_and_push_all_from_a_shell_with_no_terminal(
+        sandbox: SandboxServer, isolated_home: Path) -> None:
+    def run(*args: str) -> tuple[int, str]:
+        done = axpush(isolated_home, *args)
+        assert done.returncode in (0, 1), done.stderr
+        return done.returncode, done.stdout
+
+    assert run("connect", "--sandbox", sandbox.base_url)[0] == 0
+    code, before = run("mapping", "check", "--no-sync")
+    assert code == 1 and "11 rows: 11 with a problem" in before
+
+    code, auto = run("mapping", "auto")
+    assert code == 0 and "mapped 6 rows" in auto
+    assert "mapped  201 Professional Fees: (unmapped) → 201 Legal Fees  (same Code 201)" in auto
+    assert "5 rows need a person" in auto and "215 Mediation Fees" in auto
+    assert run("sync")[0] == 0
+    code, pushed = run("push", "--all")
+    assert code == 0 and " 0 failed" in pushed
+
+    states = json.loads(run("sync", "--json")[1])["states"]
+    assert states["pushed"] > 0 and states["ready"] == 0
+    assert len(sandbox.state.xero.invoices) == states["pushed"]
+    check = axpush(isolated_home, "mapping", "check", "--json")
+    report = json.loads(check.stdout)
+    assert check.returncode == 1 and report["bills_blocked"] == states["blocked"]
+    problems = {r["actionstep"] for r in report["rows"] if r["problem"]}
+    assert problems == {"203 Consulting Fees", "204 Conveyancing Fees", "215 Mediation Fees",
+                        "INP GST on Purchases (10%)", "N-T No Tax"}, "only what auto left"
+
+    log = json.loads(run("mapping", "log", "--json")[1])
+    assert len(log) == 6 and {e["how"] for e in log} == {"auto"}
+    assert all(e["who"] and e["at"] and e["old"] is None and e["new"] for e in log)
+
+
+def test_a_mapping_file_round_trips_and_a_bad_one_changes_nothing_from_a_shell(
+        sandbox: SandboxServer, isolated_home: Path) -> None:
+    assert axpush(isolated_home, "connect", "--sandbox", sandbox.base_url).returncode == 0
+    assert axpush(isolated_home, "mapping", "auto").returncode == 0
+    exported = isolated_home / "mapping.json"
+    assert axpush(isolated_home, "mapping", "export", str(exported)).returncode == 0
+    data = json.loads(exported.read_text())
+    assert axpush(isolated_home, "mapping", "export").stdout == exported.read_text(), \
+        "the same mapping exports the same bytes"
+
+    for row in data["accounts"]:
+        if row["actionstep"] == "203":
+            row["xero_code"] = "260"
+        if row["actionstep"] == "215":
+            row["xero_code"] = "205"  # archived in Xero
+    exported.write_text(json.dumps(data))
+    bad = axpush(isolated_home, "mapping", "import", str(exported))
+    assert bad.returncode == 2
+    assert "was not imported, nothing was changed" in bad.stderr
+    assert "accounts[4]: Xero account 205 Old Fee Income (mapped from 215 Mediation Fees) is " \
+           "archived" in bad.stderr
+    assert len(json.loads(axpush(isolated_home, "mapping", "log", "--json").stdout)) == 6
+
+    (isolated_home / "broken.json").write_text('{"format": ')
+    broken = axpush(isolated_home, "mapping", "import", str(isolated_home / "broken.json"))
+    assert broken.returncode == 2 and "is not JSON" in broken.stderr
+
+    data["accounts"][4]["xero_code"] = "260"
+    exported.write_text(json.dumps(data))
+    dry = axpush(isolated_home, "mapping", "import", str(exported), "--dry-run")
+    assert dry.returncode == 0 and "would change 2 rows" in dry.stdout
+    done = axpush(isolated_home, "mapping", "import", str(exported))
+    assert done.returncode == 0 and "changed 2 rows, 6 already so" in done.stdout
+    log = json.loads(axpush(isolated_home, "mapping", "log", "--json").stdout)
+    assert [(e["how"], e["subject"], e["new_label"]) for e in log[6:]] == [
+        ("import", "203 Consulting Fees", "260 Other Revenue"),
+        ("import", "215 Mediation Fees", "260 Other Revenue")]
+    assert log[-1]["note"] == "imported from mapping.json"
+
+
+@pytest.fixture
+async def workspace(demo: Demo) -> AsyncIterator[Workspace]:
+    opened = await Workspace.connect(demo.profile, retry=RetryPolicy(attempts=2, base=0.0))
+    await opened.load()
+    yield opened
+    await opened.aclose()
+
+
+async def test_a_chart_refresh_flags_an_archived_account_and_blocks_the_bills_coded_to_it(
+        demo: Demo, workspace: Workspace) -> None:
+    fees = MappingKey(MappingKind.ACCOUNT, "4001")  # 201 Professional Fees -> 201 Legal Fees
+    coded = [b for b, row in workspace.rows.items() if row.state is BillState.READY
+             and any(line.account_id == "4001" for line in row.bill.lines)]
+    assert coded and workspace.mapping.seen[fees.text].status == "ACTIVE"
+
+    await admin(demo.server.base_url, "xero/accounts/201", {"archive": True})
+    drifted = await workspace.refresh_chart()
+
+    assert {r.source_label for r in drifted} == {"201 Professional Fees", "203 Consulting Fees"}
+    [row] = [r for r in drifted if r.key == fees]  # both were mapped to 201 Legal Fees
+    assert row.drift == "archived (was active) since it was mapped"
+    assert row.problem is not None and row.problem.cause is Cause.ACCOUNT_CODE
+    assert all(workspace.rows[b].state is BillState.BLOCKED for b in coded)
+    assert all(workspace.rows[b].cause is Cause.ACCOUNT_CODE for b in coded)
+
+    await workspace.confirm_rows([fees])
+    [after] = [r for r in workspace.mapping_rows() if r.key == fees]
+    assert after.drift is None and after.problem is not None, "seen, but still archived"
+    [record] = await workspace.mapping_changes()
+    assert (record.how, record.subject, record.note) == (
+        "confirmed", "201 Professional Fees", "archived (was active) since it was mapped")
+
+
+async def test_an_account_that_changes_type_or_loses_its_code_is_flagged_with_the_change(
+        demo: Demo, workspace: Workspace) -> None:
+    await admin(demo.server.base_url, "xero/accounts/202", {"type": "EXPENSE"})
+    await admin(demo.server.base_url, "xero/accounts/270", {"clear_code": True})
+    drifted = {row.source_label: row for row in await workspace.refresh_chart()}
+    disbursements = drifted["202 Disbursements Recovered"]
+    assert disbursements.drift == "type REVENUE → EXPENSE since it was mapped"
+    assert disbursements.problem is not None and disbursements.problem.short == "not income"
+    interest = drifted["270 Interest on Overdue Accounts"]
+    assert interest.drift == "lost its Code (was 270) since it was mapped"
+    assert interest.problem is not None and interest.problem.short == "no Code"
+    assert demo.profile.mapping().seen == workspace.mapping.seen, "nothing confirmed by itself"
+
+
+async def test_auto_map_in_the_console_shows_a_diff_to_accept_row_by_row(demo: Demo) -> None:
+    demo.profile.save_mapping(Mapping())
+    app = demo_app(demo)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, loaded(app))
+        await pilot.press("m")
+        await until(pilot, lambda: isinstance(app.screen, MappingScreen))
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, AutoMapDialog))
+        text = screen_text(app)
+        assert "Auto-map proposes 6 rows" in text
+        assert "201 Legal Fees  same Code 201" in text
+        assert "Still for a person: 203 Consulting Fees" in text
+        await pilot.press("space")  # untick the first: 201 Professional Fees
+        await pilot.press("y")
+        await until(pilot, lambda: isinstance(app.screen, MappingScreen))
+        await app.workers.wait_for_complete()
+        assert app.workspace is not None
+        mapping = demo.profile.mapping()
+        assert "4001" not in mapping.accounts and "4003" in mapping.accounts
+        assert len(demo.profile.mapping_changes()) == 5
+        await until(pilot, lambda: "set by auto-map" in screen_text(app) or
+                    "unmapped" in screen_text(app))
+
+
+async def test_refreshing_the_chart_in_the_console_marks_the_changed_row_until_kept(
+        demo: Demo) -> None:
+    app = demo_app(demo)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, loaded(app))
+        await pilot.press("m")
+        await until(pilot, lambda: isinstance(app.screen, MappingScreen))
+        await admin(demo.server.base_url, "xero/accounts/201", {"name": "Fee Income"})
+        await pilot.press("r")
+        await until(pilot, lambda: "2 changed in Xero" in screen_text(app))  # 201 and 203
+        screen = app.screen
+        assert isinstance(screen, MappingScreen)
+        await until(pilot, lambda: screen._current() is not None)
+        assert screen._current().drift == \
+            "renamed from 'Legal Fees' since it was mapped"  # type: ignore[union-attr]
+        assert "k: keep it as mapped" in screen_text(app)
+        await pilot.press("k")
+        await until(pilot, lambda: "1 changed in Xero" in screen_text(app))
+        await app.workers.wait_for_complete()
+        [record] = demo.profile.mapping_changes()
+        assert record.how == "confirmed" and "renamed" in record.note

@@ -1,0 +1,124 @@
+"""Auto-map: propose Xero targets for the rows nobody has set, by exact Code, then by name.
+
+Actionstep's account numbers usually equal Xero's Codes, because the first Xero organisation a
+firm connected wrote its chart into Actionstep; so most of a mapping can be proposed. A proposal
+is only made when exactly one usable target matches, and never for a row a person set: an
+admin's choice (or an imported file) always wins over a guess.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from tui.core.mapping import (
+    ACTIVE,
+    BANK,
+    Mapping,
+    Origin,
+    RowChange,
+    row_problem,
+    source_label,
+    target_label,
+)
+from tui.core.models import Catalog, Chart, XeroAccount, XeroTaxRate
+from tui.core.problems import RECEIPTS, MappingKey, MappingKind
+
+T = TypeVar("T")
+
+GENERIC_WORDS = frozenset({"income", "revenue", "fee", "fees", "sales"})
+"""Words that name the kind of account rather than which one: "Conveyancing Fees" in
+Actionstep is "Conveyancing Income" in Xero."""
+
+
+def normalised(name: str) -> tuple[str, ...]:
+    """A name as words to compare: case, punctuation, "&", a "(10%)" and words like "Fees" or
+    "Income" do not count."""
+    name = re.sub(r"\([^)]*\)", " ", name.lower()).replace("&", " and ")
+    words = re.findall(r"[a-z0-9]+", name)
+    kept = tuple(w for w in words if w not in GENERIC_WORDS)
+    return kept or tuple(words)
+
+
+def propose(catalog: Catalog, mapping: Mapping, chart: Chart) -> list[RowChange]:
+    """A target for every row that is unmapped, or was auto-mapped and has a problem now."""
+    proposals: list[RowChange] = []
+
+    def consider(key: MappingKey, found: tuple[str, str] | None) -> None:
+        if found is None or not _open_to_proposal(key, mapping, catalog, chart):
+            return
+        target, reason = found
+        old = mapping.target(key)
+        if target == old or row_problem(key, mapping.with_target(key, target, chart),
+                                        catalog, chart) is not None:
+            return
+        proposals.append(RowChange(key, source_label(key, catalog), old,
+                                  target_label(key, old, chart), target,
+                                  target_label(key, target, chart), reason))
+
+    income = [a for a in chart.accounts.values()
+              if a.status == ACTIVE and a.code and a.is_income]
+    for account in sorted(catalog.accounts.values(), key=lambda a: a.number):
+        consider(MappingKey(MappingKind.ACCOUNT, account.account_id),
+                 _match(account.number, account.name, income, _account_code, _account_name,
+                        lambda a: a.account_id))
+    rates = [r for r in chart.tax_rates.values()
+             if r.status == ACTIVE and r.can_apply_to_revenue]
+    for tax_code in sorted(catalog.tax_codes.values(), key=lambda t: t.code):
+        consider(MappingKey(MappingKind.TAX, tax_code.tax_code_id),
+                 _match(tax_code.code, tax_code.description, rates, _rate_code, _rate_name,
+                        lambda r: r.tax_type))
+    banks = [a for a in chart.accounts.values() if a.status == ACTIVE and a.code
+             and a.type == BANK and "trust" not in a.name.lower()]
+    if len(banks) == 1:
+        consider(MappingKey(MappingKind.BANK, RECEIPTS),
+                 (banks[0].account_id, "only office bank account"))
+    return proposals
+
+
+def apply(mapping: Mapping, proposals: Iterable[RowChange], chart: Chart) -> Mapping:
+    for proposal in proposals:
+        mapping = mapping.with_target(proposal.key, proposal.new, chart, Origin.AUTO)
+    return mapping
+
+
+def _open_to_proposal(key: MappingKey, mapping: Mapping, catalog: Catalog,
+                      chart: Chart) -> bool:
+    if mapping.target(key) is None:
+        return True
+    return mapping.origin(key) is Origin.AUTO and \
+        row_problem(key, mapping, catalog, chart) is not None
+
+
+def _account_code(account: XeroAccount) -> str:
+    return (account.code or "").strip().lower()
+
+
+def _account_name(account: XeroAccount) -> str:
+    return account.name
+
+
+def _rate_code(rate: XeroTaxRate) -> str:
+    return rate.tax_type.lower()
+
+
+def _rate_name(rate: XeroTaxRate) -> str:
+    return rate.name
+
+
+def _match(code: str, name: str, candidates: list[T], code_of: Callable[[T], str],
+              name_of: Callable[[T], str], target_of: Callable[[T], str]
+              ) -> tuple[str, str] | None:
+    """The one candidate with the same Code, else the one with the same normalised name."""
+    wanted = code.strip().lower()
+    by_code = [c for c in candidates if wanted and code_of(c) == wanted]
+    if len(by_code) == 1:
+        return target_of(by_code[0]), f"same Code {code.strip()}"
+    if by_code:
+        return None  # two accounts share a Code: not ours to pick
+    words = normalised(name)
+    by_name = [c for c in candidates if words and normalised(name_of(c)) == words]
+    if len(by_name) == 1:
+        return target_of(by_name[0]), "same name"
+    return None
