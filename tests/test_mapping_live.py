@@ -191,3 +191,4 @@ async def test_refreshing_the_chart_in_the_console_marks_the_changed_row_until_k
         await app.workers.wait_for_complete()
         [record] = demo.profile.mapping_changes()
         assert record.how == "confirmed" and "renamed" in record.note
+        await until(pilot, lambda: "Last change: confirmed by" in screen_text(app))

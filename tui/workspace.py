@@ -77,6 +77,8 @@ class Workspace:
     catalog: Catalog = field(default_factory=Catalog)
     chart: Chart = field(default_factory=Chart)
     mapping: Mapping = field(default_factory=Mapping)
+    last_changes: dict[str, MappingChange] = field(default_factory=dict)
+    """Each mapping row's latest recorded change, by `MappingKey.text`."""
     bills: dict[str, Bill] = field(default_factory=dict)
     jobs: dict[str, Job] = field(default_factory=dict)
     rows: dict[str, BillRow] = field(default_factory=dict)
@@ -116,9 +118,11 @@ class Workspace:
         """Read the profile (mapping, outbox, the bills as last synced), Xero's organisation
         and chart, Actionstep's accounts; then sync the bills changed since last time."""
         progress("Reading the profile…")
-        self.mapping, self.jobs, self.bills = await asyncio.gather(
+        self.mapping, self.jobs, self.bills, changes = await asyncio.gather(
             asyncio.to_thread(self.profile.mapping), asyncio.to_thread(self.profile.jobs),
-            asyncio.to_thread(self.profile.cached_bills))
+            asyncio.to_thread(self.profile.cached_bills),
+            asyncio.to_thread(self.profile.mapping_changes))
+        self.last_changes = {change.row: change for change in changes}
         progress("Reading Xero's organisation and chart, and Actionstep's accounts…")
         self.organisation, self.chart, self.catalog = await asyncio.gather(
             self.xero.organisation(), self.xero.chart(), self.actionstep.catalog())
@@ -306,6 +310,7 @@ class Workspace:
 
         before = {bill_id: row.state for bill_id, row in self.rows.items()}
         self.mapping = await asyncio.to_thread(self.profile.update_mapping, recording)
+        self.last_changes.update({change.row: change for change in recorded})
         self.evaluate()
         return ([bill_id for bill_id, row in self.rows.items()
                  if before.get(bill_id) != row.state], recorded)

@@ -25,6 +25,7 @@ from tui.connect import (
     status,
 )
 from tui.core.errors import RemoteError
+from tui.core.status import BillState
 from tui.oauth import ConsentAgent, LoopbackReceiver, PasteBack, SignInError
 from tui.settings import ACTIONSTEP_ENVIRONMENTS, XERO_BROAD_SCOPES
 from tui.store.profile import Profile
@@ -184,6 +185,8 @@ def doctor_command(profile: Profile, args: argparse.Namespace) -> int:
                            + ("ok" if ok else str(item.get("problem") or
                                                   item.get("reconnect_needed") or
                                                   "not connected")), fix))
+    if all(ok for ok, _, _ in checks):
+        checks.append(_mapping_check(profile))
     mode = oct(profile.root.stat().st_mode & 0o777)
     checks.append((mode == "0o700", f"profile directory {profile.root} is {mode}",
                    f"chmod 700 {profile.root}"))
@@ -199,3 +202,30 @@ def doctor_command(profile: Profile, args: argparse.Namespace) -> int:
         say(f"{'ok  ' if ok else 'FAIL'} {text}{hint}")
     return EXIT_OK if all(ok for ok, _, _ in checks) else EXIT_FAILED
 
+
+
+def _mapping_check(profile: Profile) -> tuple[bool, str, str]:
+    """The mapping against the live chart, as `axpush mapping check` sees it (without a sync)."""
+    from tui.commands.session import opened
+
+    async def problems() -> tuple[int, int, int]:
+        workspace = await opened(profile, sync=False)
+        try:
+            rows = workspace.mapping_rows()
+            blocked = sum(1 for row in workspace.rows.values()
+                          if row.state is BillState.BLOCKED
+                          and any(p.row is not None for p in row.problems))
+            return (sum(1 for r in rows if r.problem), sum(1 for r in rows if r.drift),
+                    blocked)
+        finally:
+            await workspace.aclose()
+
+    try:
+        bad, changed, blocked = asyncio.run(problems())
+    except RemoteError as error:
+        return False, f"mapping: could not be checked: {error}", "`axpush status`"
+    if not bad and not changed:
+        return True, "mapping: every row is usable with Xero's chart", ""
+    return False, (f"mapping: {bad} rows with a problem, {changed} changed in Xero since "
+                   f"mapped; {blocked} bills blocked by it as last synced"), \
+        "`axpush mapping check`, then `axpush mapping auto` or the console's Mapping view"

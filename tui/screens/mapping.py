@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
 
-from tui.core.mapping import MappingRow, Origin, RowChange
+from tui.core.mapping import MappingChange, MappingRow, Origin, RowChange
 from tui.core.problems import MappingKey, MappingKind
 from tui.core.status import BillState
 from tui.dialogs.automap import AutoMapDialog
@@ -42,7 +42,7 @@ def _state(row: MappingRow) -> Text:
     return Text("ok", style="green")
 
 
-def _explain(row: MappingRow | None) -> Text:
+def _explain(row: MappingRow | None, last: MappingChange | None) -> Text:
     """The highlighted row in words: its problem, what changed in Xero, who set it."""
     if row is None:
         return Text(HELP, style="dim")
@@ -55,6 +55,10 @@ def _explain(row: MappingRow | None) -> Text:
     origin = _ORIGINS[row.origin] if row.target else ""
     if origin:
         text.append(f"{origin}. ", style="dim")
+    if last is not None:
+        when = last.at.astimezone().strftime("%Y-%m-%d %H:%M")
+        text.append(f"Last change: {last.how} by {last.who}, {when}, from "
+                    f"{last.old_label or '(unmapped)'}.", style="dim")
     text.rstrip()
     return text if text else Text(HELP, style="dim")
 
@@ -138,7 +142,9 @@ class MappingScreen(TableView):
 
     def cursor_settled(self) -> None:
         """The help line under the table explains the highlighted row's problem."""
-        self.query_one("#mapping-help", Static).update(_explain(self._current()))
+        row, workspace = self._current(), self.workspace
+        last = workspace.last_changes.get(row.key.text) if row and workspace else None
+        self.query_one("#mapping-help", Static).update(_explain(row, last))
 
     def _current(self) -> MappingRow | None:
         key = self.current_key()
