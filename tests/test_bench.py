@@ -6,7 +6,8 @@ README's "Measured" table); they assert only what must hold for the figure to me
   5 in flight, 5,000 a day), on the sandbox's clock, so it costs seconds;
 - CPU time per bill: the engine alone (against an in-memory Xero), and the whole push over
   loopback (client, JSON, and the sandbox in the same process);
-- the cost of recording one attempt when a month of history already holds 10,000 and 100,000.
+- the cost of recording one attempt when a month of history already holds 10,000 and 100,000;
+- auto-map and the mapping check for a large firm (400 accounts, a chart of 2,000).
 """
 
 from __future__ import annotations
@@ -22,11 +23,20 @@ import pytest
 from sandbox_time import SandboxTime
 
 from tui.connect import connect_sandbox
+from tui.core import automap
 from tui.core.engine import Engine, Task
 from tui.core.invoice import InvoiceDraft
 from tui.core.jobs import Attempt, Job, Operation, Outcome
-from tui.core.mapping import Mapping
-from tui.core.models import Contact
+from tui.core.mapping import Mapping, mapping_rows
+from tui.core.models import (
+    Catalog,
+    Chart,
+    Contact,
+    IncomeAccount,
+    TaxCode,
+    XeroAccount,
+    XeroTaxRate,
+)
 from tui.core.ports import ElementResult, PaymentDraft, RemoteInvoice, RemotePayment
 from tui.core.status import BillState
 from tui.sandbox.limits import Limits
@@ -199,3 +209,27 @@ def test_recording_one_attempt_with_a_month_of_history(isolated_home: Path, held
                          f"({size / 1e6:.1f} MB in shards of {SHARD_ATTEMPTS:,}): "
                          f"{1000 * dearest:.0f} ms into a full shard, "
                          f"{1000 * cheapest:.0f} ms into a fresh one")
+
+
+def test_auto_map_and_checking_a_large_chart(bench_figures: list[str]) -> None:
+    """A big firm: 400 Actionstep accounts against a Xero chart of 2,000 accounts."""
+    catalog = Catalog(accounts={str(n): IncomeAccount(str(n), f"{n}", f"Fee stream {n}")
+                                for n in range(4000, 4400)},
+                      tax_codes={"1": TaxCode("1", "GST", "GST on Income", Decimal(10))})
+    chart = Chart(
+        accounts={f"x{n}": XeroAccount(f"x{n}", f"{n}", f"Account {n}", "REVENUE", "ACTIVE",
+                                       account_class="REVENUE") for n in range(3000, 5000)}
+        | {"bank": XeroAccount("bank", "090", "Business Bank Account", "BANK", "ACTIVE")},
+        tax_rates={"OUTPUT": XeroTaxRate("OUTPUT", "GST on Income", Decimal(10), "ACTIVE",
+                                         True)})
+    began = time.perf_counter()
+    proposals = automap.propose(catalog, Mapping(), chart)
+    proposing = time.perf_counter() - began
+    mapping = automap.apply(Mapping(), proposals, chart)
+    began = time.perf_counter()
+    rows = mapping_rows(catalog, mapping, chart, {})
+    checking = time.perf_counter() - began
+    assert len(proposals) == 402 and not any(r.problem for r in rows)
+    bench_figures.append(f"auto-map of {len(catalog.accounts)} accounts against a chart of "
+                         f"{len(chart.accounts):,}: {1000 * proposing:.0f} ms; checking every "
+                         f"row: {1000 * checking:.0f} ms")

@@ -9,8 +9,7 @@ admin's choice (or an imported file) always wins over a guess.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
-from typing import TypeVar
+from collections.abc import Iterable
 
 from tui.core.mapping import (
     ACTIVE,
@@ -22,10 +21,8 @@ from tui.core.mapping import (
     source_label,
     target_label,
 )
-from tui.core.models import Catalog, Chart, XeroAccount, XeroTaxRate
+from tui.core.models import Catalog, Chart
 from tui.core.problems import RECEIPTS, MappingKey, MappingKind
-
-T = TypeVar("T")
 
 GENERIC_WORDS = frozenset({"income", "revenue", "fee", "fees", "sales"})
 """Words that name the kind of account rather than which one: "Conveyancing Fees" in
@@ -57,18 +54,16 @@ def propose(catalog: Catalog, mapping: Mapping, chart: Chart) -> list[RowChange]
                                   target_label(key, old, chart), target,
                                   target_label(key, target, chart), reason))
 
-    income = [a for a in chart.accounts.values()
-              if a.status == ACTIVE and a.code and a.is_income]
+    income = _Index((a.account_id, a.code or "", a.name) for a in chart.accounts.values()
+                    if a.status == ACTIVE and a.code and a.is_income)
     for account in sorted(catalog.accounts.values(), key=lambda a: a.number):
         consider(MappingKey(MappingKind.ACCOUNT, account.account_id),
-                 _match(account.number, account.name, income, _account_code, _account_name,
-                        lambda a: a.account_id))
-    rates = [r for r in chart.tax_rates.values()
-             if r.status == ACTIVE and r.can_apply_to_revenue]
+                 income.find(account.number, account.name))
+    rates = _Index((r.tax_type, r.tax_type, r.name) for r in chart.tax_rates.values()
+                   if r.status == ACTIVE and r.can_apply_to_revenue)
     for tax_code in sorted(catalog.tax_codes.values(), key=lambda t: t.code):
         consider(MappingKey(MappingKind.TAX, tax_code.tax_code_id),
-                 _match(tax_code.code, tax_code.description, rates, _rate_code, _rate_name,
-                        lambda r: r.tax_type))
+                 rates.find(tax_code.code, tax_code.description))
     banks = [a for a in chart.accounts.values() if a.status == ACTIVE and a.code
              and a.type == BANK and "trust" not in a.name.lower()]
     if len(banks) == 1:
@@ -91,34 +86,27 @@ def _open_to_proposal(key: MappingKey, mapping: Mapping, catalog: Catalog,
         row_problem(key, mapping, catalog, chart) is not None
 
 
-def _account_code(account: XeroAccount) -> str:
-    return (account.code or "").strip().lower()
+class _Index:
+    """Candidates (target, Code, name) by Code and by normalised name, built once."""
 
+    def __init__(self, candidates: Iterable[tuple[str, str, str]]) -> None:
+        self.by_code: dict[str, list[tuple[str, str]]] = {}
+        self.by_name: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+        for target, code, name in candidates:
+            self.by_code.setdefault(code.strip().lower(), []).append((target, name))
+            self.by_name.setdefault(normalised(name), []).append((target, name))
 
-def _account_name(account: XeroAccount) -> str:
-    return account.name
-
-
-def _rate_code(rate: XeroTaxRate) -> str:
-    return rate.tax_type.lower()
-
-
-def _rate_name(rate: XeroTaxRate) -> str:
-    return rate.name
-
-
-def _match(code: str, name: str, candidates: list[T], code_of: Callable[[T], str],
-              name_of: Callable[[T], str], target_of: Callable[[T], str]
-              ) -> tuple[str, str] | None:
-    """The one candidate with the same Code, else the one with the same normalised name."""
-    wanted = code.strip().lower()
-    by_code = [c for c in candidates if wanted and code_of(c) == wanted]
-    if len(by_code) == 1:
-        return target_of(by_code[0]), f"same Code {code.strip()}"
-    if by_code:
-        return None  # two accounts share a Code: not ours to pick
-    words = normalised(name)
-    by_name = [c for c in candidates if words and normalised(name_of(c)) == words]
-    if len(by_name) == 1:
-        return target_of(by_name[0]), "same name"
-    return None
+    def find(self, code: str, name: str) -> tuple[str, str] | None:
+        """The one candidate with the same Code, else the one with the same normalised name;
+        with the reason."""
+        wanted = code.strip().lower()
+        same_code = self.by_code.get(wanted, []) if wanted else []
+        if len(same_code) == 1:
+            return same_code[0][0], f"same Code {code.strip()}"
+        if same_code:
+            return None  # two accounts share a Code: not ours to pick
+        words = normalised(name)
+        same_name = self.by_name.get(words, []) if words else []
+        if len(same_name) == 1:
+            return same_name[0][0], "same name"
+        return None
