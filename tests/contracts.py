@@ -1,4 +1,4 @@
-"""Validate real traffic against the official OpenAPI files in ../shared.
+"""Validate real traffic against the official OpenAPI files kept in tests/specs.
 
 `RecordingTransport` wraps the real loopback transport and keeps every exchange; the adapters
 present httpx's requests and responses to openapi-core, with the sandbox's prefix mapped onto
@@ -21,10 +21,11 @@ from openapi_core import Config, OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-assert SHARED.is_dir(), f"the contract tests read the official specs in {SHARED}: missing"
-XERO_SPEC = SHARED / "xero-openapi" / "xero_accounting.yaml"
-ACTIONSTEP_SPECS = {name: SHARED / "actionstep-openapi" / f"{name}.yml"
+SPECS = Path(__file__).resolve().parent / "specs"
+"""Copies of the published files, unchanged; where each came from is in its PROVENANCE.txt."""
+XERO_SPEC = SPECS / "xero" / "xero_accounting.yaml"
+XERO_IDENTITY_SPEC = SPECS / "xero" / "xero-identity.yaml"
+ACTIONSTEP_SPECS = {name: SPECS / "actionstep" / f"{name}.yml"
                     for name in ("bills", "participants", "actions", "timeentries",
                                  "disbursements")}
 

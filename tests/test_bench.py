@@ -27,7 +27,8 @@ from tui.core import automap
 from tui.core.engine import Engine, Task
 from tui.core.invoice import InvoiceDraft
 from tui.core.jobs import Attempt, Job, Operation, Outcome
-from tui.core.mapping import Mapping, mapping_rows
+from tui.core.mapping import Mapping
+from tui.core.mapping_check import mapping_rows
 from tui.core.models import (
     Catalog,
     Chart,

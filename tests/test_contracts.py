@@ -1,5 +1,5 @@
 """What the clients send and what the sandbox answers, checked against the official OpenAPI
-descriptions of Xero and Actionstep (../shared/*-openapi)."""
+descriptions of Xero and Actionstep (tests/specs)."""
 
 from __future__ import annotations
 

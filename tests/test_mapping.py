@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 
 from tui.core import automap, mapfile
-from tui.core.mapping import Mapping, Origin, drift, mapping_rows, row_problem
+from tui.core.mapping import Mapping, Origin
+from tui.core.mapping_check import drift, mapping_rows, row_problem
 from tui.core.models import (
     Catalog,
     Chart,

@@ -38,7 +38,7 @@ def test_connect_auto_map_sync_and_push_all_from_a_shell_with_no_terminal(
     code, auto = run("mapping", "auto")
     assert code == 0 and "mapped 6 rows" in auto
     assert "mapped  201 Professional Fees: (unmapped) → 201 Legal Fees  (same Code 201)" in auto
-    assert "5 rows need a person" in auto and "215 Mediation Fees" in auto
+    assert "5 rows left for a person" in auto and "215 Mediation Fees" in auto
     assert run("sync")[0] == 0
     code, pushed = run("push", "--all")
     assert code == 0 and " 0 failed" in pushed

@@ -8,7 +8,8 @@ from datetime import date
 from decimal import Decimal
 
 from tui.core.invoice import build_invoice
-from tui.core.mapping import Mapping, mapping_rows
+from tui.core.mapping import Mapping
+from tui.core.mapping_check import mapping_rows
 from tui.core.models import (
     Bill,
     BillStatus,

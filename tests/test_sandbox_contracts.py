@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from contracts import (
     ACTIONSTEP_SPECS,
-    SHARED,
+    XERO_IDENTITY_SPEC,
     XERO_SPEC,
     Exchange,
     RecordingTransport,
@@ -24,7 +24,7 @@ from oauth_helpers import bearer
 
 from tui.sandbox.server import SandboxServer
 
-IDENTITY_SPEC = SHARED / "xero-openapi" / "xero-identity.yaml"
+IDENTITY_SPEC = XERO_IDENTITY_SPEC
 
 
 async def xero_scenario(server: SandboxServer) -> list[Exchange]:

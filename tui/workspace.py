@@ -22,12 +22,9 @@ from tui.core import automap
 from tui.core.engine import Emit, Engine, PushSummary, Task
 from tui.core.events import EngineEvent, EventKind
 from tui.core.jobs import Attempt, Job, JobState, Operation
-from tui.core.mapping import (
-    Mapping,
-    MappingChange,
+from tui.core.mapping import Mapping, MappingChange, Origin, RowChange
+from tui.core.mapping_check import (
     MappingRow,
-    Origin,
-    RowChange,
     bank_problem,
     drift,
     mapping_rows,

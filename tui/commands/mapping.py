@@ -19,8 +19,10 @@ from tui.commands import EXIT_FAILED, EXIT_OK, EXIT_RECONNECT, EXIT_USAGE, fail
 from tui.commands.session import opened, remote_exit
 from tui.core import mapfile
 from tui.core.errors import RemoteError
-from tui.core.mapping import MappingChange, MappingRow, Origin, RowChange
+from tui.core.mapping import MappingChange, Origin, RowChange
+from tui.core.mapping_check import MappingRow
 from tui.core.status import BillState
+from tui.core.words import count
 from tui.store.profile import Profile
 from tui.store.storage import write_atomically
 from tui.workspace import NotConnected, Workspace
@@ -95,7 +97,7 @@ def import_command(profile: Profile, args: argparse.Namespace) -> int:
     _print_changes(plan.changes, "would change" if args.dry_run else "changed")
     done = len(plan.changes) if args.dry_run else len(recorded)
     verb = "would change" if args.dry_run else "changed"
-    print(f"{verb} {done} rows, {plan.unchanged} already so"
+    print(f"{verb} {count(done, 'row')}, {plan.unchanged} already so"
           + (" (dry run: nothing was saved)" if args.dry_run else ""))
     return EXIT_OK
 
@@ -112,11 +114,12 @@ def auto_command(profile: Profile, args: argparse.Namespace) -> int:
         return code
     proposals, unmapped = result
     _print_changes(proposals, "would map" if args.dry_run else "mapped")
-    print(f"{'would map' if args.dry_run else 'mapped'} {len(proposals)} rows"
+    print(f"{'would map' if args.dry_run else 'mapped'} {count(len(proposals), 'row')}"
           + (" (dry run: nothing was saved)" if args.dry_run else ""))
     if unmapped:
         names = ", ".join(r.source_label for r in unmapped)
-        print(f"{len(unmapped)} rows need a person (no single match by Code or name): {names}")
+        print(f"{count(len(unmapped), 'row')} left for a person (no single match by Code or "
+              f"name): {names}")
     return EXIT_OK
 
 
@@ -146,8 +149,8 @@ def check_command(profile: Profile, args: argparse.Namespace) -> int:
                 if row["drift"]:
                     print(f"    Xero account {row['xero']}: {row['drift']}")
         problems = sum(1 for row in report["rows"] if row["problem"])
-        print(f"{len(report['rows'])} rows: {problems} with a problem; "
-              f"{report['bills_blocked']} pending bills blocked by the mapping"
+        print(f"{count(len(report['rows']), 'row')}: {problems} with a problem; "
+              f"{count(report['bills_blocked'], 'pending bill')} blocked by the mapping"
               + ("" if report["ok"] else "  (fix: axpush mapping auto, or the console's "
                                          "Mapping view)"))
     return EXIT_OK if report["ok"] else EXIT_FAILED

@@ -11,16 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from tui.core.mapping import (
-    ACTIVE,
-    BANK,
-    Mapping,
-    Origin,
-    RowChange,
-    row_problem,
-    source_label,
-    target_label,
-)
+from tui.core.mapping import Mapping, Origin, RowChange
+from tui.core.mapping_check import ACTIVE, BANK, row_problem, source_label, target_label
 from tui.core.models import Catalog, Chart
 from tui.core.problems import RECEIPTS, MappingKey, MappingKind
 

@@ -14,14 +14,8 @@ from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass
 from typing import Any
 
-from tui.core.mapping import (
-    Mapping,
-    Origin,
-    RowChange,
-    row_problem,
-    source_label,
-    target_label,
-)
+from tui.core.mapping import Mapping, Origin, RowChange
+from tui.core.mapping_check import row_problem, source_label, target_label
 from tui.core.models import Catalog, Chart, Organisation, XeroAccount
 from tui.core.problems import RECEIPTS, MappingKey, MappingKind
 

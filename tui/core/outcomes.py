@@ -21,6 +21,7 @@ from tui.core.models import Bill
 from tui.core.plan import fingerprint
 from tui.core.ports import OutboxPort
 from tui.core.triage import Cause
+from tui.core.words import count
 
 Emit = Callable[[EngineEvent], None]
 
@@ -62,8 +63,7 @@ class Task:
             return ""
         lines = "; ".join(f"{line.account_code}/{line.tax_type} {line.amount} + tax {line.tax}"
                           for line in self.draft.lines)
-        count = len(self.draft.lines)
-        return (f"{count} line{'' if count == 1 else 's'} ({lines}) = {self.draft.total} "
+        return (f"{count(len(self.draft.lines), 'line')} ({lines}) = {self.draft.total} "
                 f"{self.draft.currency}, contact {self.draft.contact_number}")
 
     @property

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tui.core.invoice import InvoiceDraft, build_invoice, rounding_limit, with_rounding
-from tui.core.mapping import Mapping, account_problem, tax_problem
+from tui.core.mapping import Mapping
+from tui.core.mapping_check import account_problem, tax_problem
 from tui.core.models import Bill, Catalog, Chart, Organisation
 from tui.core.money import ZERO, format_money
 from tui.core.problems import Problem

@@ -11,6 +11,7 @@ from textual.widgets import SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from tui.core.mapping import RowChange
+from tui.core.words import count
 
 HINT = "space: tick/untick · a: all · n: none · y: accept the ticked rows · esc: cancel"
 
@@ -42,8 +43,9 @@ class AutoMapDialog(ModalScreen[list[RowChange] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box automap-box"):
-            yield Static(f"Auto-map proposes {len(self._changes)} rows (by exact Code, then "
-                         "by name; rows a person set are never touched; trust bank accounts "
+            proposes = count(len(self._changes), "row")
+            yield Static(f"Auto-map proposes {proposes} (by exact Code, then by name; rows a "
+                         "person set are never touched; trust bank accounts "
                          "are never proposed for payments received)", classes="dialog-title")
             yield SelectionList[int](
                 *(Selection(_prompt(c), i, True) for i, c in enumerate(self._changes)),

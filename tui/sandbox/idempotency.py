@@ -1,6 +1,6 @@
-"""Xero's Idempotency-Key (../shared/reference/xero-api.md §5): for 6 minutes from the first call,
-a replay of the same request gets the first answer again, errors included; the same key with a
-different request is refused. Keys are per app and tenant here."""
+"""Xero's Idempotency-Key (Xero developer guide, "Idempotent requests"): for 6 minutes from the
+first call, a replay of the same request gets the first answer again, errors included; the same
+key with a different request is refused. Keys are per app and tenant here."""
 
 from __future__ import annotations
 

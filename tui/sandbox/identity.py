@@ -1,10 +1,10 @@
 """OAuth2 as Xero's identity service and Actionstep's do it, on the sandbox's clock.
 
-Xero (../shared/reference/xero-api.md §1): authorization code with PKCE (S256, verified) or with a
+Xero (its OAuth 2.0 developer guide): authorization code with PKCE (S256, verified) or with a
 client secret; client_credentials for a Custom Connection; 30-minute access tokens; refresh tokens
 that rotate on every use, the previous one still accepted for a 30-minute grace and refused with
 `invalid_grant` after; unused refresh tokens die after 60 days; revocation removes the grant and
-its connections. Actionstep (../shared/reference/actionstep.md §4.2): authorization code with a
+its connections. Actionstep (its API authentication docs): authorization code with a
 client secret; 60-minute access tokens; 21-day refresh tokens; the token response names the
 `api_endpoint` and `orgkey`. Its refresh tokens rotate strictly here (the old one is refused at
 once): Actionstep does not document a grace, so the stricter reading is the safer test.

@@ -1,4 +1,4 @@
-"""Xero's rate limits per tenant, on the sandbox's clock (../shared/reference/xero-api.md §4).
+"""Xero's rate limits per tenant, on the sandbox's clock (Xero developer guide, "API rate limits").
 
 At most 5 calls in flight, 60 a minute and 5,000 a day per tenant, and 10,000 a minute across the
 app. Windows are fixed and start with the tenant's first call, so they reset at different times

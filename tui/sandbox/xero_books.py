@@ -1,8 +1,8 @@
 """One simulated Xero organisation's books, and the rules Xero applies to them.
 
 No HTTP here: `xero_api` turns requests into these calls. Each write returns the element as Xero
-echoes it and the validation messages, in Xero's documented wording
-(../shared/reference/xero-api.md §3), so batches can report element by element.
+echoes it and the validation messages, in the wording of Xero's documented error model, so
+batches can report element by element.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
 
-from tui.core.mapping import MappingChange, MappingRow, Origin, RowChange
+from tui.core.mapping import MappingChange, Origin, RowChange
+from tui.core.mapping_check import MappingRow
 from tui.core.problems import MappingKey, MappingKind
 from tui.core.status import BillState
 from tui.dialogs.automap import AutoMapDialog

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from tui.core.money import ZERO, format_money
+from tui.core.words import count
 from tui.dialogs.confirm import ConfirmDialog
 from tui.screens.base import ViewScreen
 
@@ -38,7 +39,7 @@ def confirm_push(view: ViewScreen, ids: Sequence[str], which: str,
         return
     skipped = len(ids) - len(pushable)
     total = sum((workspace.rows[b].bill.total_inc for b in pushable), ZERO)
-    message = (f"Push {len(pushable)} {'bill' if len(pushable) == 1 else 'bills'} "
+    message = (f"Push {count(len(pushable), 'bill')} "
                f"({format_money(total, organisation.base_currency)}) to Xero "
                f"organisation '{organisation.name}'?")
     if skipped:

@@ -12,6 +12,7 @@ from tui.core.jobs import Attempt
 from tui.core.money import format_money
 from tui.core.status import BillRow, BillState
 from tui.core.triage import Cause
+from tui.core.words import count
 from tui.dialogs.resolve import ResolveDialog
 from tui.screens.base import TableView
 from tui.screens.push_flow import confirm_push
@@ -77,7 +78,7 @@ class TriageScreen(TableView):
                 continue
             self._groups[cause] = shown
             group_key = GROUP + cause.value
-            table.add_row(Text("▼ " + ("1 bill" if len(shown) == 1 else f"{len(shown)} bills"),
+            table.add_row(Text("▼ " + count(len(shown), "bill"),
                                style="bold"), "", "",
                           Text(cause.label, style="bold yellow"), key=group_key)
             self.keys.append(group_key)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from rich.text import Text
 
 from tui.core.jobs import Attempt, Outcome
+from tui.core.words import count
 
 
 def history_lines(attempts: Sequence[Attempt] | None, shown: int) -> list[Text]:
@@ -16,8 +17,7 @@ def history_lines(attempts: Sequence[Attempt] | None, shown: int) -> list[Text]:
         return [Text("reading history…", style="dim")]
     if not attempts:
         return [Text("No attempt yet: it never went to Xero.", style="dim")]
-    count = "1 attempt" if len(attempts) == 1 else f"{len(attempts)} attempts"
-    return [Text(f"History ({count}, latest last):", style="bold"),
+    return [Text(f"History ({count(len(attempts), 'attempt')}, latest last):", style="bold"),
             *(attempt_line(a) for a in attempts[-shown:])]
 
 
