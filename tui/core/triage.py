@@ -63,8 +63,8 @@ _EXPLANATIONS: dict[Cause, _Explanation] = {
     ),
     Cause.ACCOUNT_CODE: _Explanation(
         "Xero account has no Code or is archived",
-        "Give every Xero account (even inactive ones) a unique Code, refresh the chart, "
-        "then push again.",
+        "Give the Xero account a unique Code (or restore it, or map the row to another "
+        "account), refresh the chart (r in the Mapping view), then push again.",
     ),
     Cause.ACCOUNT_TYPE: _Explanation(
         "Xero account of the wrong type",
