@@ -7,7 +7,9 @@ the event loop.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
@@ -90,6 +92,8 @@ class AxpushApp(App[None]):
         """A row the Mapping view should put its cursor on when it next shows."""
         self.push_progress: tuple[int, int] | None = None
         """(settled, total) while a push runs."""
+        self.push_started: float | None = None
+        """When the running push started (time.monotonic), for its throughput."""
         self._pending: list[EngineEvent] = []
         self._damage_reported = 0
         self.workspace_loaded: Signal[None] = Signal(self, "workspace-loaded")
@@ -142,6 +146,7 @@ class AxpushApp(App[None]):
             return False
         chosen = self.workspace.pushable(bill_ids)
         self.push_progress = (0, len(chosen))  # set now, so a second request sees it at once
+        self.push_started = time.monotonic()
         self._push_worker(chosen)
         return True
 
@@ -156,6 +161,7 @@ class AxpushApp(App[None]):
             summary = await workspace.push(chosen, self._queue_event)
         finally:
             self.push_progress = None
+            self.push_started = None
             self._flush_events()
             self.bills_changed.publish(set(chosen))
         self.notify(summary.line(), title="Push finished",
@@ -222,6 +228,19 @@ class AxpushApp(App[None]):
             return
         await workspace.confirm_rows([key])
         self.bills_changed.publish(set())
+
+    @work(exclusive=True, group="export", exit_on_error=False, description="Exporting the log")
+    async def export_log(self, lines: Sequence[str], filtered: bool) -> None:
+        """Save the Push log's lines (as shown) in the profile's exports folder."""
+        profile = self.profile or (self.workspace.profile if self.workspace else None)
+        if profile is None:
+            return
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = await asyncio.to_thread(profile.write_export, f"push-log-{stamp}.txt",
+                                       "".join(f"{line}\n" for line in lines))
+        what = "the filtered lines" if filtered else "the log"
+        self.notify(f"{len(lines):,} lines ({what}) saved to {path}. The full record of "
+                    "every attempt: `axpush log --csv`.", title="Log exported", timeout=15)
 
     @work(exclusive=True, group="resolve", exit_on_error=False,
           description="Marking resolved")

@@ -44,6 +44,7 @@ from tui.store.pusher import PusherLock
 from tui.transport import DEFAULT_RETRY, RetryPolicy
 from tui.xero.client import XeroClient
 from tui.xero.links import invoice_link
+from tui.xero.ratelimit import Budget
 
 Progress = Callable[[str], None]
 
@@ -155,6 +156,11 @@ class Workspace:
                                 replace_all=since is None)
         self.evaluate()
         return SyncSummary(len(fetched), len(changed), full=since is None)
+
+    @property
+    def rate_budget(self) -> Budget:
+        """What Xero last said is left of this organisation's minute and day call budgets."""
+        return self.xero.gate.budget(self.xero.tenant_id)
 
     @property
     def binding(self) -> BoundOrganisation:

@@ -32,7 +32,7 @@ from tui.core.jobs import Attempt, Job, JobState
 from tui.core.mapping import Mapping, MappingChange
 from tui.core.models import Bill
 from tui.settings import Connections
-from tui.store.storage import AtomicJSONStorage, SetAside
+from tui.store.storage import AtomicJSONStorage, SetAside, write_atomically
 
 APP_NAME = "axpush"
 DEFAULT_PROFILE = "default"
@@ -149,6 +149,15 @@ class Profile:
             storage.write({**data, "mapping": {str(_SINGLE): mapping.to_json()},
                            "mapping_changes": log})
         return mapping
+
+    def write_export(self, name: str, text: str) -> Path:
+        """Save what an admin exported from the console (a log, say) under `exports/`, private
+        like the rest of the profile; returns where."""
+        folder = self.root / "exports"
+        _ensure_private_dir(folder)
+        path = folder / name
+        write_atomically(path, text.encode("utf-8"))
+        return path
 
     def mapping_changes(self) -> list[MappingChange]:
         """Every change to the mapping, oldest first."""
