@@ -18,6 +18,7 @@ from tui.core.status import BillState
 from tui.core.triage import Cause
 from tui.demo import Demo
 from tui.dialogs.automap import AutoMapDialog
+from tui.dialogs.picker import PickerDialog
 from tui.sandbox.server import SandboxServer
 from tui.screens.mapping import MappingScreen
 from tui.transport import RetryPolicy
@@ -192,3 +193,29 @@ async def test_refreshing_the_chart_in_the_console_marks_the_changed_row_until_k
         [record] = demo.profile.mapping_changes()
         assert record.how == "confirmed" and "renamed" in record.note
         await until(pilot, lambda: "Last change: confirmed by" in screen_text(app))
+
+
+async def test_the_picker_says_what_xero_would_refuse_about_each_choice(demo: Demo) -> None:
+    app = demo_app(demo)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await until(pilot, loaded(app))
+        await pilot.press("m")
+        await until(pilot, lambda: isinstance(app.screen, MappingScreen))
+        await pilot.press("enter")  # 201 Professional Fees
+        await until(pilot, lambda: isinstance(app.screen, PickerDialog))
+        text = screen_text(app)
+        assert "205          Old Fee Income  REVENUE · archived" in text
+        assert "400          Advertising  EXPENSE · not income" in text
+        assert "090          Business Bank Account  BANK · bank account" in text
+        assert "201          Legal Fees  REVENUE  ← current" in text
+        await pilot.press("escape")
+        screen = app.screen
+        assert isinstance(screen, MappingScreen)
+        await pilot.press(*["down"] * 8)  # INP GST on Purchases
+        await until(pilot, lambda: screen._current() is not None and
+                    screen._current().source_label.startswith("INP"))  # type: ignore[union-attr]
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, PickerDialog))
+        text = screen_text(app)
+        assert "INPUT        GST on Expenses  10% · not for sales" in text
+        assert "OUTPUT       GST on Income  10%" in text

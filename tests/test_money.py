@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from tui.core.jsonio import dumps, loads
-from tui.core.money import cents, format_money, parse_amount, to_json_number
+from tui.core.money import cents, format_money, format_rate, parse_amount, to_json_number
 
 
 def test_half_cents_round_away_from_zero() -> None:
@@ -43,3 +43,8 @@ def test_an_amount_json_cannot_carry_exactly_is_refused() -> None:
 def test_screens_show_thousands_and_two_decimals() -> None:
     assert format_money(Decimal("1234567.5"), "AUD") == "AUD 1,234,567.50"
     assert format_money(Decimal("0")) == "0.00"
+
+
+def test_tax_rates_read_as_people_write_them() -> None:
+    assert [format_rate(Decimal(v)) for v in ("10", "10.0000", "12.5", "0", "0.00")] == \
+        ["10%", "10%", "12.5%", "0%", "0%"]

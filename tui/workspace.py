@@ -28,13 +28,14 @@ from tui.core.mapping_check import (
     bank_problem,
     drift,
     mapping_rows,
+    row_problem,
     source_label,
     target_label,
 )
 from tui.core.models import Bill, BillStatus, Catalog, Chart, Organisation
 from tui.core.plan import due, resolve
 from tui.core.preflight import preflight
-from tui.core.problems import RECEIPTS, MappingKey
+from tui.core.problems import RECEIPTS, MappingKey, Problem
 from tui.core.status import BillRow, BillState, bill_state
 from tui.core.triage import Cause
 from tui.settings import BoundOrganisation
@@ -240,6 +241,10 @@ class Workspace:
                 for key in {p.row for p in row.problems if p.row is not None}:
                     counts[key] += 1
         return counts
+
+    def candidate_problem(self, key: MappingKey, target: str) -> Problem | None:
+        """What would be wrong with mapping this row to `target`: the picker flags it."""
+        return row_problem(key, self.mapping.with_target(key, target), self.catalog, self.chart)
 
     def mapping_rows(self) -> list[MappingRow]:
         return mapping_rows(self.catalog, self.mapping, self.chart, self.blocked_by_row())

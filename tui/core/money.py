@@ -62,3 +62,8 @@ def format_money(amount: Decimal, currency: str = "") -> str:
     """Thousands separators and two decimals, for screens: 12,345.60."""
     text = f"{cents(amount):,.2f}"
     return f"{currency} {text}".strip()
+
+
+def format_rate(percent: Decimal) -> str:
+    """A tax rate as people write it: 10%, 12.5%, 0% (never 1E+1%)."""
+    return f"{percent.normalize():f}%"

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from tui.core.mapping import MappingChange, Origin, RowChange
 from tui.core.mapping_check import MappingRow
+from tui.core.money import format_rate
 from tui.core.problems import MappingKey, MappingKind
 from tui.core.status import BillState
 from tui.dialogs.automap import AutoMapDialog
@@ -159,24 +160,27 @@ class MappingScreen(TableView):
         row, workspace = self._current(), self.workspace
         if row is None or workspace is None:
             return
+        def note(kind: str, status: str, target: str) -> tuple[str, bool]:
+            """Type and status, and what Xero would refuse about this target, in a word."""
+            problem = workspace.candidate_problem(row.key, target)
+            flag = problem.short if problem else ("" if status == "ACTIVE" else status.lower())
+            words = [kind, flag]
+            return " · ".join(w for w in words if w), problem is None
+
         if row.key.kind is not MappingKind.TAX:
             bank = row.key.kind is MappingKind.BANK
-            accounts = [a for a in workspace.chart.accounts.values()
-                        if not bank or a.type == "BANK" or a.enable_payments]
+            accounts = sorted((a for a in workspace.chart.accounts.values()
+                               if not bank or a.type == "BANK" or a.enable_payments),
+                              key=lambda a: (a.code is None, a.code or "", a.name))
             choices = [Choice(a.account_id, a.code or "", a.name,
-                              f"{a.type} {'' if a.status == 'ACTIVE' else a.status}".strip(),
-                              usable=a.status == "ACTIVE" and bool(a.code)
-                              and (bank or a.is_income))
-                       for a in sorted(accounts,
-                                       key=lambda a: (a.code is None, a.code or "", a.name))]
+                              *note(a.type, a.status, a.account_id)) for a in accounts]
             title = ("Xero bank account for payments received" if bank
                      else f"Xero account for Actionstep {row.source_label}")
         else:
-            choices = [Choice(r.tax_type, r.tax_type, r.name, f"{r.rate.normalize()}%"
-                              + ("" if r.can_apply_to_revenue else " (not for sales)"),
-                              usable=r.can_apply_to_revenue and r.status == "ACTIVE")
-                       for r in sorted(workspace.chart.tax_rates.values(),
-                                       key=lambda r: r.tax_type)]
+            rates = sorted(workspace.chart.tax_rates.values(), key=lambda r: r.tax_type)
+            choices = [Choice(r.tax_type, r.tax_type, r.name,
+                              *note(format_rate(r.rate), r.status, r.tax_type))
+                       for r in rates]
             title = f"Xero TaxType for Actionstep tax code {row.source_label}"
 
         def picked(target: str | None) -> None:
