@@ -4,6 +4,9 @@ through the workspace when Xero's chart changes under it, and in the console."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -97,6 +100,14 @@ def test_a_mapping_file_round_trips_and_a_bad_one_changes_nothing_from_a_shell(
         ("import", "203 Consulting Fees", "260 Other Revenue"),
         ("import", "215 Mediation Fees", "260 Other Revenue")]
     assert log[-1]["note"] == "imported from mapping.json"
+
+    # A script can pipe a file in: `axpush mapping export | edit | axpush mapping import -`.
+    data["tax_codes"][3]["xero_tax_type"] = "BASEXCLUDED"  # N-T No Tax
+    piped = subprocess.run([sys.executable, "-m", "tui", "mapping", "import", "-"],
+                           input=json.dumps(data), capture_output=True, text=True, timeout=180,
+                           env={**os.environ, "AXPUSH_HOME": str(isolated_home)})
+    assert piped.returncode == 0, piped.stderr
+    assert "changed  N-T No Tax: (unmapped) → BASEXCLUDED BAS Excluded" in piped.stdout
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ def _mapping(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                     "checked against Actionstep and Xero's chart first; one bad row and "
                     "nothing changes. Rows left out or with an empty Xero side stay as they "
                     "are: import never unmaps.")
-    imported.add_argument("file", metavar="FILE")
+    imported.add_argument("file", metavar="FILE", help="the file, or - for standard input")
     imported.add_argument("--dry-run", action="store_true", help="say what would change")
     imported.add_argument("--by-code", action="store_true",
                           help="match Xero accounts by Code only, ignoring the file's "

@@ -68,12 +68,15 @@ def export_command(profile: Profile, args: argparse.Namespace) -> int:
 
 
 def import_command(profile: Profile, args: argparse.Namespace) -> int:
+    source = "standard input" if args.file == "-" else args.file
     try:
-        data = json.loads(Path(args.file).read_text(encoding="utf-8"))
+        text = sys.stdin.read() if args.file == "-" else \
+            Path(args.file).read_text(encoding="utf-8")
+        data = json.loads(text)
     except OSError as error:
         return fail(f"cannot read {args.file}: {error.strerror or error}")
     except (ValueError, UnicodeDecodeError) as error:
-        return fail(f"{args.file} is not JSON: {error}; nothing was changed")
+        return fail(f"{source} is not JSON: {error}; nothing was changed")
 
     async def work(workspace: Workspace) -> tuple[mapfile.ImportPlan, list[MappingChange]]:
         plan = mapfile.plan_import(data, workspace.catalog, workspace.mapping,
@@ -82,7 +85,7 @@ def import_command(profile: Profile, args: argparse.Namespace) -> int:
         if plan.errors or args.dry_run or not plan.changes:
             return plan, []
         _, recorded = await workspace.accept(plan.changes, Origin.IMPORT,
-                                             f"imported from {Path(args.file).name}")
+                                             f"imported from {Path(source).name}")
         return plan, recorded
 
     code, result = _with_workspace(profile, work)
@@ -90,7 +93,7 @@ def import_command(profile: Profile, args: argparse.Namespace) -> int:
         return code
     plan, recorded = result
     if plan.errors:
-        print(f"axpush: {args.file} was not imported, nothing was changed:", file=sys.stderr)
+        print(f"axpush: {source} was not imported, nothing was changed:", file=sys.stderr)
         for problem in plan.errors:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_USAGE
