@@ -230,3 +230,30 @@ async def test_the_picker_says_what_xero_would_refuse_about_each_choice(demo: De
         text = screen_text(app)
         assert "INPUT        GST on Expenses  10% · not for sales" in text
         assert "OUTPUT       GST on Income  10%" in text
+
+
+def test_two_admins_importing_at_once_lose_neither_change(sandbox: SandboxServer,
+                                                          isolated_home: Path) -> None:
+    """Each import re-reads the stored mapping under the profile's lock before saving, so two
+    processes changing different rows at the same moment both land, each in the history."""
+    assert axpush(isolated_home, "connect", "--sandbox", sandbox.base_url).returncode == 0
+    files = []
+    for number, code in (("201", "201"), ("202", "202"), ("203", "260"), ("270", "270")):
+        path = isolated_home / f"row-{number}.json"
+        path.write_text(json.dumps({"format": "axpush-mapping", "version": 1, "accounts": [
+            {"actionstep": number, "xero_code": code}]}))
+        files.append(path)
+    env = {**os.environ, "AXPUSH_HOME": str(isolated_home)}
+    running = [subprocess.Popen([sys.executable, "-m", "tui", "mapping", "import", str(f)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=env) for f in files]
+    for process in running:
+        out, err = process.communicate(timeout=180)
+        assert process.returncode == 0, err
+        assert "changed 1 row" in out
+    exported = json.loads(axpush(isolated_home, "mapping", "export").stdout)
+    mapped = {row["actionstep"]: row["xero_code"] for row in exported["accounts"]}
+    assert mapped == {"201": "201", "202": "202", "203": "260", "204": None, "215": None,
+                      "270": "270"}
+    log = json.loads(axpush(isolated_home, "mapping", "log", "--json").stdout)
+    assert sorted(e["subject"][:3] for e in log) == ["201", "202", "203", "270"]
