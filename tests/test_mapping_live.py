@@ -39,6 +39,9 @@ def test_connect_auto_map_sync_and_push_all_from_a_shell_with_no_terminal(
     code, before = run("mapping", "check", "--no-sync")
     assert code == 1 and "11 rows: 11 with a problem" in before
 
+    code, dry = run("mapping", "auto", "--dry-run")
+    assert "would map 6 rows (dry run: nothing was saved)" in dry
+    assert "no change to the mapping recorded yet" in run("mapping", "log")[1]
     code, auto = run("mapping", "auto")
     assert code == 0 and "mapped 6 rows" in auto
     assert "mapped  201 Professional Fees: (unmapped) → 201 Legal Fees  (same Code 201)" in auto
