@@ -333,13 +333,7 @@ def test_another_organisation_blocks_pushing_until_rebound_on_purpose(
     assert axpush("connect", "--sandbox", sandbox.base_url, home=isolated_home).returncode == 0
     profile = Profile.named("default", home=isolated_home)
     profile.save_mapping(Mapping(*sandbox.state.firm.demo_mapping()))
-    added = httpx.post(f"{sandbox.base_url}/_sandbox/xero/organisations",
-                       json={"name": "Harbour & Finch (new)", "class": "STANDARD"})
-    assert added.status_code == 200
-    env = {"AXPUSH_XERO_" + key.upper(): value for key, value in
-           vars_of(sandbox_connections(sandbox.base_url).xero).items()}
-    swapped = axpush_pasting("connect", "xero", "--tenant", "Harbour & Finch (new)",
-                             "--paste", home=isolated_home, env=env)
+    swapped, env = connect_another_organisation(sandbox, isolated_home, "Harbour & Finch (new)")
     assert swapped.returncode == 1, swapped.stderr
     assert "bound to Harbour & Finch Lawyers" in swapped.stdout and "--rebind" in swapped.stdout
 
@@ -361,6 +355,19 @@ def test_another_organisation_blocks_pushing_until_rebound_on_purpose(
     assert rebound.returncode == 0, rebound.stderr
     assert Profile.named("default", home=isolated_home).connections().binding.name == \
         "Harbour & Finch (new)"
+
+
+def connect_another_organisation(sandbox: SandboxServer, home: Path, name: str, *flags: str
+                                 ) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+    """A second organisation appears in Xero and the admin connects the profile to it, over
+    SSH with paste-back; returns the command's result and the environment it ran with."""
+    added = httpx.post(f"{sandbox.base_url}/_sandbox/xero/organisations",
+                       json={"name": name, "class": "STANDARD"})
+    assert added.status_code == 200
+    env = {"AXPUSH_XERO_" + key.upper(): value for key, value in
+           vars_of(sandbox_connections(sandbox.base_url).xero).items()}
+    return axpush_pasting("connect", "xero", "--tenant", name, "--paste", *flags, home=home,
+                          env=env), env
 
 
 def vars_of(settings: Any) -> dict[str, str]:

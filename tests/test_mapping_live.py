@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from console import demo_app, loaded, screen_text, until
 from sandboxes import admin
+from test_connections import connect_another_organisation
 from test_headless import axpush
 
 from tui.core.mapping import Mapping
@@ -260,3 +261,39 @@ def test_two_admins_importing_at_once_lose_neither_change(sandbox: SandboxServer
                       "270": "270"}
     log = json.loads(axpush(isolated_home, "mapping", "log", "--json").stdout)
     assert sorted(e["subject"][:3] for e in log) == ["201", "202", "203", "270"]
+
+
+def test_after_swapping_organisations_the_mapping_says_so_and_carries_over_by_code(
+        sandbox: SandboxServer, isolated_home: Path) -> None:
+    """The seed's warning: a new Xero organisation leaves the mapping pointing at the old one's
+    accounts. axpush says which organisation the mapping was made for, and its export keeps the
+    old Codes so `import --by-code` re-maps every row onto the new chart."""
+    assert axpush(isolated_home, "connect", "--sandbox", sandbox.base_url).returncode == 0
+    assert axpush(isolated_home, "mapping", "auto").returncode == 0
+    before = json.loads(axpush(isolated_home, "mapping", "check", "--json").stdout)
+    assert before["organisation_problem"] is None
+    rebound, _ = connect_another_organisation(sandbox, isolated_home,
+                                              "Harbour & Finch (new books)", "--rebind")
+    assert rebound.returncode == 0, rebound.stderr
+
+    check = axpush(isolated_home, "mapping", "check")
+    assert check.returncode == 1
+    assert "✗ This mapping was made for Harbour & Finch Lawyers, but Xero here is Harbour & " \
+           "Finch (new books)" in check.stdout
+    assert "201 Professional Fees" in check.stdout and "not in Xero" in check.stdout
+
+    carried = isolated_home / "carried.json"
+    assert axpush(isolated_home, "mapping", "export", str(carried)).returncode == 0
+    rows = {r["actionstep"]: r["xero_code"] for r in json.loads(carried.read_text())["accounts"]}
+    assert rows["201"] == "201", "the old Code is kept for a row whose account is gone"
+    assert axpush(isolated_home, "mapping", "import", str(carried)).returncode == 2
+    moved = axpush(isolated_home, "mapping", "import", str(carried), "--by-code")
+    assert moved.returncode == 0, moved.stderr
+    assert "changed 4 rows, 2 already so" in moved.stdout  # TaxTypes are the same
+    assert "201 Professional Fees: 201 Legal Fees (not in Xero) → 201 Legal Fees" in moved.stdout
+
+    after = json.loads(axpush(isolated_home, "mapping", "check", "--json").stdout)
+    assert after["organisation_problem"] is None
+    assert {r["actionstep"] for r in after["rows"] if r["problem"]} == {
+        "203 Consulting Fees", "204 Conveyancing Fees", "215 Mediation Fees",
+        "INP GST on Purchases (10%)", "N-T No Tax"}, "as before the swap"

@@ -125,14 +125,39 @@ class Workspace:
         progress("Reading Xero's organisation and chart, and Actionstep's accounts…")
         self.organisation, self.chart, self.catalog = await asyncio.gather(
             self.xero.organisation(), self.xero.chart(), self.actionstep.catalog())
-        if self.mapping.unseen(self.chart):  # mapped before axpush kept a picture of them
-            chart = self.chart
-            self.mapping = await asyncio.to_thread(
-                self.profile.update_mapping, lambda m: (m.confirmed(chart, m.unseen(chart)), []))
+        if self._needs_adopting(self.mapping):
+            self.mapping = await asyncio.to_thread(self.profile.update_mapping,
+                                                   lambda m: (self._adopted(m), []))
         if sync:
             await self.sync(progress=progress)
         else:
             self.evaluate()
+
+    def _needs_adopting(self, mapping: Mapping) -> bool:
+        return bool(mapping.unseen(self.chart)) or (
+            mapping.organisation_id is None and self.organisation is not None
+            and any(t in self.chart.accounts
+                    for t in (*mapping.accounts.values(), *mapping.bank_accounts.values())))
+
+    def _adopted(self, mapping: Mapping) -> Mapping:
+        """A mapping from before axpush kept these: its accounts pictured as they are now, and,
+        when it fits this organisation's chart, the organisation it belongs to."""
+        mapping = mapping.confirmed(self.chart, mapping.unseen(self.chart))
+        if self._needs_adopting(mapping) and self.organisation is not None:
+            mapping = mapping.for_organisation(self.organisation.organisation_id,
+                                               self.organisation.name)
+        return mapping
+
+    @property
+    def mapping_elsewhere(self) -> str | None:
+        """Why the mapping does not fit Xero here: it was made in another organisation."""
+        mapping, here = self.mapping, self.organisation
+        if here is None or mapping.organisation_id in (None, here.organisation_id):
+            return None
+        made_for = mapping.organisation_name or "another Xero organisation"
+        return (f"This mapping was made for {made_for}, but Xero here is {here.name}: its "
+                "accounts are not in this chart. Carry it over by Code (`axpush mapping export "
+                "FILE`, then `axpush mapping import FILE --by-code`), or map again (a).")
 
     async def sync(self, *, full: bool = False,
                    progress: Progress = lambda _message: None) -> SyncSummary:
@@ -314,6 +339,9 @@ class Workspace:
         def recording(mapping: Mapping) -> tuple[Mapping, list[MappingChange]]:
             new, records = change(mapping)
             recorded.extend(records)
+            here = self.organisation
+            if records and here is not None:  # rows now point into this organisation's chart
+                new = new.for_organisation(here.organisation_id, here.name)
             return new, records
 
         before = {bill_id: row.state for bill_id, row in self.rows.items()}
@@ -327,7 +355,7 @@ class Workspace:
                 note: str = "") -> MappingChange:
         return MappingChange(datetime.now(UTC), self.who, key.text,
                              source_label(key, self.catalog), old,
-                             target_label(key, old, self.chart), new,
+                             target_label(key, old, self.chart, self.mapping), new,
                              target_label(key, new, self.chart), how, note)
 
     def pushable(self, bill_ids: Iterable[str]) -> list[str]:

@@ -132,8 +132,10 @@ def check_command(profile: Profile, args: argparse.Namespace) -> int:
         blocked = sum(1 for row in workspace.rows.values()
                       if row.state is BillState.BLOCKED
                       and any(p.row is not None for p in row.problems))
-        return {"ok": not blocked and not any(r.problem for r in rows),
-                "bills_blocked": blocked, "rows": [_row_json(r) for r in rows]}
+        elsewhere = workspace.mapping_elsewhere
+        return {"ok": not blocked and not elsewhere and not any(r.problem for r in rows),
+                "organisation_problem": elsewhere, "bills_blocked": blocked,
+                "rows": [_row_json(r) for r in rows]}
 
     code, report = _with_workspace(profile, work, sync=not args.no_sync)
     if report is None:
@@ -141,6 +143,8 @@ def check_command(profile: Profile, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
     else:
+        if report["organisation_problem"]:
+            print(f"✗ {report['organisation_problem']}")
         for row in report["rows"]:
             if row["problem"] or row["drift"]:
                 blocks = f"  ({row['bills_blocked']} bills blocked)" if row["bills_blocked"] \

@@ -43,7 +43,7 @@ def propose(catalog: Catalog, mapping: Mapping, chart: Chart) -> list[RowChange]
                                         catalog, chart) is not None:
             return
         proposals.append(RowChange(key, source_label(key, catalog), old,
-                                  target_label(key, old, chart), target,
+                                  target_label(key, old, chart, mapping), target,
                                   target_label(key, target, chart), reason))
 
     income = _Index((a.account_id, a.code or "", a.name) for a in chart.accounts.values()

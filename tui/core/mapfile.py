@@ -31,10 +31,15 @@ def export(catalog: Catalog, mapping: Mapping, chart: Chart,
            organisation: Organisation | None) -> dict[str, Any]:
     """Every row, mapped or not (an unmapped row is a blank to fill in), in a stable order."""
 
-    def account_fields(target: str | None) -> dict[str, str | None]:
+    def account_fields(key: MappingKey) -> dict[str, str | None]:
+        """The row's Xero account as the chart has it; an account the chart no longer has
+        (another organisation's, after a swap) as it was when mapped, so `--by-code` can
+        carry the row over."""
+        target = mapping.target(key)
         account = chart.accounts.get(target) if target else None
-        return {"xero_code": account.code if account else None,
-                "xero_name": account.name if account else None,
+        seen = mapping.seen.get(key.text) if account is None else None
+        return {"xero_code": account.code if account else seen.code if seen else None,
+                "xero_name": account.name if account else seen.name if seen else None,
                 "xero_account_id": target}
 
     data: dict[str, Any] = {"format": FORMAT, "version": VERSION}
@@ -43,7 +48,7 @@ def export(catalog: Catalog, mapping: Mapping, chart: Chart,
                                 "id": organisation.organisation_id}
     data["accounts"] = [
         {"actionstep": a.number, "name": a.name,
-         **account_fields(mapping.accounts.get(a.account_id))}
+         **account_fields(MappingKey(MappingKind.ACCOUNT, a.account_id))}
         for a in sorted(catalog.accounts.values(), key=lambda a: a.number)]
     data["tax_codes"] = []
     for tax_code in sorted(catalog.tax_codes.values(), key=lambda t: t.code):
@@ -52,7 +57,7 @@ def export(catalog: Catalog, mapping: Mapping, chart: Chart,
         data["tax_codes"].append({"actionstep": tax_code.code, "name": tax_code.description,
                                   "xero_tax_type": tax_type,
                                   "xero_name": rate.name if rate else None})
-    data["payments_received"] = account_fields(mapping.bank_accounts.get(RECEIPTS))
+    data["payments_received"] = account_fields(MappingKey(MappingKind.BANK, RECEIPTS))
     return data
 
 
@@ -195,7 +200,7 @@ def _plan(rows: _Rows, catalog: Catalog, mapping: Mapping, chart: Chart) -> Impo
             unchanged += 1
             continue
         changes.append(RowChange(key, source_label(key, catalog), old,
-                                 target_label(key, old, chart), target,
+                                 target_label(key, old, chart, mapping), target,
                                  target_label(key, target, chart)))
     return ImportPlan(changes, unchanged, rows.errors)
 

@@ -66,6 +66,12 @@ class Mapping:
     """Row (`MappingKey.text`) -> its Xero account as last confirmed; account rows only."""
     origins: dict[str, Origin] = field(default_factory=dict)
     """Row -> who set it; a row without one counts as set by a person."""
+    organisation_id: str | None = None
+    """The Xero organisation whose chart the rows point into (AccountIDs are per organisation)."""
+    organisation_name: str = ""
+
+    def for_organisation(self, organisation_id: str, name: str) -> Mapping:
+        return replace(self, organisation_id=organisation_id, organisation_name=name)
 
     def target(self, key: MappingKey) -> str | None:
         table: dict[str, str] = getattr(self, _TABLES[key.kind])
@@ -79,7 +85,7 @@ class Mapping:
         """A copy with one row set (or cleared when `target` is None), remembering what the
         Xero account looked like in `chart` at that moment."""
         field_name = _TABLES[key.kind]
-        table = dict(getattr(self, field_name))
+        table: dict[str, str] = dict(getattr(self, field_name))
         seen, origins = dict(self.seen), dict(self.origins)
         seen.pop(key.text, None)
         origins.pop(key.text, None)
@@ -92,7 +98,10 @@ class Mapping:
                 MappingKind.TAX else None
             if account is not None:
                 seen[key.text] = Seen.of(account)
-        return replace(self, **{field_name: table}, seen=seen, origins=origins)
+        tables: dict[str, dict[str, str]] = {n: getattr(self, n) for n in _TABLES.values()}
+        tables[field_name] = table
+        return replace(self, accounts=tables["accounts"], tax_codes=tables["tax_codes"],
+                       bank_accounts=tables["bank_accounts"], seen=seen, origins=origins)
 
     def confirmed(self, chart: Chart, keys: Iterable[MappingKey] | None = None) -> Mapping:
         """A copy that takes the chart as it is now for these rows (all by default): what a
@@ -121,6 +130,8 @@ class Mapping:
                                 for name in _TABLES.values()}
         data["seen"] = {k: v.to_json() for k, v in sorted(self.seen.items())}
         data["origins"] = {k: v.value for k, v in sorted(self.origins.items())}
+        if self.organisation_id:
+            data["organisation"] = {"id": self.organisation_id, "name": self.organisation_name}
         return data
 
     @classmethod
@@ -133,9 +144,12 @@ class Mapping:
 
         tables = {name: {k: str(v) for k, v in table(name).items()}
                   for name in _TABLES.values()}
+        organisation = table("organisation")
         return cls(**tables,
                    seen={k: Seen.from_json(v) for k, v in table("seen").items()},
-                   origins={k: Origin(str(v)) for k, v in table("origins").items()})
+                   origins={k: Origin(str(v)) for k, v in table("origins").items()},
+                   organisation_id=str(organisation["id"]) if organisation.get("id") else None,
+                   organisation_name=str(organisation.get("name") or ""))
 
 
 @dataclass(frozen=True, slots=True)

@@ -138,15 +138,20 @@ def source_label(key: MappingKey, catalog: Catalog) -> str:
     return "Payments received"
 
 
-def target_label(key: MappingKey, target: str | None, chart: Chart) -> str:
-    """The Xero side of a row: "201 Legal Fees", "OUTPUT GST on Income", "" when unmapped."""
+def target_label(key: MappingKey, target: str | None, chart: Chart,
+                 mapping: Mapping | None = None) -> str:
+    """The Xero side of a row: "201 Legal Fees", "OUTPUT GST on Income", "" when unmapped; an
+    account gone from the chart as `mapping` last saw it."""
     if target is None:
         return ""
     if key.kind is MappingKind.TAX:
         rate = chart.tax_rates.get(target)
         return rate.label if rate else target
     account = chart.accounts.get(target)
-    return account.label if account else f"? {target}"
+    if account is not None:
+        return account.label
+    seen = mapping.seen.get(key.text) if mapping and mapping.target(key) == target else None
+    return f"{seen.code or '(no code)'} {seen.name} (not in Xero)" if seen else f"? {target}"
 
 
 def drift(key: MappingKey, mapping: Mapping, chart: Chart) -> str | None:
@@ -197,7 +202,7 @@ def mapping_rows(catalog: Catalog, mapping: Mapping, chart: Chart,
               for t in sorted(catalog.tax_codes.values(), key=lambda t: t.code)),
             MappingKey(MappingKind.BANK, RECEIPTS)]
     return [MappingRow(key, source_label(key, catalog), mapping.target(key),
-                       target_label(key, mapping.target(key), chart),
+                       target_label(key, mapping.target(key), chart, mapping),
                        row_problem(key, mapping, catalog, chart), blocked_by_row.get(key, 0),
                        drift(key, mapping, chart), mapping.origin(key))
             for key in keys]

@@ -153,7 +153,8 @@ def create_admin_app(state: SandboxState) -> Starlette:
         return invoice
 
     def add_organisation(data: dict[str, Any]) -> dict[str, Any]:
-        """Another organisation with a copy of the firm's chart and no transactions."""
+        """Another organisation with a copy of the firm's chart (same Codes, its own
+        AccountIDs, as when a firm re-creates its books) and no transactions."""
         tenant_id = str(uuid.uuid4())
         organisation = {**copy.deepcopy(state.xero.organisation),
                         "OrganisationID": str(uuid.uuid4()),
@@ -161,8 +162,9 @@ def create_admin_app(state: SandboxState) -> Starlette:
                         "Class": str(data.get("class", "DEMO")),
                         "IsDemoCompany": str(data.get("class", "DEMO")) == "DEMO",
                         "ShortCode": "!" + tenant_id[:5]}
-        org = XeroOrg(tenant_id, organisation, copy.deepcopy(state.xero.accounts),
-                      copy.deepcopy(state.xero.tax_rates))
+        accounts = [{**account, "AccountID": str(uuid.uuid4())}  # ids are per organisation
+                    for account in copy.deepcopy(state.xero.accounts)]
+        org = XeroOrg(tenant_id, organisation, accounts, copy.deepcopy(state.xero.tax_rates))
         state.add_organisation(org, consent=bool(data.get("consent", True)))
         return {"tenant_id": tenant_id, **organisation}
 

@@ -121,6 +121,9 @@ class MappingScreen(TableView):
         if drifted:
             text.append(f" · {drifted} changed in Xero", style="cyan")
         text.append(f" · {blocked} bills blocked", style="yellow" if blocked else "dim")
+        elsewhere = workspace.mapping_elsewhere
+        if elsewhere:
+            text = Text(f"✗ {elsewhere}\n", style="bold red").append_text(text)
         summary.update(text)
         for row in rows:
             kind = _KIND_LABELS[row.key.kind]
