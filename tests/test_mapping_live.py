@@ -297,3 +297,21 @@ def test_after_swapping_organisations_the_mapping_says_so_and_carries_over_by_co
     assert {r["actionstep"] for r in after["rows"] if r["problem"]} == {
         "203 Consulting Fees", "204 Conveyancing Fees", "215 Mediation Fees",
         "INP GST on Purchases (10%)", "N-T No Tax"}, "as before the swap"
+
+
+async def test_the_mapping_view_says_when_the_mapping_was_made_for_another_organisation(
+        demo: Demo) -> None:
+    old = demo.profile.mapping().for_organisation("org-of-the-old-books", "Harbour & Finch 2019")
+    demo.profile.save_mapping(old)
+    app = demo_app(demo)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, loaded(app))
+        await pilot.press("m")
+        await until(pilot, lambda: isinstance(app.screen, MappingScreen))
+        await until(pilot, lambda: "This mapping was made for Harbour & Finch 2019, but Xero "
+                                   "here is Harbour & Finch Lawyers" in screen_text(app))
+        await pilot.press(*["down"] * 4, "enter")  # 215 Mediation Fees
+        await until(pilot, lambda: isinstance(app.screen, PickerDialog))
+        await pilot.press(*"other rev", "enter")
+        await until(pilot, lambda: "This mapping was made for" not in screen_text(app))
+        assert demo.profile.mapping().organisation_name == "Harbour & Finch Lawyers"
