@@ -301,7 +301,8 @@ def test_after_swapping_organisations_the_mapping_says_so_and_carries_over_by_co
 
 async def test_the_mapping_view_says_when_the_mapping_was_made_for_another_organisation(
         demo: Demo) -> None:
-    old = demo.profile.mapping().for_organisation("org-of-the-old-books", "Harbour & Finch 2019")
+    old = Mapping(accounts={"4001": "an-account-of-the-old-books"}).for_organisation(
+        "org-of-the-old-books", "Harbour & Finch 2019")
     demo.profile.save_mapping(old)
     app = demo_app(demo)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -154,6 +154,9 @@ class Workspace:
         mapping, here = self.mapping, self.organisation
         if here is None or mapping.organisation_id in (None, here.organisation_id):
             return None
+        if all(t in self.chart.accounts
+               for t in (*mapping.accounts.values(), *mapping.bank_accounts.values())):
+            return None  # its rows all fit this chart after all
         made_for = mapping.organisation_name or "another Xero organisation"
         return (f"This mapping was made for {made_for}, but Xero here is {here.name}: its "
                 "accounts are not in this chart. Carry it over by Code (`axpush mapping export "
