@@ -70,6 +70,8 @@ def test_a_mapping_file_round_trips_and_a_bad_one_changes_nothing_from_a_shell(
         sandbox: SandboxServer, isolated_home: Path) -> None:
     assert axpush(isolated_home, "connect", "--sandbox", sandbox.base_url).returncode == 0
     assert axpush(isolated_home, "mapping", "auto").returncode == 0
+    nowhere = axpush(isolated_home, "mapping", "export", str(isolated_home / "no" / "m.json"))
+    assert nowhere.returncode == 2 and "cannot write" in nowhere.stderr
     exported = isolated_home / "mapping.json"
     assert axpush(isolated_home, "mapping", "export", str(exported)).returncode == 0
     data = json.loads(exported.read_text())

@@ -59,6 +59,12 @@ def describe(error: BaseException | None) -> str:
     return f"unexpected {type(error).__name__}: {error}"
 
 
+def _now_ready(workspace: Workspace, changed: Sequence[str]) -> int:
+    """Of the bills a mapping change touched, how many it made ready to push."""
+    return sum(1 for b in changed if b in workspace.rows
+               and workspace.rows[b].state is BillState.READY)
+
+
 class AxpushApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "axpush"
@@ -174,7 +180,7 @@ class AxpushApp(App[None]):
         if workspace is None:
             return
         changed = await workspace.set_mapping(key, target)
-        ready = sum(1 for b in changed if workspace.rows[b].state is BillState.READY)
+        ready = _now_ready(workspace, changed)
         self.write_log(f"mapped {label}" + (f"; {ready} bills now ready" if ready else ""))
         self.notify(label + (f"\n{ready} bills are now ready to push." if ready else ""),
                     title="Mapping saved")
@@ -188,7 +194,7 @@ class AxpushApp(App[None]):
         if workspace is None or not changes:
             return
         changed, recorded = await workspace.accept(changes, Origin.AUTO)
-        ready = sum(1 for b in changed if workspace.rows[b].state is BillState.READY)
+        ready = _now_ready(workspace, changed)
         for record in recorded:
             self.write_log(f"auto-mapped {record.subject} → {record.new_label} ({record.note})")
         skipped = len(changes) - len(recorded)
@@ -236,8 +242,14 @@ class AxpushApp(App[None]):
         if profile is None:
             return
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        path = await asyncio.to_thread(profile.write_export, f"push-log-{stamp}.txt",
-                                       "".join(f"{line}\n" for line in lines))
+        try:
+            path = await asyncio.to_thread(profile.write_export, f"push-log-{stamp}.txt",
+                                           "".join(f"{line}\n" for line in lines))
+        except OSError as error:
+            self.notify(f"Could not save the log in {profile.root / 'exports'}: "
+                        f"{error.strerror or error}. Nothing else was changed.",
+                        title="Log not exported", severity="error", timeout=15)
+            return
         what = "the filtered lines" if filtered else "the log"
         self.notify(f"{len(lines):,} lines ({what}) saved to {path}. The full record of "
                     "every attempt: `axpush log --csv`.", title="Log exported", timeout=15)

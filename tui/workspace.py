@@ -274,6 +274,11 @@ class Workspace:
         """What would be wrong with mapping this row to `target`: the picker flags it."""
         return row_problem(key, self.mapping.with_target(key, target), self.catalog, self.chart)
 
+    def bills_blocked_by_mapping(self) -> int:
+        """Bills that a mapping row keeps from going (each counted once)."""
+        return sum(1 for row in self.rows.values() if row.state is BillState.BLOCKED
+                   and any(p.row is not None for p in row.problems))
+
     def mapping_rows(self) -> list[MappingRow]:
         return mapping_rows(self.catalog, self.mapping, self.chart, self.blocked_by_row())
 
@@ -300,14 +305,9 @@ class Workspace:
         """Save proposed or imported rows. A row someone changed since it was proposed is
         left alone. Returns the bills whose state changed and what was recorded."""
         def change(mapping: Mapping) -> tuple[Mapping, list[MappingChange]]:
-            records = []
-            for row in changes:
-                if mapping.target(row.key) != row.old:
-                    continue
-                mapping = mapping.with_target(row.key, row.new, self.chart, origin)
-                records.append(self._record(row.key, row.old, row.new, origin.value,
-                                            row.reason or note))
-            return mapping, records
+            mapping, applied = mapping.accepting(changes, self.chart, origin)
+            return mapping, [self._record(row.key, row.old, row.new, origin.value,
+                                          row.reason or note) for row in applied]
 
         return await self._change_mapping(change)
 

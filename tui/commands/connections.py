@@ -25,7 +25,6 @@ from tui.connect import (
     status,
 )
 from tui.core.errors import RemoteError
-from tui.core.status import BillState
 from tui.oauth import ConsentAgent, LoopbackReceiver, PasteBack, SignInError
 from tui.settings import ACTIONSTEP_ENVIRONMENTS, XERO_BROAD_SCOPES
 from tui.store.profile import Profile
@@ -212,11 +211,8 @@ def _mapping_check(profile: Profile) -> tuple[bool, str, str]:
         workspace = await opened(profile, sync=False)
         try:
             rows = workspace.mapping_rows()
-            blocked = sum(1 for row in workspace.rows.values()
-                          if row.state is BillState.BLOCKED
-                          and any(p.row is not None for p in row.problems))
             return (sum(1 for r in rows if r.problem), sum(1 for r in rows if r.drift),
-                    blocked)
+                    workspace.bills_blocked_by_mapping())
         finally:
             await workspace.aclose()
 

@@ -21,7 +21,6 @@ from tui.core import mapfile
 from tui.core.errors import RemoteError
 from tui.core.mapping import MappingChange, Origin, RowChange
 from tui.core.mapping_check import MappingRow
-from tui.core.status import BillState
 from tui.core.words import count
 from tui.store.profile import Profile
 from tui.store.storage import write_atomically
@@ -59,7 +58,10 @@ def export_command(profile: Profile, args: argparse.Namespace) -> int:
     if args.file in (None, "-"):
         sys.stdout.write(text)
     else:
-        write_atomically(Path(args.file), text.encode("utf-8"), 0o644)
+        try:
+            write_atomically(Path(args.file), text.encode("utf-8"), 0o644)
+        except OSError as error:
+            return fail(f"cannot write {args.file}: {error.strerror or error}")
         mapped = sum(1 for row in data["accounts"] + data["tax_codes"]
                      if row.get("xero_code") or row.get("xero_tax_type"))
         print(f"wrote {args.file}: {len(data['accounts'])} accounts and "
@@ -129,9 +131,7 @@ def auto_command(profile: Profile, args: argparse.Namespace) -> int:
 def check_command(profile: Profile, args: argparse.Namespace) -> int:
     async def work(workspace: Workspace) -> dict[str, Any]:
         rows = workspace.mapping_rows()
-        blocked = sum(1 for row in workspace.rows.values()
-                      if row.state is BillState.BLOCKED
-                      and any(p.row is not None for p in row.problems))
+        blocked = workspace.bills_blocked_by_mapping()
         elsewhere = workspace.mapping_elsewhere
         return {"ok": not blocked and not elsewhere and not any(r.problem for r in rows),
                 "organisation_problem": elsewhere, "bills_blocked": blocked,

@@ -65,9 +65,7 @@ def propose(catalog: Catalog, mapping: Mapping, chart: Chart) -> list[RowChange]
 
 
 def apply(mapping: Mapping, proposals: Iterable[RowChange], chart: Chart) -> Mapping:
-    for proposal in proposals:
-        mapping = mapping.with_target(proposal.key, proposal.new, chart, Origin.AUTO)
-    return mapping
+    return mapping.accepting(proposals, chart, Origin.AUTO)[0]
 
 
 def _open_to_proposal(key: MappingKey, mapping: Mapping, catalog: Catalog,

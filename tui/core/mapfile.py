@@ -72,9 +72,7 @@ class ImportPlan:
     def mapping(self, mapping: Mapping, chart: Chart) -> Mapping:
         if self.errors:
             raise ValueError("an import with errors changes nothing")
-        for change in self.changes:
-            mapping = mapping.with_target(change.key, change.new, chart, Origin.IMPORT)
-        return mapping
+        return mapping.accepting(self.changes, chart, Origin.IMPORT)[0]
 
 
 class _Rows:

@@ -103,6 +103,17 @@ class Mapping:
         return replace(self, accounts=tables["accounts"], tax_codes=tables["tax_codes"],
                        bank_accounts=tables["bank_accounts"], seen=seen, origins=origins)
 
+    def accepting(self, changes: Iterable[RowChange], chart: Chart, origin: Origin
+                  ) -> tuple[Mapping, list[RowChange]]:
+        """A copy with proposed or imported rows set, and those that were: a row whose target
+        is no longer the one the change started from (someone changed it since) is left."""
+        mapping, applied = self, []
+        for change in changes:
+            if mapping.target(change.key) == change.old:
+                mapping = mapping.with_target(change.key, change.new, chart, origin)
+                applied.append(change)
+        return mapping, applied
+
     def confirmed(self, chart: Chart, keys: Iterable[MappingKey] | None = None) -> Mapping:
         """A copy that takes the chart as it is now for these rows (all by default): what a
         refresh reported has been seen. Rows whose account is gone keep their old picture."""

@@ -45,6 +45,15 @@ class TableView(ViewScreen):
     def table(self) -> DataTable[str | Text]:
         return self.query_one(f"#{self.TABLE_ID}", DataTable)
 
+    def on_mount(self) -> None:
+        self.axpush.workspace_loaded.subscribe(self, lambda _: self.rebuild())
+        self.axpush.bills_changed.subscribe(self, self.bills_changed)
+        self.rebuild()
+
+    def bills_changed(self, bill_ids: set[str]) -> None:
+        """Some bills changed state: by default the view rebuilds (if it is in sight)."""
+        self.rebuild_if_shown()
+
     def rebuild(self) -> None:
         raise NotImplementedError
 

@@ -52,10 +52,8 @@ class BillsScreen(TableView):
         yield BillDetail(id="detail")
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.axpush.workspace_loaded.subscribe(self, lambda _: self.rebuild())
-        self.axpush.bills_changed.subscribe(self, self.update_rows)
-        self.rebuild()
+    def bills_changed(self, bill_ids: set[str]) -> None:
+        self.update_rows(bill_ids)
 
     # -- rendering ------------------------------------------------------------------------------
 

@@ -93,11 +93,6 @@ class MappingScreen(TableView):
         yield Static(HELP, id="mapping-help")
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.axpush.workspace_loaded.subscribe(self, lambda _: self.rebuild())
-        self.axpush.bills_changed.subscribe(self, self.rebuild_if_shown)
-        self.rebuild()
-
     def rebuild(self) -> None:
         workspace = self.workspace
         table = self.table

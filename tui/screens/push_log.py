@@ -69,11 +69,10 @@ class PushLogScreen(ViewScreen):
         progress = app.push_progress
         elapsed = time.monotonic() - app.push_started if app.push_started else None
         workspace = self.workspace
-        words = self._words()
-        shown = len(self._shown()) if words else len(app.log_lines)
         self.query_one("#log-state", Static).update(status_text(
             progress, elapsed, workspace.rate_budget if workspace else None,
-            datetime.now(UTC), shown, len(app.log_lines), bool(words)))
+            datetime.now(UTC), self.query_one(Log).line_count, len(app.log_lines),
+            bool(self._words())))
         bar = self.query_one(ProgressBar)
         bar.display = progress is not None
         if progress is not None:

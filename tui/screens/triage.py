@@ -52,11 +52,6 @@ class TriageScreen(TableView):
         yield TriageDetail(id="triage-detail")
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.axpush.workspace_loaded.subscribe(self, lambda _: self.rebuild())
-        self.axpush.bills_changed.subscribe(self, self.rebuild_if_shown)
-        self.rebuild()
-
     # -- rendering ------------------------------------------------------------------------------
 
     def rebuild(self) -> None:
