@@ -10,7 +10,6 @@ import random
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -104,12 +103,22 @@ def finalise(state: SandboxState, bill_ids: list[int]) -> None:
             bill["modifiedTimestamp"] = actionstep_stamp(state.clock.now())
 
 
+KILL_POINTS = (("PUT", "*/Invoices", 0), ("PUT", "*/Invoices", 1), ("POST", "*/Invoices", 0),
+               ("PUT", "*/Payments", 0), ("PUT", "*/Contacts", 0), ("GET", "*/Invoices", 0))
+"""Where a pusher is killed: held at the sandbox on the (skip+1)-th call of that kind, which is
+after the engine recorded its intent and before any answer arrives."""
+
+
 def test_a_soak_with_faults_and_kill_9_leaves_every_bill_in_xero_exactly_once(
-        isolated_home: Path) -> None:
+        isolated_home: Path, bench_figures: list[str]) -> None:
     """600 bills finalised in waves while pushers run under 20%+ faults (lost answers among
-    them) and are killed at random moments, ten times, while the firm receipts, edits and
-    deletes bills already pushed; then everything settles."""
-    faults = ("PUT */Invoices=lost:0.3,503:0.1,reset:0.05,500:0.05,slow(0.3):0.5; "
+    them) and are killed with a call in flight, ten times, while the firm receipts, edits and
+    deletes bills already pushed; then everything settles.
+
+    Each kill lands where the test chooses: the sandbox holds the chosen call open, the test
+    kills the pusher, then lets Xero commit that call (its answer lost) or drop it (it never
+    arrived). No timing is guessed, so a fast machine and a slow one test the same thing."""
+    faults = ("PUT */Invoices=lost:0.3,503:0.1,reset:0.05,500:0.05; "
               "POST */Invoices=lost:0.3,503:0.1; PUT */Payments=lost:0.3,503:0.1,reset:0.05; "
               "PUT */Contacts=lost:0.2,503:0.1; GET /xero/*=500:0.15,503:0.15")
     # Rate limits are another test's subject: here they would only make the soak wait.
@@ -120,6 +129,7 @@ def test_a_soak_with_faults_and_kill_9_leaves_every_bill_in_xero_exactly_once(
     for bill_id in waiting:
         bills[bill_id]["status"] = "Draft"
     rng = random.Random(5)
+    landed: Counter[str] = Counter()
     with SandboxServer(state) as server:
         profile = connected_profile(server, isolated_home)
         kills = runs = 0
@@ -130,14 +140,23 @@ def test_a_soak_with_faults_and_kill_9_leaves_every_bill_in_xero_exactly_once(
             wave = [waiting.pop() for _ in range(min(50, len(waiting)))]
             finalise(state, wave)
             finalised += wave
+            method, pattern, skip = rng.choice(KILL_POINTS)
+            gate = state.holds.arm(method, pattern, skip=skip)
             process = pusher(isolated_home, "--all")
-            time.sleep(rng.uniform(1.2, 3.5))  # the interpreter starts in about a second
             runs += 1
-            if process.poll() is None:
+            if gate.wait_arrived(alive=lambda: process.poll() is None):
                 process.send_signal(signal.SIGKILL)
+                process.wait(timeout=60)
+                committed = rng.random() < 0.5
+                gate.release(process=committed)  # Xero commits it (answer lost), or never saw it
+                gate.wait_finished()
                 kills += 1
-            process.wait(timeout=60)
-            assert runs < 30, "the pushers keep finishing before they can be killed"
+                landed[f"{method} {pattern.lstrip('*/')} #{skip + 1}"
+                       f" {'committed' if committed else 'dropped'}"] += 1
+            else:
+                process.wait(timeout=300)  # this run made no such call: it finished
+            state.holds.disarm(gate)
+            assert runs < 40, "the pushers keep finishing before reaching a kill point"
         finalise(state, waiting)
         for _ in range(8):  # then let it finish; failed-for-a-passing-reason bills go again
             done = pusher(isolated_home, "--all", "--json")
@@ -149,6 +168,8 @@ def test_a_soak_with_faults_and_kill_9_leaves_every_bill_in_xero_exactly_once(
         workspace = asyncio.run(final_rows(profile))
         faulty = sum(1 for _, _, fault in state.faults.injected if not fault.startswith("slow"))
         received = sum(1 for r in state.received if "/api.xro/" in r.url)
+    bench_figures.append(f"soak: {kills} kill -9 with a call in flight, in {runs} runs: "
+                         + ", ".join(f"{n} at {where}" for where, n in sorted(landed.items())))
     counts = assert_exactly_once(state, workspace)
     reconciled = [a for a in profile.history() if a.action == "reconcile"]
     assert reconciled, "at least one kill landed between a batch's intent and its outcome"
@@ -166,20 +187,19 @@ def test_a_soak_with_faults_and_kill_9_leaves_every_bill_in_xero_exactly_once(
 
 def test_two_pushers_at_once_one_is_refused_by_name_and_nothing_doubles(
         isolated_home: Path) -> None:
-    state = SandboxState.demo(tour=False, faults="PUT */Invoices=slow(0.4)")
+    state = SandboxState.demo(tour=False)
     with SandboxServer(state) as server:
         profile = connected_profile(server, isolated_home)
+        gate = state.holds.arm("PUT", "*/Invoices")  # the first push is mid-batch here
         first = pusher(isolated_home, "--all")
-        time.sleep(0.3)
-        deadline = time.monotonic() + 30
-        while not (isolated_home / "profiles" / "default" / ".pusher.json").exists():
-            assert time.monotonic() < deadline and first.poll() is None
-            time.sleep(0.05)
+        assert gate.wait_arrived(alive=lambda: first.poll() is None)
         second = pusher(isolated_home, "--all")
         _, err = second.communicate(timeout=60)
+        gate.release()
+        first.communicate(timeout=120)
+        state.holds.disarm(gate)
         assert second.returncode == 1
         assert "another push is running for this profile" in err and "pid" in err
-        first.communicate(timeout=120)
         assert first.returncode == 0
         workspace = asyncio.run(final_rows(profile))
     assert_exactly_once(state, workspace)

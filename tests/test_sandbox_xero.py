@@ -252,19 +252,21 @@ def test_the_admin_api_scripts_a_scenario(sandbox: SandboxServer, xero: Xero) ->
 
 
 def test_a_sixth_call_in_flight_is_refused() -> None:
-    """Five slow calls hold the tenant's five slots; a sixth meanwhile gets a 429."""
+    """Five calls held open take the tenant's five slots; a sixth meanwhile gets a 429."""
     import asyncio
 
     async def scenario(server: SandboxServer) -> list[int]:
         token, _ = server.state.issue_demo_tokens()
+        gate = server.state.holds.arm("GET", "*/Accounts", count=5)
         async with httpx.AsyncClient(base_url=server.xero_api_url + "/",
                                      headers=bearer(token, server.state.xero.tenant_id)) as http:
-            slow = [asyncio.create_task(http.get("Accounts")) for _ in range(5)]
-            await asyncio.sleep(0.3)
+            held = [asyncio.create_task(http.get("Accounts")) for _ in range(5)]
+            await asyncio.to_thread(gate.wait_arrived)
             sixth = await http.get("TaxRates")
-            return [sixth.status_code, *[(await task).status_code for task in slow]]
+            gate.release()
+            return [sixth.status_code, *[(await task).status_code for task in held]]
 
-    with clean_sandbox(faults="GET */Accounts=slow(1)") as server:
+    with clean_sandbox() as server:
         statuses = asyncio.run(scenario(server))
     assert statuses == [429, 200, 200, 200, 200, 200]
 

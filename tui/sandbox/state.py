@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from tui.sandbox.demo_firm import DEFAULT_SEED, DemoFirm, build_demo_firm
 from tui.sandbox.faults import FaultPlan
+from tui.sandbox.holds import Holds
 from tui.sandbox.idempotency import IdempotencyStore
 from tui.sandbox.identity import ACTIONSTEP, XERO, Identity
 from tui.sandbox.limits import Limits, RateLimiter
@@ -59,6 +60,8 @@ class SandboxState:
         self.limits = RateLimiter(self.clock.now, limits)
         self.idempotency = IdempotencyStore(self.clock.now)
         self.faults = FaultPlan(faults, seed=firm.seed)
+        self.holds = Holds()
+        """Calls a test holds open at a point it chooses (see `holds`)."""
         self.received: deque[Received] = deque(maxlen=RECEIVED_KEPT)
         """The latest Accounting API requests, newest last."""
 

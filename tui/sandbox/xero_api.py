@@ -2,8 +2,9 @@
 connections) and the Accounting API.
 
 Every Accounting call goes: bearer token (401, with `TokenExpired` when it is) -> tenant (403) ->
-injected fault, if any -> rate limits (429) -> Idempotency-Key replay -> the books. Answers are XML
-unless the request accepts JSON, as on the real API, and carry the rate-limit headers.
+injected fault, if any -> rate limits (429) -> a test's hold, if armed -> Idempotency-Key
+replay -> the books. Answers are XML unless the request accepts JSON, as on the real API, and
+carry the rate-limit headers.
 """
 
 from __future__ import annotations
@@ -169,7 +170,10 @@ class XeroApi:
                         headers={**state.limits.headers(tenant),
                                  "Retry-After": str(limited.retry_after),
                                  "X-Rate-Limit-Problem": limited.problem})
+                gate = state.holds.take(request.method, request.url.path)
             try:
+                if gate is not None and not await gate.wait():
+                    return DroppedResponse()  # let go unprocessed: it never reached Xero
                 await wait(fault)
                 with state.lock:
                     call = Call(request, body, state.orgs[tenant], access)
@@ -177,6 +181,8 @@ class XeroApi:
             finally:
                 with state.lock:
                     state.limits.release(tenant)
+                if gate is not None:
+                    gate.done()
             if fault is not None and fault.kind == "lost":
                 return DroppedResponse()  # committed above; the answer never arrives
             return response
