@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -36,6 +37,10 @@ def pusher(home: Path, *args: str) -> subprocess.Popen[str]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             stdin=subprocess.DEVNULL,
                             env={**os.environ, "AXPUSH_HOME": str(home), **FAST})
+
+
+def running(process: subprocess.Popen[str]) -> Callable[[], bool]:
+    return lambda: process.poll() is None
 
 
 def connected_profile(server: SandboxServer, home: Path) -> Profile:
@@ -144,7 +149,7 @@ def test_a_soak_with_faults_and_kill_9_leaves_every_bill_in_xero_exactly_once(
             gate = state.holds.arm(method, pattern, skip=skip)
             process = pusher(isolated_home, "--all")
             runs += 1
-            if gate.wait_arrived(alive=lambda: process.poll() is None):
+            if gate.wait_arrived(alive=running(process)):
                 process.send_signal(signal.SIGKILL)
                 process.wait(timeout=60)
                 committed = rng.random() < 0.5
@@ -192,7 +197,7 @@ def test_two_pushers_at_once_one_is_refused_by_name_and_nothing_doubles(
         profile = connected_profile(server, isolated_home)
         gate = state.holds.arm("PUT", "*/Invoices")  # the first push is mid-batch here
         first = pusher(isolated_home, "--all")
-        assert gate.wait_arrived(alive=lambda: first.poll() is None)
+        assert gate.wait_arrived(alive=running(first))
         second = pusher(isolated_home, "--all")
         _, err = second.communicate(timeout=60)
         gate.release()
