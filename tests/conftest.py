@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tui.demo import Demo, running_demo
 from tui.sandbox.server import SandboxServer
 from tui.sandbox.state import SandboxState
+from tui.service.demo import Demo, running_demo
 from tui.store.profile import HOME_ENV, Profile
 
 

@@ -11,10 +11,10 @@ from faults import FaultyTransport
 from sandbox_time import SandboxTime
 from textual.pilot import Pilot
 
-from tui.app import AxpushApp
-from tui.demo import Demo
-from tui.dialogs.confirm import ConfirmDialog
-from tui.workspace import Workspace
+from tui.console.app import AxpushApp
+from tui.console.dialogs.confirm import ConfirmDialog
+from tui.service.demo import Demo
+from tui.service.workspace import Workspace
 
 
 def demo_app(demo: Demo, transport: FaultyTransport | None = None) -> AxpushApp:

@@ -8,11 +8,11 @@ import httpx
 import pytest
 from sandbox_time import SandboxTime
 
-from tui.actionstep.client import ActionstepClient
 from tui.core.errors import RemoteUnauthorised, RemoteUnavailable
 from tui.core.models import BillStatus, LineKind
+from tui.remote.actionstep.client import ActionstepClient
+from tui.remote.transport import RetryPolicy, static_token
 from tui.sandbox.server import SandboxServer
-from tui.transport import RetryPolicy, static_token
 
 
 def client_for(sandbox: SandboxServer, token: str | None = None) -> ActionstepClient:

@@ -16,9 +16,9 @@ from tui.core.jobs import JobState, Operation, Outcome
 from tui.core.problems import RECEIPTS, MappingKey, MappingKind
 from tui.core.status import BillState
 from tui.core.triage import Cause
-from tui.demo import Demo
-from tui.transport import RetryPolicy
-from tui.workspace import Workspace
+from tui.remote.transport import RetryPolicy
+from tui.service.demo import Demo
+from tui.service.workspace import Workspace
 
 NO_WAIT = RetryPolicy(attempts=2, base=0.0)
 

@@ -7,19 +7,19 @@ from console import demo_app, loaded, push_all_ready, screen_text, until
 from faults import FaultyTransport, calls_to, writes_to
 from textual.widgets import DataTable, Log, OptionList, Static
 
-from tui.app import AxpushApp
+from tui.console.app import AxpushApp
+from tui.console.dialogs.confirm import ConfirmDialog
+from tui.console.dialogs.help import HelpDialog
+from tui.console.dialogs.picker import PickerDialog
+from tui.console.screens.bills import BillsScreen
+from tui.console.screens.mapping import MappingScreen
+from tui.console.screens.push_log import PushLogScreen
 from tui.core.status import BillState
 from tui.core.triage import Cause
-from tui.demo import Demo, running_demo
-from tui.dialogs.confirm import ConfirmDialog
-from tui.dialogs.help import HelpDialog
-from tui.dialogs.picker import PickerDialog
 from tui.sandbox.demo_firm import DEMO_FAULTS
-from tui.screens.bills import BillsScreen
-from tui.screens.mapping import MappingScreen
-from tui.screens.push_log import PushLogScreen
+from tui.service.demo import Demo, running_demo
+from tui.service.workspace import Workspace
 from tui.store.profile import Profile
-from tui.workspace import Workspace
 
 
 def summary_text(app: AxpushApp) -> str:
@@ -249,8 +249,8 @@ async def test_signing_in_again_from_the_connections_view_over_ssh(demo: Demo) -
     import httpx
     from textual.widgets import Input, TextArea
 
-    from tui.dialogs.sign_in import PasteBackDialog
-    from tui.screens.connections import ConnectionsScreen
+    from tui.console.dialogs.sign_in import PasteBackDialog
+    from tui.console.screens.connections import ConnectionsScreen
 
     before = demo.profile.token("xero")
     app = demo_app(demo)

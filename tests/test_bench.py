@@ -22,7 +22,6 @@ from pathlib import Path
 import pytest
 from sandbox_time import SandboxTime
 
-from tui.connect import connect_sandbox
 from tui.core import automap
 from tui.core.engine import Engine, Task
 from tui.core.invoice import InvoiceDraft
@@ -40,12 +39,13 @@ from tui.core.models import (
 )
 from tui.core.ports import ElementResult, PaymentDraft, RemoteInvoice, RemotePayment
 from tui.core.status import BillState
+from tui.remote.transport import RetryPolicy
 from tui.sandbox.limits import Limits
 from tui.sandbox.server import SandboxServer
 from tui.sandbox.state import SandboxState
+from tui.service.connections import connect_sandbox
+from tui.service.workspace import Workspace
 from tui.store.profile import SHARD_ATTEMPTS, Profile
-from tui.transport import RetryPolicy
-from tui.workspace import Workspace
 
 pytestmark = pytest.mark.bench
 FIRM_BILLS = 1150

@@ -17,31 +17,31 @@ import httpx
 import pytest
 from sandbox_time import SandboxTime
 
-from tui.connect import (
-    connect_actionstep,
-    connect_sandbox,
-    connect_xero,
-    open_links,
-    status,
-)
 from tui.core.errors import ReconnectNeeded, RemoteRateLimited, RemoteUnauthorised
 from tui.core.mapping import Mapping
+from tui.core.settings import sandbox_connections
 from tui.core.status import BillState
-from tui.oauth import (
+from tui.remote.oauth import (
     AuthorizationRequest,
     LoopbackReceiver,
     PasteBack,
     SignInError,
     TokenRecord,
 )
+from tui.remote.xero.auth import Tenant
+from tui.remote.xero.client import XeroClient
 from tui.sandbox.limits import Limits
 from tui.sandbox.server import SandboxServer
 from tui.sandbox.state import SandboxState
-from tui.settings import sandbox_connections
+from tui.service.connections import (
+    connect_actionstep,
+    connect_sandbox,
+    connect_xero,
+    open_links,
+    status,
+)
+from tui.service.workspace import Workspace
 from tui.store.profile import Profile
-from tui.workspace import Workspace
-from tui.xero.auth import Tenant
-from tui.xero.client import XeroClient
 
 
 def axpush(*args: str, home: Path, env: dict[str, str] | None = None
@@ -167,7 +167,7 @@ def test_two_processes_refreshing_at_once_refresh_once_and_both_work(
     code = """
         import asyncio, sys
         from tui.store.profile import Profile
-        from tui.workspace import Workspace
+        from tui.service.workspace import Workspace
         async def main():
             workspace = await Workspace.connect(Profile.named("shared"))
             try:
@@ -289,7 +289,7 @@ async def test_actionstep_connects_and_refreshes_after_a_401(sandbox: SandboxSer
     assert connected.orgkey == "harbourfinch"
     sandbox.state.clock.advance(timedelta(minutes=61))
     links = await open_links(profile, clock=time)
-    from tui.actionstep.client import ActionstepClient
+    from tui.remote.actionstep.client import ActionstepClient
 
     client = ActionstepClient(links.connections.actionstep.rest_url, links.actionstep_tokens,
                               clock=time)
@@ -309,7 +309,7 @@ def test_token_records_round_trip() -> None:
 
 
 def _auto() -> Any:
-    from tui.oauth import AutoConsent
+    from tui.remote.oauth import AutoConsent
 
     return AutoConsent()
 
@@ -435,7 +435,7 @@ async def test_actionstep_429s_are_waited_out(profile: Profile) -> None:
         time = SandboxTime(s.state)
         await connect_sandbox(profile, s.base_url, clock=time)
         links = await open_links(profile, clock=time)
-        from tui.actionstep.client import ActionstepClient
+        from tui.remote.actionstep.client import ActionstepClient
 
         client = ActionstepClient(links.connections.actionstep.rest_url,
                                   links.actionstep_tokens, clock=time)
@@ -448,8 +448,8 @@ async def test_actionstep_429s_are_waited_out(profile: Profile) -> None:
 
 
 def test_settings_pick_scopes_and_actionstep_systems() -> None:
-    from tui.settings import XERO_BROAD_SCOPES, Connections
-    from tui.transport import redact
+    from tui.core.settings import XERO_BROAD_SCOPES, Connections
+    from tui.remote.transport import redact
 
     staged = Connections().with_environment({"AXPUSH_ACTIONSTEP_ENVIRONMENT": "staging",
                                              "AXPUSH_XERO_SCOPES": XERO_BROAD_SCOPES})

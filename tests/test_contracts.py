@@ -17,10 +17,10 @@ from contracts import (
 )
 
 from tui.core.status import BillState
-from tui.demo import Demo
+from tui.remote.transport import RetryPolicy
 from tui.sandbox.actionstep_books import ActionstepBooks
-from tui.transport import RetryPolicy
-from tui.workspace import Workspace
+from tui.service.demo import Demo
+from tui.service.workspace import Workspace
 
 XERO_PREFIX = "/xero/api.xro/2.0"
 ACTIONSTEP_PREFIX = "/actionstep/api/rest"

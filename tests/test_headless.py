@@ -14,11 +14,11 @@ from pathlib import Path
 
 import httpx
 
-from tui.connect import connect_sandbox
 from tui.core.mapping import Mapping
 from tui.sandbox.limits import Limits
 from tui.sandbox.server import SandboxServer
 from tui.sandbox.state import SandboxState
+from tui.service.connections import connect_sandbox
 from tui.store.profile import Profile
 
 

@@ -10,9 +10,9 @@ import sys
 import tui.core
 
 CORE = sorted(f"tui.core.{m.name}" for m in pkgutil.iter_modules(tui.core.__path__))
-BELOW_THE_UI = ["tui.store.profile", "tui.store.outbox", "tui.xero.client",
-                "tui.actionstep.client", "tui.sandbox.server", "tui.workspace", "tui.demo",
-                "tui.cli"]
+BELOW_THE_UI = ["tui.store.profile", "tui.store.outbox", "tui.remote.xero.client",
+                "tui.remote.actionstep.client", "tui.sandbox.server", "tui.service.workspace",
+                "tui.service.demo", "tui.cli.main"]
 
 
 def imported_after(modules: list[str]) -> set[str]:

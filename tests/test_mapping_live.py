@@ -16,17 +16,17 @@ from sandboxes import admin
 from test_connections import connect_another_organisation
 from test_headless import axpush
 
+from tui.console.dialogs.automap import AutoMapDialog
+from tui.console.dialogs.picker import PickerDialog
+from tui.console.screens.mapping import MappingScreen
 from tui.core.mapping import Mapping
 from tui.core.problems import MappingKey, MappingKind
 from tui.core.status import BillState
 from tui.core.triage import Cause
-from tui.demo import Demo
-from tui.dialogs.automap import AutoMapDialog
-from tui.dialogs.picker import PickerDialog
+from tui.remote.transport import RetryPolicy
 from tui.sandbox.server import SandboxServer
-from tui.screens.mapping import MappingScreen
-from tui.transport import RetryPolicy
-from tui.workspace import Workspace
+from tui.service.demo import Demo
+from tui.service.workspace import Workspace
 
 
 def test_connect_auto_map_sync_and_push_all_from_a_shell_with_no_terminal(

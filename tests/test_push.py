@@ -16,10 +16,10 @@ from tui.core.money import format_money
 from tui.core.problems import MappingKey, MappingKind
 from tui.core.status import BillState
 from tui.core.triage import Cause
-from tui.demo import Demo
-from tui.transport import static_token
-from tui.workspace import Workspace
-from tui.xero.client import XeroClient
+from tui.remote.transport import static_token
+from tui.remote.xero.client import XeroClient
+from tui.service.demo import Demo
+from tui.service.workspace import Workspace
 
 
 async def loaded(demo: Demo, transport: FaultyTransport | None = None) -> Workspace:

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from tui.connect import connect_sandbox
 from tui.core.jobs import Outcome
 from tui.core.mapping import Mapping
 from tui.core.models import BillStatus
@@ -26,8 +25,9 @@ from tui.sandbox.actionstep_books import ActionstepBooks
 from tui.sandbox.limits import Limits
 from tui.sandbox.server import SandboxServer
 from tui.sandbox.state import SandboxState
+from tui.service.connections import connect_sandbox
+from tui.service.workspace import Workspace
 from tui.store.profile import Profile
-from tui.workspace import Workspace
 
 FAST = {"AXPUSH_RETRY_BASE_SECONDS": "0.01"}
 

@@ -18,8 +18,8 @@ from tui.core.mapping import Mapping
 from tui.core.status import BillState
 from tui.sandbox.server import SandboxServer
 from tui.sandbox.state import SandboxState
+from tui.service.workspace import Workspace
 from tui.store.profile import Profile
-from tui.workspace import Workspace
 
 
 def run(*args: str, home: Path) -> str:

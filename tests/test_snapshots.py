@@ -8,7 +8,7 @@ from typing import Any
 from console import demo_app, loaded, until
 from textual.pilot import Pilot
 
-from tui.demo import Demo
+from tui.service.demo import Demo
 
 
 async def _loaded(pilot: Pilot[Any]) -> None:

@@ -20,7 +20,7 @@ import pytest
 
 from tui.core.jobs import Attempt, Job, JobState, Outcome
 from tui.core.mapping import Mapping
-from tui.settings import ActionstepSettings, Connections, XeroSettings
+from tui.core.settings import ActionstepSettings, Connections, XeroSettings
 from tui.store.profile import Profile
 from tui.store.storage import SchemaTooNew
 

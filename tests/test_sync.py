@@ -9,9 +9,9 @@ from decimal import Decimal
 import httpx
 
 from tui.core.status import BillState
-from tui.demo import Demo
 from tui.sandbox.formats import actionstep_stamp
-from tui.workspace import Workspace
+from tui.service.demo import Demo
+from tui.service.workspace import Workspace
 
 
 async def admin(demo: Demo, path: str, body: dict[str, object]) -> None:

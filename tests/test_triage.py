@@ -3,7 +3,7 @@
 import pytest
 
 from tui.core.triage import Cause, classify
-from tui.xero.links import invoice_link
+from tui.remote.xero.links import invoice_link
 
 
 @pytest.mark.parametrize(("message", "cause"), [

@@ -6,16 +6,16 @@ from __future__ import annotations
 from console import demo_app, loaded, push_all_ready, screen_text, until
 from textual.widgets import OptionList
 
-from tui.app import AxpushApp
+from tui.console.app import AxpushApp
+from tui.console.dialogs.confirm import ConfirmDialog
+from tui.console.dialogs.picker import PickerDialog
+from tui.console.dialogs.resolve import ResolveDialog
+from tui.console.screens.mapping import MappingScreen
+from tui.console.screens.triage import GROUP, TriageScreen
 from tui.core.jobs import Outcome
 from tui.core.status import BillState
 from tui.core.triage import Cause
-from tui.demo import Demo, running_demo
-from tui.dialogs.confirm import ConfirmDialog
-from tui.dialogs.picker import PickerDialog
-from tui.dialogs.resolve import ResolveDialog
-from tui.screens.mapping import MappingScreen
-from tui.screens.triage import GROUP, TriageScreen
+from tui.service.demo import Demo, running_demo
 
 
 async def open_triage(pilot, app: AxpushApp) -> TriageScreen:  # type: ignore[no-untyped-def]

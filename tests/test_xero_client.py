@@ -11,9 +11,9 @@ from sandbox_time import SandboxTime
 from tui.core.errors import RemoteUnauthorised
 from tui.core.invoice import InvoiceDraft, InvoiceLine
 from tui.core.models import Contact
+from tui.remote.transport import static_token
+from tui.remote.xero.client import XeroClient
 from tui.sandbox.server import SandboxServer
-from tui.transport import static_token
-from tui.xero.client import XeroClient
 
 D = Decimal
 

@@ -31,7 +31,7 @@ from tinydb.table import Document, Table
 from tui.core.jobs import Attempt, Job, JobState
 from tui.core.mapping import Mapping, MappingChange
 from tui.core.models import Bill
-from tui.settings import Connections
+from tui.core.settings import Connections
 from tui.store.storage import AtomicJSONStorage, SetAside, write_atomically
 
 APP_NAME = "axpush"

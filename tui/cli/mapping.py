@@ -1,0 +1,193 @@
+"""`axpush mapping export|import|auto|check|log`: the mapping as data, for scripts and review.
+
+Each reads Actionstep's accounts and Xero's chart live, so what it checks is what a push would
+meet. Exit codes as for every command (see `tui.cli`): a file that cannot be used is 2, a
+check that finds problems is 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from tui.cli import EXIT_FAILED, EXIT_OK, EXIT_RECONNECT, EXIT_USAGE, fail
+from tui.cli.session import opened, remote_exit
+from tui.core import mapfile
+from tui.core.errors import RemoteError
+from tui.core.mapping import MappingChange, Origin, RowChange
+from tui.core.mapping_check import MappingRow
+from tui.core.words import count
+from tui.service.workspace import NotConnected, Workspace
+from tui.store.profile import Profile
+from tui.store.storage import write_atomically
+
+T = TypeVar("T")
+
+
+def _with_workspace(profile: Profile, work: Callable[[Workspace], Awaitable[T]], *,
+                    sync: bool = False) -> tuple[int, T | None]:
+    async def run() -> T:
+        workspace = await opened(profile, sync=sync)
+        try:
+            return await work(workspace)
+        finally:
+            await workspace.aclose()
+
+    try:
+        return EXIT_OK, asyncio.run(run())
+    except NotConnected as error:
+        return fail(str(error), EXIT_RECONNECT), None
+    except RemoteError as error:
+        return fail(str(error), remote_exit(error)), None
+
+
+def export_command(profile: Profile, args: argparse.Namespace) -> int:
+    async def work(workspace: Workspace) -> dict[str, Any]:
+        return mapfile.export(workspace.catalog, workspace.mapping, workspace.chart,
+                              workspace.organisation)
+
+    code, data = _with_workspace(profile, work)
+    if data is None:
+        return code
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if args.file in (None, "-"):
+        sys.stdout.write(text)
+    else:
+        try:
+            write_atomically(Path(args.file), text.encode("utf-8"), 0o644)
+        except OSError as error:
+            return fail(f"cannot write {args.file}: {error.strerror or error}")
+        mapped = sum(1 for row in data["accounts"] + data["tax_codes"]
+                     if row.get("xero_code") or row.get("xero_tax_type"))
+        print(f"wrote {args.file}: {len(data['accounts'])} accounts and "
+              f"{len(data['tax_codes'])} tax codes, {mapped} of them mapped")
+    return EXIT_OK
+
+
+def import_command(profile: Profile, args: argparse.Namespace) -> int:
+    source = "standard input" if args.file == "-" else args.file
+    try:
+        text = sys.stdin.read() if args.file == "-" else \
+            Path(args.file).read_text(encoding="utf-8")
+        data = json.loads(text)
+    except OSError as error:
+        return fail(f"cannot read {args.file}: {error.strerror or error}")
+    except (ValueError, UnicodeDecodeError) as error:
+        return fail(f"{source} is not JSON: {error}; nothing was changed")
+
+    async def work(workspace: Workspace) -> tuple[mapfile.ImportPlan, list[MappingChange]]:
+        plan = mapfile.plan_import(data, workspace.catalog, workspace.mapping,
+                                   workspace.chart, workspace.organisation,
+                                   by_code=args.by_code)
+        if plan.errors or args.dry_run or not plan.changes:
+            return plan, []
+        _, recorded = await workspace.accept(plan.changes, Origin.IMPORT,
+                                             f"imported from {Path(source).name}")
+        return plan, recorded
+
+    code, result = _with_workspace(profile, work)
+    if result is None:
+        return code
+    plan, recorded = result
+    if plan.errors:
+        print(f"axpush: {source} was not imported, nothing was changed:", file=sys.stderr)
+        for problem in plan.errors:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    _print_changes(plan.changes, "would change" if args.dry_run else "changed")
+    done = len(plan.changes) if args.dry_run else len(recorded)
+    verb = "would change" if args.dry_run else "changed"
+    print(f"{verb} {count(done, 'row')}, {plan.unchanged} already so"
+          + (" (dry run: nothing was saved)" if args.dry_run else ""))
+    return EXIT_OK
+
+
+def auto_command(profile: Profile, args: argparse.Namespace) -> int:
+    async def work(workspace: Workspace) -> tuple[list[RowChange], list[MappingRow]]:
+        proposals = workspace.auto_map()
+        if proposals and not args.dry_run:
+            await workspace.accept(proposals, Origin.AUTO)
+        return proposals, [r for r in workspace.mapping_rows() if r.target is None]
+
+    code, result = _with_workspace(profile, work)
+    if result is None:
+        return code
+    proposals, unmapped = result
+    _print_changes(proposals, "would map" if args.dry_run else "mapped")
+    print(f"{'would map' if args.dry_run else 'mapped'} {count(len(proposals), 'row')}"
+          + (" (dry run: nothing was saved)" if args.dry_run else ""))
+    if unmapped:
+        names = ", ".join(r.source_label for r in unmapped)
+        print(f"{count(len(unmapped), 'row')} left for a person (no single match by Code or "
+              f"name): {names}")
+    return EXIT_OK
+
+
+def check_command(profile: Profile, args: argparse.Namespace) -> int:
+    async def work(workspace: Workspace) -> dict[str, Any]:
+        rows = workspace.mapping_rows()
+        blocked = workspace.bills_blocked_by_mapping()
+        elsewhere = workspace.mapping_elsewhere
+        return {"ok": not blocked and not elsewhere and not any(r.problem for r in rows),
+                "organisation_problem": elsewhere, "bills_blocked": blocked,
+                "rows": [_row_json(r) for r in rows]}
+
+    code, report = _with_workspace(profile, work, sync=not args.no_sync)
+    if report is None:
+        return code
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        if report["organisation_problem"]:
+            print(f"✗ {report['organisation_problem']}")
+        for row in report["rows"]:
+            if row["problem"] or row["drift"]:
+                blocks = f"  ({row['bills_blocked']} bills blocked)" if row["bills_blocked"] \
+                    else ""
+                print(f"✗ {row['kind']:<7} {row['actionstep']:<34} "
+                      f"{row['state'] or 'changed in Xero'}{blocks}")
+                if row["problem"] and row["state"] != "unmapped":
+                    print(f"    {row['problem']}")
+                if row["drift"]:
+                    print(f"    Xero account {row['xero']}: {row['drift']}")
+        problems = sum(1 for row in report["rows"] if row["problem"])
+        print(f"{count(len(report['rows']), 'row')}: {problems} with a problem; "
+              f"{count(report['bills_blocked'], 'pending bill')} blocked by the mapping"
+              + ("" if report["ok"] else "  (fix: axpush mapping auto, or the console's "
+                                         "Mapping view)"))
+    return EXIT_OK if report["ok"] else EXIT_FAILED
+
+
+def log_command(profile: Profile, args: argparse.Namespace) -> int:
+    changes = profile.mapping_changes()
+    if args.json:
+        print(json.dumps([c.to_json() for c in changes], indent=2, ensure_ascii=False))
+    else:
+        for change in changes:
+            print(change.line())
+        if not changes:
+            print("no change to the mapping recorded yet")
+    return EXIT_OK
+
+
+def _row_json(row: MappingRow) -> dict[str, Any]:
+    return {"kind": row.key.kind.value, "row": row.key.text, "actionstep": row.source_label,
+            "xero": row.target_label or None, "origin": row.origin.value,
+            "state": row.problem.short if row.problem else None,
+            "problem": row.problem.message if row.problem else None,
+            "cause": row.problem.cause.value if row.problem else None,
+            "drift": row.drift, "bills_blocked": row.bills_blocked}
+
+
+def _print_changes(changes: list[RowChange], verb: str) -> None:
+    for change in changes:
+        print(f"{verb}  {change.line()}")
+
+
+HANDLERS = {"export": export_command, "import": import_command, "auto": auto_command,
+            "check": check_command, "log": log_command}

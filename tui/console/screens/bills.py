@@ -1,0 +1,203 @@
+"""Bills (home): every Actionstep bill and where it stands; select, push, see why not."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Static
+
+from tui.console.flows.push import confirm_push
+from tui.console.screens.base import TableView
+from tui.console.widgets.bill_detail import BillDetail, state_text
+from tui.console.widgets.filter_input import FilterInput, matches
+from tui.console.widgets.text import clip
+from tui.console.widgets.top_bar import TopBar
+from tui.core.jobs import Attempt
+from tui.core.money import format_money
+from tui.core.status import BillRow, BillState
+
+COLUMNS = (("sel", " "), ("number", "Bill"), ("date", "Date"), ("client", "Client"),
+           ("total", "Total"), ("state", "State"), ("reason", "Why"))
+SUMMARY_ORDER = (BillState.READY, BillState.CHANGED, BillState.BLOCKED, BillState.FAILED,
+                 BillState.PUSHING, BillState.PUSHED, BillState.PENDING)
+MARK = "●"
+
+
+class BillsScreen(TableView):
+    AUTO_FOCUS = "#bills"
+    TABLE_ID = "bills"
+    BINDINGS = [
+        Binding("space", "toggle_select", "Select", id="bills.select"),
+        Binding("p", "push_selected", "Push selected", id="bills.push"),
+        Binding("P", "push_ready", "Push all ready", id="bills.push_all"),
+        Binding("f", "push_failed", "Re-push failed", id="bills.push_failed", show=False),
+        Binding("r", "reload", "Reload from Actionstep and Xero", id="bills.reload",
+                show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.selected: set[str] = set()
+
+    def compose(self) -> ComposeResult:
+        yield TopBar("bills")
+        yield Static(id="summary")
+        yield FilterInput("filter bills: number, client, state or reason words — esc clears")
+        table: DataTable[str | Text] = DataTable(id="bills", cursor_type="row", zebra_stripes=True)
+        for key, label in COLUMNS:
+            table.add_column(label, key=key)
+        yield table
+        yield BillDetail(id="detail")
+        yield Footer()
+
+    def bills_changed(self, bill_ids: set[str]) -> None:
+        self.update_rows(bill_ids)
+
+    # -- rendering ------------------------------------------------------------------------------
+
+    def _cells(self, row: BillRow) -> list[str | Text]:
+        bill = row.bill
+        return [
+            MARK if bill.bill_id in self.selected else " ",
+            bill.number,
+            bill.invoice_date.isoformat() if bill.invoice_date else "",
+            clip(bill.client_name, 28 if self.size.width >= 100 else 20),
+            Text(format_money(bill.total_inc), justify="right"),
+            state_text(row.state),
+            clip(row.brief, 90),
+        ]
+
+    def rebuild(self) -> None:
+        """Redraw the table from the workspace, keeping the cursor on the same bill."""
+        workspace = self.workspace
+        table = self.table
+        current = self.clear_table()
+        if workspace is None or not workspace.rows:
+            table.loading = workspace is None and self.axpush.load_error is None
+            self._show_summary()
+            self.cursor_settled()
+            return
+        table.loading = False
+        words = self.filter_words()
+        rows = sorted(workspace.rows.values(), key=lambda r: (r.bill.number, r.bill.bill_id))
+        for row in rows:
+            if words and not matches(words, row.bill.number, row.bill.client_name,
+                                     row.state.value, row.reason,
+                                     row.bill.matter.name if row.bill.matter else ""):
+                continue
+            table.add_row(*self._cells(row), key=row.bill.bill_id)
+            self.keys.append(row.bill.bill_id)
+        self.place_cursor(current)
+        self._show_summary()
+        self.cursor_settled()
+
+    def update_rows(self, bill_ids: set[str]) -> None:
+        """Refresh the cells of changed bills in place (no rebuild: the cursor stays)."""
+        workspace = self.workspace
+        if workspace is None or not self.is_current:  # the resume rebuilds it
+            return
+        table = self.table
+        for bill_id in bill_ids:
+            row = workspace.rows.get(bill_id)
+            if row is None or bill_id not in self.keys:
+                continue
+            for (key, _), value in zip(COLUMNS, self._cells(row), strict=True):
+                table.update_cell(bill_id, key, value)
+        self._show_summary()
+        if self.current_key() in bill_ids:
+            self.cursor_settled()
+
+    def _show_summary(self) -> None:
+        summary = self.query_one("#summary", Static)
+        workspace = self.workspace
+        if self.axpush.load_error:
+            summary.update(Text(self.axpush.load_error, style="bold red"))
+            return
+        if workspace is None or not workspace.rows:
+            summary.update(Text("Loading bills from Actionstep…", style="dim"))
+            return
+        counts = workspace.counts()
+        text = Text(f"{len(workspace.rows)} bills: ")
+        shown = [s for s in SUMMARY_ORDER if counts.get(s) or s is BillState.READY]
+        for index, state in enumerate(shown):
+            if index:
+                text.append(" · ", style="dim")
+            text.append_text(state_text(state))
+            text.append(f" {counts.get(state, 0)}")
+        if self.selected:
+            text.append(f"   {len(self.selected)} selected", style="bold")
+        if len(self.keys) != len(workspace.rows):
+            text.append(f"   showing {len(self.keys)}", style="dim")
+        progress = self.axpush.push_progress
+        if progress is not None:
+            text.append(f"   pushing {progress[0]}/{progress[1]}…", style="bold cyan")
+        summary.update(text)
+
+    def _current_row(self) -> BillRow | None:
+        bill_id = self.current_key()
+        workspace = self.workspace
+        return workspace.rows.get(bill_id) if workspace and bill_id else None
+
+    def cursor_settled(self) -> None:
+        row = self._current_row()
+        self.query_one(BillDetail).show(row, self.workspace)
+        if row is not None and row.job is not None:
+            self.load_history(row)
+
+    def current_bill(self) -> BillRow | None:
+        return self._current_row()
+
+    def show_history(self, row: BillRow, attempts: list[Attempt]) -> None:
+        self.query_one(BillDetail).show(row, self.workspace, attempts)
+
+    # -- actions ----------------------------------------------------------------------------------
+
+    def action_toggle_select(self) -> None:
+        bill_id = self.current_key()
+        if bill_id is None:
+            return
+        self.selected.symmetric_difference_update({bill_id})
+        self.update_rows({bill_id})
+        table = self.table
+        if table.cursor_row < table.row_count - 1:
+            table.move_cursor(row=table.cursor_row + 1)
+
+    def action_push_selected(self) -> None:
+        ids = sorted(self.selected) or [i for i in [self.current_key()] if i]
+        self._confirm_push(ids, "selected")
+
+    def action_push_ready(self) -> None:
+        workspace = self.workspace
+        if workspace is None:
+            return
+        self._confirm_push(workspace.due(), "ready")
+
+    def action_push_failed(self) -> None:
+        workspace = self.workspace
+        if workspace is None:
+            return
+        ids = [b for b, row in workspace.rows.items() if row.state is BillState.FAILED]
+        self._confirm_push(ids, "failed")
+
+    def _confirm_push(self, ids: list[str], which: str) -> None:
+        confirm_push(self, ids, which, self.selected.difference_update)
+
+    @on(DataTable.RowSelected, "#bills")
+    def _open_blocking_row(self) -> None:
+        """Enter on a bill blocked by the mapping opens the mapping at the row at fault."""
+        row = self._current_row()
+        if row is None:
+            return
+        fixable = [p.row for p in row.problems if p.row is not None]
+        if fixable:
+            self.axpush.open_mapping_row(fixable[0])
+        else:
+            self.notify("This bill has no mapping problem.", severity="information")
+
+    def action_reload(self) -> None:
+        if self.axpush.pushing:
+            self.notify("Wait for the push to finish before reloading.", severity="warning")
+            return
+        self.axpush.load_workspace()

@@ -1,0 +1,229 @@
+"""Mapping: each Actionstep income account and tax code, the Xero account or TaxType it goes to,
+and whether Xero's chart accepts it."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Static
+
+from tui.console.dialogs.automap import AutoMapDialog
+from tui.console.dialogs.picker import Choice, PickerDialog
+from tui.console.screens.base import TableView
+from tui.console.widgets.filter_input import FilterInput, matches
+from tui.console.widgets.text import clip
+from tui.console.widgets.top_bar import TopBar
+from tui.core.mapping import MappingChange, Origin, RowChange
+from tui.core.mapping_check import MappingRow
+from tui.core.money import format_rate
+from tui.core.problems import MappingKey, MappingKind
+from tui.core.status import BillState
+
+COLUMNS = (("kind", "Kind"), ("source", "Actionstep"), ("target", "Xero"), ("state", "State"),
+           ("blocks", "Bills"))
+
+
+def _row_key(key: MappingKey) -> str:
+    return f"{key.kind.value}:{key.source_id}"
+
+
+_KIND_LABELS = {MappingKind.ACCOUNT: "acct", MappingKind.TAX: "tax", MappingKind.BANK: "bank"}
+HELP = ("enter: choose the Xero account or TaxType · del: unmap · a: auto-map · r: refresh the "
+        "chart · a change is saved at once and re-checks every bill")
+_ORIGINS = {Origin.AUTO: "set by auto-map", Origin.IMPORT: "set by an imported file",
+            Origin.ADMIN: ""}
+
+
+def _state(row: MappingRow) -> Text:
+    if row.problem is not None:
+        return Text(row.problem.short or "problem", style="yellow")
+    if row.drift:
+        return Text("changed", style="cyan")
+    return Text("ok", style="green")
+
+
+def _explain(row: MappingRow | None, last: MappingChange | None) -> Text:
+    """The highlighted row in words: its problem, what changed in Xero, who set it."""
+    if row is None:
+        return Text(HELP, style="dim")
+    text = Text()
+    if row.problem is not None:
+        text.append(f"✗ {row.problem.message}\n", style="yellow")
+    if row.drift:
+        text.append(f"Xero account {row.target_label}: {row.drift}. ", style="cyan")
+        text.append("k: keep it as mapped (confirm) · enter: map elsewhere\n", style="dim")
+    origin = _ORIGINS[row.origin] if row.target else ""
+    if origin:
+        text.append(f"{origin}. ", style="dim")
+    if last is not None:
+        when = last.at.astimezone().strftime("%Y-%m-%d %H:%M")
+        text.append(f"Last change: {last.how} by {last.who}, {when}, from "
+                    f"{last.old_label or '(unmapped)'}.", style="dim")
+    text.rstrip()
+    return text if text else Text(HELP, style="dim")
+
+
+class MappingScreen(TableView):
+    AUTO_FOCUS = "#mapping"
+    TABLE_ID = "mapping"
+    BINDINGS = [
+        Binding("enter", "pick", "Choose target", id="mapping.pick", show=True),
+        Binding("delete", "clear_row", "Unmap", id="mapping.clear"),
+        Binding("a", "auto_map", "Auto-map", id="mapping.auto"),
+        Binding("r", "refresh_chart", "Refresh chart", id="mapping.refresh"),
+        Binding("k", "confirm_row", "Keep (confirm change)", id="mapping.confirm",
+                show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: dict[str, MappingRow] = {}
+
+    def compose(self) -> ComposeResult:
+        yield TopBar("mapping")
+        yield Static(id="mapping-summary")
+        yield FilterInput("filter rows: account, code, TaxType or state words — esc clears")
+        table: DataTable[str | Text] = DataTable(id="mapping", cursor_type="row",
+                                                 zebra_stripes=True)
+        for key, label in COLUMNS:
+            table.add_column(label, key=key)
+        yield table
+        yield Static(HELP, id="mapping-help")
+        yield Footer()
+
+    def rebuild(self) -> None:
+        workspace = self.workspace
+        table = self.table
+        current = self.clear_table()
+        self._rows = {}
+        summary = self.query_one("#mapping-summary", Static)
+        if workspace is None or not workspace.catalog.accounts:
+            table.loading = workspace is None and self.axpush.load_error is None
+            summary.update(Text(self.axpush.load_error or "Loading the chart and the mapping…",
+                                style="dim"))
+            return
+        table.loading = False
+        words = self.filter_words()
+        rows = workspace.mapping_rows()
+        problems = sum(1 for r in rows if r.problem is not None)
+        drifted = sum(1 for r in rows if r.drift)
+        blocked = workspace.counts().get(BillState.BLOCKED, 0)
+        text = Text(f"{len(workspace.catalog.accounts)} accounts, "
+                    f"{len(workspace.catalog.tax_codes)} tax codes · ")
+        text.append(f"{problems} need attention", style="yellow" if problems else "green")
+        if drifted:
+            text.append(f" · {drifted} changed in Xero", style="cyan")
+        text.append(f" · {blocked} bills blocked", style="yellow" if blocked else "dim")
+        elsewhere = workspace.mapping_elsewhere
+        if elsewhere:
+            text = Text(f"✗ {elsewhere}\n", style="bold red").append_text(text)
+        summary.update(text)
+        for row in rows:
+            kind = _KIND_LABELS[row.key.kind]
+            state = _state(row)
+            if words and not matches(words, kind, row.source_label, row.target_label,
+                                     state.plain):
+                continue
+            key = _row_key(row.key)
+            self._rows[key] = row
+            self.keys.append(key)
+            table.add_row(kind, clip(row.source_label, 26),
+                          clip(row.target_label, 24) or Text("—", style="dim"),
+                          state, str(row.bills_blocked) if row.bills_blocked else "", key=key)
+        focus = self.axpush.mapping_focus
+        if focus is not None:
+            self.axpush.mapping_focus = None
+            current = _row_key(focus)
+            table.focus()
+        self.place_cursor(current)
+        self.cursor_settled()
+
+    def cursor_settled(self) -> None:
+        """The help line under the table explains the highlighted row's problem."""
+        row, workspace = self._current(), self.workspace
+        last = workspace.last_changes.get(row.key.text) if row and workspace else None
+        self.query_one("#mapping-help", Static).update(_explain(row, last))
+
+    def _current(self) -> MappingRow | None:
+        key = self.current_key()
+        return self._rows.get(key) if key else None
+
+    @on(DataTable.RowSelected, "#mapping")
+    def _row_chosen(self) -> None:
+        self.action_pick()
+
+    def action_pick(self) -> None:
+        row, workspace = self._current(), self.workspace
+        if row is None or workspace is None:
+            return
+        def note(kind: str, status: str, target: str) -> tuple[str, bool]:
+            """Type and status, and what Xero would refuse about this target, in a word."""
+            problem = workspace.candidate_problem(row.key, target)
+            flag = problem.short if problem else ("" if status == "ACTIVE" else status.lower())
+            words = [kind, flag]
+            return " · ".join(w for w in words if w), problem is None
+
+        if row.key.kind is not MappingKind.TAX:
+            bank = row.key.kind is MappingKind.BANK
+            accounts = sorted((a for a in workspace.chart.accounts.values()
+                               if not bank or a.type == "BANK" or a.enable_payments),
+                              key=lambda a: (a.code is None, a.code or "", a.name))
+            choices = [Choice(a.account_id, a.code or "", a.name,
+                              *note(a.type, a.status, a.account_id)) for a in accounts]
+            title = ("Xero bank account for payments received" if bank
+                     else f"Xero account for Actionstep {row.source_label}")
+        else:
+            rates = sorted(workspace.chart.tax_rates.values(), key=lambda r: r.tax_type)
+            choices = [Choice(r.tax_type, r.tax_type, r.name,
+                              *note(format_rate(r.rate), r.status, r.tax_type))
+                       for r in rates]
+            title = f"Xero TaxType for Actionstep tax code {row.source_label}"
+
+        def picked(target: str | None) -> None:
+            if target is None:
+                return
+            chosen = next(c for c in choices if c.value == target)
+            label = f"{row.source_label} → {chosen.code} {chosen.name}".strip()
+            self.axpush.set_mapping(row.key, target, label)
+
+        self.app.push_screen(PickerDialog(title, choices, current=row.target), picked)
+
+    def action_auto_map(self) -> None:
+        workspace = self.workspace
+        if workspace is None:
+            return
+        proposals = workspace.auto_map()
+        proposed = {c.key for c in proposals}
+        left = [r.source_label for r in workspace.mapping_rows()
+                if r.target is None and r.key not in proposed]
+        if not proposals:
+            self.notify("Every row is mapped or set by a person, or has no single match by "
+                        "Code or name." + (f" Still unmapped: {', '.join(left)}." if left
+                                           else ""), title="Auto-map: nothing to propose")
+            return
+
+        def accepted(changes: list[RowChange] | None) -> None:
+            if changes:
+                self.axpush.accept_mapping(changes)
+
+        self.app.push_screen(AutoMapDialog(proposals, left), accepted)
+
+    def action_refresh_chart(self) -> None:
+        if self.workspace is None:
+            return
+        self.query_one("#mapping-summary", Static).update(
+            Text("Reading Xero's chart and Actionstep's accounts again…", style="bold cyan"))
+        self.axpush.refresh_chart()
+
+    def action_confirm_row(self) -> None:
+        row = self._current()
+        if row is not None and row.drift:
+            self.axpush.confirm_mapping(row.key)
+
+    def action_clear_row(self) -> None:
+        row = self._current()
+        if row is None or row.target is None:
+            return
+        self.axpush.set_mapping(row.key, None, f"{row.source_label} unmapped")

@@ -1,0 +1,230 @@
+"""Read what the push needs from Actionstep's REST API: bills, their lines, clients, matters,
+and the income accounts and tax codes lines are coded to.
+
+`api_url` is the REST base: the token response's `api_endpoint` plus `rest`
+(https://ap-southeast-2.actionstep.com/api/rest). Pages are asked for at the maximum size (200);
+id lists go in chunks that keep URLs short.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
+
+import httpx
+
+from tui.core.clock import REAL_CLOCK, Clock
+from tui.core.errors import RemoteRateLimited, RemoteRejected, RemoteUnauthorised
+from tui.core.jsonio import loads
+from tui.core.models import Bill, Catalog, Line
+from tui.remote.actionstep.parse import (
+    as_list,
+    link,
+    parse_bill,
+    parse_catalog,
+    parse_contact,
+    parse_disbursement,
+    parse_matter,
+    parse_time_entry,
+)
+from tui.remote.transport import (
+    DEFAULT_RETRY,
+    RetryPolicy,
+    TokenProvider,
+    new_client,
+    plain_excerpt,
+    transport_failure,
+    unavailable,
+)
+
+T = TypeVar("T")
+
+PAGE_SIZE = 200
+ID_CHUNK = 100
+SERVICE = "Actionstep"
+JSON_API = "application/vnd.api+json"
+FINALISED_AND_DRAFT = ("Draft", "Open", "Closed")
+EVERY_STATUS = ("Draft", "Open", "Closed", "Deleted")
+
+
+RATE_LIMIT_WAITS = 5
+
+
+class ActionstepClient:
+    """Reads only, so every call may be retried: 5xx, timeouts and resets with backoff, a 429
+    after its Retry-After (or backoff: Actionstep publishes no numbers), a 401 once after a
+    token refresh."""
+
+    def __init__(self, api_url: str, tokens: TokenProvider,
+                 transport: httpx.AsyncBaseTransport | None = None, *,
+                 clock: Clock = REAL_CLOCK, retry: RetryPolicy = DEFAULT_RETRY) -> None:
+        self._tokens = tokens
+        self._clock = clock
+        self._retry = retry
+        self.server_time: datetime | None = None
+        """The server's clock (HTTP Date) at its latest answer: a sync cursor never goes
+        past it, whatever timestamps the records carry."""
+        self._http = new_client(api_url, transport, {"Accept": JSON_API,
+                                                     "Content-Type": JSON_API})
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _get(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+        """One GET; a 204 (no records match) is an empty body."""
+        token = await self._tokens.token()
+        refreshed = False
+        attempt = waits = 0
+        while True:
+            try:
+                response = await self._http.get(path, params=params,
+                                                headers={"Authorization": f"Bearer {token}"})
+            except httpx.TransportError as error:
+                if attempt + 1 >= self._retry.attempts:
+                    raise transport_failure(SERVICE, "GET", error) from None
+                await self._clock.sleep(self._retry.delay(attempt))
+                attempt += 1
+                continue
+            if response.status_code == 401 and not refreshed:
+                token = await self._tokens.refresh(token)
+                refreshed = True
+                continue
+            if response.status_code == 429 and waits < RATE_LIMIT_WAITS:
+                retry_after = response.headers.get("Retry-After", "")
+                await self._clock.sleep(float(retry_after) if retry_after.isdigit()
+                                        else self._retry.delay(waits))
+                waits += 1
+                continue
+            if response.status_code >= 500 and attempt + 1 < self._retry.attempts:
+                await self._clock.sleep(self._retry.delay(attempt))
+                attempt += 1
+                continue
+            return self._body(response, path)
+
+    def _body(self, response: httpx.Response, path: str) -> dict[str, Any]:
+        stamp = response.headers.get("date")
+        if stamp:
+            with contextlib.suppress(TypeError, ValueError):
+                self.server_time = parsedate_to_datetime(stamp)
+        if response.status_code == 204:
+            return {}
+        if response.status_code == 401:
+            raise RemoteUnauthorised("Actionstep refused the access token (401): reconnect "
+                                     "to Actionstep", status=401)
+        if response.status_code == 429:
+            raise RemoteRateLimited("Actionstep kept answering 429 (rate limited); try again "
+                                    "later", retry_after=None, problem=None)
+        if response.status_code >= 500:
+            raise unavailable(SERVICE, response)
+        if response.status_code >= 400:
+            raise RemoteRejected(f"Actionstep refused {path} ({response.status_code}): "
+                                 f"{plain_excerpt(response)}", status=response.status_code)
+        try:
+            body = loads(response.content)
+        except ValueError:
+            raise RemoteRejected(f"Actionstep sent something that is not JSON for {path}",
+                                 status=response.status_code) from None
+        if not isinstance(body, dict):
+            raise RemoteRejected(f"Actionstep sent an unexpected body for {path}")
+        return body
+
+    async def _all(self, resource: str, params: dict[str, str] | None = None,
+                   ids: Sequence[str] = ()) -> tuple[list[dict[str, Any]],
+                                                     dict[str, list[dict[str, Any]]]]:
+        """Every record of a collection, following pages; also what `include` side-loaded."""
+        records: list[dict[str, Any]] = []
+        linked: dict[str, list[dict[str, Any]]] = {}
+        path = f"{resource}/{','.join(ids)}" if ids else resource
+        page = 1
+        while True:
+            body = await self._get(path, {**(params or {}), "page": str(page),
+                                          "pageSize": str(PAGE_SIZE)})
+            records += [r for r in as_list(body.get(resource)) if isinstance(r, dict)]
+            extra = body.get("linked")
+            if isinstance(extra, dict):
+                for name, items in extra.items():
+                    linked.setdefault(name, []).extend(
+                        r for r in as_list(items) if isinstance(r, dict))
+            paging = body.get("meta", {}).get("paging", {}).get(resource, {})
+            if not isinstance(paging, dict) or not paging.get("nextPage"):
+                return records, linked
+            page += 1
+
+    async def _by_ids(self, resource: str, ids: Sequence[str]) -> list[dict[str, Any]]:
+        records: list[dict[str, Any]] = []
+        unique = list(dict.fromkeys(i for i in ids if i.isdigit()))
+        for start in range(0, len(unique), ID_CHUNK):
+            try:
+                found, _ = await self._all(resource, ids=unique[start:start + ID_CHUNK])
+            except RemoteRejected as error:
+                if error.status == 404:
+                    continue
+                raise
+            records += found
+        return records
+
+    async def _lines_for(self, resource: str, bill_ids: Sequence[str]) -> list[dict[str, Any]]:
+        records: list[dict[str, Any]] = []
+        for start in range(0, len(bill_ids), ID_CHUNK):
+            chunk = ",".join(bill_ids[start:start + ID_CHUNK])
+            found, _ = await self._all(resource, {"bill": chunk})
+            records += found
+        return records
+
+    async def catalog(self) -> Catalog:
+        """The income accounts and tax codes lines are coded to."""
+        accounts, _ = await self._all("accounts")
+        tax_codes, _ = await self._all("taxcodes")
+        return parse_catalog(accounts, tax_codes)
+
+    async def bills(self, catalog: Catalog, statuses: Sequence[str] = FINALISED_AND_DRAFT,
+                    modified_since: datetime | None = None) -> list[Bill]:
+        """Every bill in the given statuses (changed since `modified_since`, if given), with
+        its lines, client and matter."""
+        params = {"status": ",".join(statuses), "include": "theirParticipant,action"}
+        if modified_since is not None:  # Actionstep reads a timestamp without offset as UTC
+            stamp = modified_since.astimezone(UTC).replace(tzinfo=None)
+            params["modifiedTimestamp_gteq"] = stamp.isoformat(timespec="seconds")
+        records, linked = await self._all("bills", params)
+        bill_ids = [str(r["id"]) for r in records if str(r.get("id", "")).isdigit()]
+        contacts = _index(linked.get("participants", []), parse_contact)
+        matters = _index(linked.get("actions", []), parse_matter)
+        missing = [p for r in records if (p := link(r, "theirParticipant")) and
+                   p not in contacts]
+        if missing:
+            contacts.update(_index(await self._by_ids("participants", missing), parse_contact))
+        lines: dict[str, list[Line]] = {}
+        problems: dict[str, list[str]] = {}
+        for resource, parse in (("timeentries", parse_time_entry),
+                                ("disbursements", parse_disbursement)):
+            for record in await self._lines_for(resource, bill_ids):
+                bill_id = link(record, "bill")
+                if bill_id is None:
+                    continue
+                line, problem = parse(record, catalog)
+                if line is not None:
+                    lines.setdefault(bill_id, []).append(line)
+                if problem is not None:
+                    problems.setdefault(bill_id, []).append(problem)
+        bills: list[Bill] = []
+        for record in records:
+            bill_id = str(record.get("id", ""))
+            bill = parse_bill(record, contacts=contacts, matters=matters,
+                              lines=lines.get(bill_id, []),
+                              line_problems=problems.get(bill_id, []))
+            if bill is not None:
+                bills.append(bill)
+        return bills
+
+
+def _index(records: list[dict[str, Any]],
+           parse: Callable[[dict[str, Any]], T | None]) -> dict[str, T]:
+    parsed: dict[str, T] = {}
+    for record in records:
+        item = parse(record)
+        if item is not None:
+            parsed[str(record.get("id"))] = item
+    return parsed
