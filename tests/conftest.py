@@ -89,4 +89,5 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         total = sum(_validated.values())
         terminalreporter.write_line(
             f"Xero client requests validated against xero_accounting.yaml: {total} requests, "
-            f"{len(_validated)} operations ({', '.join(sorted(_validated))})")
+            f"{len(_validated)} operations ({', '.join(sorted(_validated))})"
+        )

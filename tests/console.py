@@ -20,6 +20,7 @@ from tui.service.workspace import Workspace
 def demo_app(demo: Demo, transport: FaultyTransport | None = None) -> AxpushApp:
     async def opener() -> Workspace:
         return await Workspace.connect(demo.profile, transport, SandboxTime(demo.state))
+
     return AxpushApp(opener, profile=demo.profile, context="demo")
 
 

@@ -25,9 +25,10 @@ SPECS = Path(__file__).resolve().parent / "specs"
 """Copies of the published files, unchanged; where each came from is in its PROVENANCE.txt."""
 XERO_SPEC = SPECS / "xero" / "xero_accounting.yaml"
 XERO_IDENTITY_SPEC = SPECS / "xero" / "xero-identity.yaml"
-ACTIONSTEP_SPECS = {name: SPECS / "actionstep" / f"{name}.yml"
-                    for name in ("bills", "participants", "actions", "timeentries",
-                                 "disbursements")}
+ACTIONSTEP_SPECS = {
+    name: SPECS / "actionstep" / f"{name}.yml"
+    for name in ("bills", "participants", "actions", "timeentries", "disbursements")
+}
 
 
 @cache
@@ -41,9 +42,14 @@ def spec(path: Path) -> OpenAPI:
     document = _decimal_multiples(yaml.load(path.read_text(encoding="utf-8"), Loader=loader))
     decimal_json = {"application/json": lambda raw: json.loads(raw, parse_float=Decimal)}
     numeric = {name: _is_number for name in ("double", "float", "currency")}
-    return OpenAPI.from_dict(document, config=Config(
-        spec_validator_cls=None, extra_media_type_deserializers=decimal_json,
-        extra_format_validators=numeric))
+    return OpenAPI.from_dict(
+        document,
+        config=Config(
+            spec_validator_cls=None,
+            extra_media_type_deserializers=decimal_json,
+            extra_format_validators=numeric,
+        ),
+    )
 
 
 def _is_number(value: Any) -> bool:
@@ -52,8 +58,12 @@ def _is_number(value: Any) -> bool:
 
 def _decimal_multiples(node: Any) -> Any:
     if isinstance(node, dict):
-        return {k: Decimal(str(v)) if k == "multipleOf" and isinstance(v, float)
-                else _decimal_multiples(v) for k, v in node.items()}
+        return {
+            k: Decimal(str(v))
+            if k == "multipleOf" and isinstance(v, float)
+            else _decimal_multiples(v)
+            for k, v in node.items()
+        }
     if isinstance(node, list):
         return [_decimal_multiples(v) for v in node]
     return node
@@ -77,10 +87,12 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         body = await request.aread()
         response = await self.inner.handle_async_request(request)
         content = await response.aread()
-        self.exchanges.append(Exchange(request, body, response.status_code, response.headers,
-                                       content))
-        return httpx.Response(response.status_code, headers=response.headers, content=content,
-                              request=request)
+        self.exchanges.append(
+            Exchange(request, body, response.status_code, response.headers, content)
+        )
+        return httpx.Response(
+            response.status_code, headers=response.headers, content=content, request=request
+        )
 
     async def aclose(self) -> None:
         await self.inner.aclose()
@@ -93,14 +105,15 @@ class SpecRequest:
         url = exchange.request.url
         assert url.path.startswith(prefix), (url.path, prefix)
         self.host_url = host_url
-        self.path = base_path + url.path[len(prefix):]
+        self.path = base_path + url.path[len(prefix) :]
         self.method = exchange.request.method.lower()
         self.body: bytes | None = exchange.body or None
         self.content_type = exchange.request.headers.get("Content-Type", "application/json")
         self.parameters = RequestParameters(
             query=ImmutableMultiDict(parse_qs(url.query.decode())),
             header=Headers(dict(exchange.request.headers)),
-            cookie=ImmutableMultiDict({}))
+            cookie=ImmutableMultiDict({}),
+        )
 
 
 class SpecResponse:
@@ -121,8 +134,9 @@ def check(openapi: OpenAPI, request: SpecRequest, response: SpecResponse | None 
     except Exception as error:  # openapi-core raises several unrelated types
         causes = getattr(error.__cause__, "schema_errors", None) or [error.__cause__ or error]
         details = sorted({str(getattr(c, "message", c))[:200] for c in causes})[:5]
-        raise AssertionError(f"{request.method.upper()} {request.path}: {error}: "
-                             f"{details}") from None
+        raise AssertionError(
+            f"{request.method.upper()} {request.path}: {error}: {details}"
+        ) from None
 
 
 class ReceivedRequest:
@@ -132,13 +146,15 @@ class ReceivedRequest:
         url = httpx.URL(received.url)
         assert url.path.startswith("/xero/api.xro/2.0"), url.path
         self.host_url = "https://api.xero.com"
-        self.path = "/api.xro/2.0" + url.path[len("/xero/api.xro/2.0"):]
+        self.path = "/api.xro/2.0" + url.path[len("/xero/api.xro/2.0") :]
         self.method = received.method.lower()
         self.body: bytes | None = received.body or None
         self.content_type = received.headers.get("content-type", "application/json")
         self.parameters = RequestParameters(
             query=ImmutableMultiDict(parse_qs(url.query.decode())),
-            header=Headers(received.headers), cookie=ImmutableMultiDict({}))
+            header=Headers(received.headers),
+            cookie=ImmutableMultiDict({}),
+        )
 
 
 def check_client_request(received: Any) -> str:

@@ -16,8 +16,7 @@ Match = Callable[[httpx.Request], bool]
 
 
 def writes_to(path_end: str) -> Match:
-    return lambda request: request.method in ("PUT", "POST") and \
-        request.url.path.endswith(path_end)
+    return lambda request: request.method in ("PUT", "POST") and request.url.path.endswith(path_end)
 
 
 def calls_to(path_part: str) -> Match:
@@ -46,8 +45,9 @@ class FaultyTransport(httpx.AsyncBaseTransport):
         if any(match(request) for match in self.lose_after_commit):
             await response.aread()
             await response.aclose()
-            raise httpx.ReadError("connection reset after the request was sent (injected)",
-                                  request=request)
+            raise httpx.ReadError(
+                "connection reset after the request was sent (injected)", request=request
+            )
         return response
 
     async def aclose(self) -> None:

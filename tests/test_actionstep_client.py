@@ -18,12 +18,14 @@ from tui.sandbox.server import SandboxServer
 def client_for(sandbox: SandboxServer, token: str | None = None) -> ActionstepClient:
     if token is None:
         _, token = sandbox.state.issue_demo_tokens()
-    return ActionstepClient(sandbox.actionstep_api_url, static_token(token),
-                            clock=SandboxTime(sandbox.state))
+    return ActionstepClient(
+        sandbox.actionstep_api_url, static_token(token), clock=SandboxTime(sandbox.state)
+    )
 
 
 async def test_the_firms_bills_arrive_with_lines_clients_and_matters(
-        sandbox: SandboxServer) -> None:
+    sandbox: SandboxServer,
+) -> None:
     client = client_for(sandbox)
     try:
         catalog = await client.catalog()
@@ -66,16 +68,18 @@ async def test_a_lone_result_and_an_empty_one_are_both_handled(sandbox: SandboxS
         await client.aclose()
 
 
-async def test_malformed_records_become_blocked_bills_not_crashes(
-        sandbox: SandboxServer) -> None:
+async def test_malformed_records_become_blocked_bills_not_crashes(sandbox: SandboxServer) -> None:
     state = sandbox.state
     with state.lock:
         bills = list(state.firm.actionstep["bills"].values())
         bills[0]["totalInclusive"] = "lots"
         bills[1]["invoiceDate"] = "next Tuesday"
         bills[2]["links"]["theirParticipant"] = "999999"
-        entry = next(t for t in state.firm.actionstep["timeentries"].values()
-                     if t["links"]["bill"] == bills[3]["id"])
+        entry = next(
+            t
+            for t in state.firm.actionstep["timeentries"].values()
+            if t["links"]["bill"] == bills[3]["id"]
+        )
         entry["billableAmount"] = None
         del bills[4]["ourReference"]
     client = client_for(sandbox)
@@ -101,8 +105,12 @@ async def test_a_refused_token_says_reconnect(sandbox: SandboxServer) -> None:
 
 
 async def test_an_unreachable_actionstep_is_unavailable_not_a_crash() -> None:
-    client = ActionstepClient("http://127.0.0.1:9/api/rest", static_token("t"),
-                              httpx.AsyncHTTPTransport(retries=0), retry=RetryPolicy(base=0.01))
+    client = ActionstepClient(
+        "http://127.0.0.1:9/api/rest",
+        static_token("t"),
+        httpx.AsyncHTTPTransport(retries=0),
+        retry=RetryPolicy(base=0.01),
+    )
     try:
         with pytest.raises(RemoteUnavailable, match="could not be reached"):
             await client.catalog()

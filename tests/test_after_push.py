@@ -38,8 +38,13 @@ async def workspace(demo: Demo) -> AsyncIterator[Workspace]:
 
 async def pushed_open_bill(workspace: Workspace, skip: int = 0) -> str:
     """An unpaid Open bill, pushed to Xero."""
-    candidates = [b for b, row in workspace.rows.items() if row.state is BillState.READY
-                  and row.bill.total_paid == 0 and row.bill.status.value == "Open"]
+    candidates = [
+        b
+        for b, row in workspace.rows.items()
+        if row.state is BillState.READY
+        and row.bill.total_paid == 0
+        and row.bill.status.value == "Open"
+    ]
     bill_id = candidates[skip]
     summary = await workspace.push([bill_id], lambda _e: None)
     assert summary.created == 1, summary
@@ -52,12 +57,16 @@ def invoice(demo: Demo, workspace: Workspace, bill_id: str) -> dict[str, Any]:
 
 
 def payments_of(demo: Demo, invoice_id: str) -> list[dict[str, Any]]:
-    return [p for p in demo.state.xero.payments.values()
-            if p["Invoice"]["InvoiceID"] == invoice_id and p["Status"] != "DELETED"]
+    return [
+        p
+        for p in demo.state.xero.payments.values()
+        if p["Invoice"]["InvoiceID"] == invoice_id and p["Status"] != "DELETED"
+    ]
 
 
 async def test_a_bill_edited_in_actionstep_after_its_push_updates_the_xero_invoice(
-        demo: Demo, workspace: Workspace) -> None:
+    demo: Demo, workspace: Workspace
+) -> None:
     bill_id = await pushed_open_bill(workspace)
     await admin(demo, f"actionstep/bills/{bill_id}", {"add_fee": {"amount": "250"}})
     await workspace.sync()
@@ -75,11 +84,14 @@ async def test_a_bill_edited_in_actionstep_after_its_push_updates_the_xero_invoi
     assert workspace.rows[bill_id].state is BillState.PUSHED
     history = [a for a in demo.profile.history() if a.bill_id == bill_id]
     assert [(a.action, a.outcome) for a in history] == [
-        ("create-invoice", Outcome.CREATED), ("update-invoice", Outcome.UPDATED)]
+        ("create-invoice", Outcome.CREATED),
+        ("update-invoice", Outcome.UPDATED),
+    ]
 
 
 async def test_a_bill_deleted_in_actionstep_is_voided_in_xero(
-        demo: Demo, workspace: Workspace) -> None:
+    demo: Demo, workspace: Workspace
+) -> None:
     bill_id = await pushed_open_bill(workspace)
     await admin(demo, f"actionstep/bills/{bill_id}", {"status": "Deleted"})
     await workspace.sync()
@@ -96,7 +108,8 @@ async def test_a_bill_deleted_in_actionstep_is_voided_in_xero(
 
 
 async def test_receipts_in_actionstep_become_payments_to_the_mapped_bank_account(
-        demo: Demo, workspace: Workspace) -> None:
+    demo: Demo, workspace: Workspace
+) -> None:
     bill_id = await pushed_open_bill(workspace)
     total = workspace.bills[bill_id].total_inc
     await admin(demo, f"actionstep/bills/{bill_id}", {"pay": "100.00"})
@@ -115,14 +128,16 @@ async def test_receipts_in_actionstep_become_payments_to_the_mapped_bank_account
     payments = payments_of(demo, xero["InvoiceID"])
     assert [(p["Reference"], p["Amount"]) for p in payments] == [
         (f"axpush:{bill_id}:1", Decimal("100.00")),
-        (f"axpush:{bill_id}:2", total - Decimal("100.00"))]
+        (f"axpush:{bill_id}:2", total - Decimal("100.00")),
+    ]
     assert {p["Account"]["Code"] for p in payments} == {"090"}
     assert xero["Status"] == "PAID" and xero["AmountPaid"] == total
     assert workspace.rows[bill_id].state is BillState.PUSHED
 
 
 async def test_a_payment_whose_answer_was_lost_is_found_by_its_reference_not_sent_twice(
-        demo: Demo, workspace: Workspace) -> None:
+    demo: Demo, workspace: Workspace
+) -> None:
     bill_id = await pushed_open_bill(workspace)
     await admin(demo, f"actionstep/bills/{bill_id}", {"pay": "40.00"})
     await workspace.sync()
@@ -143,7 +158,8 @@ async def test_a_payment_whose_answer_was_lost_is_found_by_its_reference_not_sen
 
 
 async def test_a_bill_paid_in_xero_cannot_take_an_edit_and_goes_to_triage(
-        demo: Demo, workspace: Workspace) -> None:
+    demo: Demo, workspace: Workspace
+) -> None:
     bill_id = await pushed_open_bill(workspace)
     number = workspace.rows[bill_id].bill.number
     before = invoice(demo, workspace, bill_id)["Total"]
@@ -162,7 +178,8 @@ async def test_a_bill_paid_in_xero_cannot_take_an_edit_and_goes_to_triage(
 
 
 async def test_a_deleted_bill_whose_invoice_has_payments_is_not_voided(
-        demo: Demo, workspace: Workspace) -> None:
+    demo: Demo, workspace: Workspace
+) -> None:
     bill_id = await pushed_open_bill(workspace)
     number = workspace.rows[bill_id].bill.number
     await admin(demo, f"xero/invoices/{number}", {"pay": "10.00"})
@@ -177,7 +194,8 @@ async def test_a_deleted_bill_whose_invoice_has_payments_is_not_voided(
 
 
 async def test_without_a_bank_account_for_receipts_a_payment_waits_with_the_reason(
-        demo: Demo, workspace: Workspace) -> None:
+    demo: Demo, workspace: Workspace
+) -> None:
     bill_id = await pushed_open_bill(workspace)
     await workspace.set_mapping(MappingKey(MappingKind.BANK, RECEIPTS), None)
     await admin(demo, f"actionstep/bills/{bill_id}", {"pay": "25.00"})
@@ -190,15 +208,15 @@ async def test_without_a_bank_account_for_receipts_a_payment_waits_with_the_reas
     bank = MappingKey(MappingKind.BANK, RECEIPTS)
     assert workspace.blocked_by_row()[bank] >= 1
 
-    business = next(a.account_id for a in workspace.chart.accounts.values()
-                    if a.code == "090")
+    business = next(a.account_id for a in workspace.chart.accounts.values() if a.code == "090")
     await workspace.set_mapping(bank, business)
     summary = await workspace.push([bill_id], lambda _e: None)
     assert summary.paid == 1
 
 
 async def test_a_refused_edit_marked_resolved_waits_for_the_next_edit_in_actionstep(
-        demo: Demo, workspace: Workspace) -> None:
+    demo: Demo, workspace: Workspace
+) -> None:
     bill_id = await pushed_open_bill(workspace)
     number = workspace.rows[bill_id].bill.number
     await admin(demo, f"xero/invoices/{number}", {"pay": None})
@@ -221,15 +239,17 @@ async def test_a_refused_edit_marked_resolved_waits_for_the_next_edit_in_actions
 
 
 async def test_history_keeps_what_was_sent_and_xeros_answer_to_a_failed_call(
-        demo: Demo, workspace: Workspace) -> None:
+    demo: Demo, workspace: Workspace
+) -> None:
     bill_id = next(b for b, row in workspace.rows.items() if row.state is BillState.READY)
     demo.state.faults.set("PUT */Invoices=503:1")
     await workspace.push([bill_id], lambda _e: None)
     demo.state.faults.set("")
     await workspace.push([bill_id], lambda _e: None)
 
-    failed, created = [a for a in demo.profile.history() if a.bill_id == bill_id
-                       and a.action == "create-invoice"]
+    failed, created = [
+        a for a in demo.profile.history() if a.bill_id == bill_id and a.action == "create-invoice"
+    ]
     draft = workspace.rows[bill_id].verdict.invoice
     assert draft is not None
     assert failed.outcome is Outcome.FAILED and "The Organisation is Offline" in failed.raw
@@ -240,9 +260,13 @@ async def test_history_keeps_what_was_sent_and_xeros_answer_to_a_failed_call(
 
 
 async def test_a_create_whose_answer_was_lost_then_edited_is_adopted_and_updated_not_doubled(
-        demo: Demo, workspace: Workspace) -> None:
-    bill_id = next(b for b, row in workspace.rows.items() if row.state is BillState.READY
-                   and row.bill.total_paid == 0)
+    demo: Demo, workspace: Workspace
+) -> None:
+    bill_id = next(
+        b
+        for b, row in workspace.rows.items()
+        if row.state is BillState.READY and row.bill.total_paid == 0
+    )
     demo.state.faults.set("PUT */Invoices=lost:1")  # Xero creates it; every answer is lost
     lost = await workspace.push([bill_id], lambda _e: None)
     demo.state.faults.set("")
@@ -258,15 +282,22 @@ async def test_a_create_whose_answer_was_lost_then_edited_is_adopted_and_updated
     assert len(invoices) == 1 and invoices[0]["Total"] == workspace.bills[bill_id].total_inc
     assert workspace.rows[bill_id].state is BillState.PUSHED
     assert [a.outcome for a in demo.profile.history() if a.bill_id == bill_id] == [
-        Outcome.FAILED, Outcome.ADOPTED, Outcome.UPDATED]
+        Outcome.FAILED,
+        Outcome.ADOPTED,
+        Outcome.UPDATED,
+    ]
 
 
 async def test_a_push_killed_mid_create_then_edited_is_reconciled_and_updated(
-        demo: Demo, workspace: Workspace) -> None:
+    demo: Demo, workspace: Workspace
+) -> None:
     """kill -9 between intent and outcome leaves the job `sending`; the bill is edited before
     the next push, which finds the invoice as first sent, adopts it, and updates it."""
-    bill_id = next(b for b, row in workspace.rows.items() if row.state is BillState.READY
-                   and row.bill.total_paid == 0)
+    bill_id = next(
+        b
+        for b, row in workspace.rows.items()
+        if row.state is BillState.READY and row.bill.total_paid == 0
+    )
     demo.state.faults.set("PUT */Invoices=lost:1")
     await workspace.push([bill_id], lambda _e: None)
     demo.state.faults.set("")

@@ -41,8 +41,7 @@ async def test_the_demo_opens_on_the_firms_bills(demo: Demo, size: tuple[int, in
         assert f"ready {counts[BillState.READY]}" in summary_text(app)
 
 
-async def test_pushing_all_ready_bills_puts_them_in_xero_and_shows_them_pushed(
-        demo: Demo) -> None:
+async def test_pushing_all_ready_bills_puts_them_in_xero_and_shows_them_pushed(demo: Demo) -> None:
     app = demo_app(demo)
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, loaded(app))
@@ -66,26 +65,36 @@ async def test_pushing_all_ready_bills_puts_them_in_xero_and_shows_them_pushed(
         log = app.screen.query_one(Log)
         created = pushed - 1  # the one paid in Xero and unchanged since is adopted
         by_number = {inv["InvoiceNumber"]: inv for inv in demo.state.xero.invoices.values()}
-        receipted = [r for r in app.workspace.rows.values()
-                     if r.state is BillState.PUSHED and r.bill.total_paid > 0]
+        receipted = [
+            r
+            for r in app.workspace.rows.values()
+            if r.state is BillState.PUSHED and r.bill.total_paid > 0
+        ]
         for row in receipted:  # what Actionstep received is what Xero shows paid
             assert by_number[row.bill.number]["AmountPaid"] == row.bill.total_paid
         paid = len(receipted) - 1  # the adopted one was paid in Xero already
         assert paid > 0
-        assert any(f"{created} created, 1 adopted, {paid} paid, 1 failed" in line
-                   for line in log.lines)
+        assert any(
+            f"{created} created, 1 adopted, {paid} paid, 1 failed" in line for line in log.lines
+        )
         assert any(line.split()[1] == "created" for line in log.lines)
 
 
 async def test_a_blocked_bill_opens_its_mapping_row_and_mapping_it_makes_it_ready(
-        demo: Demo) -> None:
+    demo: Demo,
+) -> None:
     app = demo_app(demo)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, loaded(app))
         assert app.workspace is not None
-        blocked = sorted((r for r in app.workspace.rows.values()
-                          if r.state is BillState.BLOCKED and "Mediation" in r.brief),
-                         key=lambda r: r.bill.number)
+        blocked = sorted(
+            (
+                r
+                for r in app.workspace.rows.values()
+                if r.state is BillState.BLOCKED and "Mediation" in r.brief
+            ),
+            key=lambda r: r.bill.number,
+        )
         assert len(blocked) == 7
         await pilot.press("slash", *"mediation", "enter")
         table = app.screen.query_one("#bills", DataTable)
@@ -94,22 +103,39 @@ async def test_a_blocked_bill_opens_its_mapping_row_and_mapping_it_makes_it_read
         await until(pilot, lambda: isinstance(app.screen, MappingScreen))
         mapping = app.screen
         assert isinstance(mapping, MappingScreen)
-        await until(pilot, lambda: mapping._current() is not None and
-                    mapping._current().source_label == "215 Mediation Fees")  # type: ignore[union-attr]
+        await until(
+            pilot,
+            lambda: (
+                mapping._current() is not None
+                and mapping._current().source_label == "215 Mediation Fees"
+            ),
+        )  # type: ignore[union-attr]
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, PickerDialog))
         await pilot.press(*"other rev")
         options = app.screen.query_one(OptionList)
         await until(pilot, lambda: options.option_count == 1)
         await pilot.press("enter")
-        await until(pilot, lambda: all(app.workspace.rows[r.bill.bill_id].state  # type: ignore[union-attr]
-                                       is BillState.READY for r in blocked))
+        await until(
+            pilot,
+            lambda: all(
+                app.workspace.rows[r.bill.bill_id].state  # type: ignore[union-attr]
+                is BillState.READY
+                for r in blocked
+            ),
+        )
         await app.workers.wait_for_complete()
-        assert demo.profile.mapping().accounts["4005"] == \
-            app.workspace.chart.account_by_code("260").account_id  # type: ignore[union-attr]
+        assert (
+            demo.profile.mapping().accounts["4005"]
+            == app.workspace.chart.account_by_code("260").account_id
+        )  # type: ignore[union-attr]
         [change] = demo.profile.mapping_changes()
-        assert (change.how, change.subject, change.old_label, change.new_label) == \
-            ("set", "215 Mediation Fees", "", "260 Other Revenue")
+        assert (change.how, change.subject, change.old_label, change.new_label) == (
+            "set",
+            "215 Mediation Fees",
+            "",
+            "260 Other Revenue",
+        )
         assert change.who == app.workspace.who  # type: ignore[union-attr]
         await pilot.press("b")
         await until(pilot, lambda: isinstance(app.screen, BillsScreen))
@@ -197,7 +223,8 @@ async def test_the_demo_tour_a_503_is_retried_and_logged(isolated_home: object) 
 
 
 async def test_an_outage_longer_than_the_retries_fails_then_f_re_pushes(
-        isolated_home: object) -> None:
+    isolated_home: object,
+) -> None:
     with running_demo(faults="PUT */Invoices=seq:ok,503,503,503,503") as demo:
         app = demo_app(demo)
         async with app.run_test(size=(120, 40)) as pilot:
@@ -234,11 +261,18 @@ async def test_a_trial_organisation_is_named_and_confirmed_once(demo: Demo) -> N
         await pilot.press("P")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")  # use it
-        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog) and
-                    "Push " in screen_text(app))
+        await until(
+            pilot, lambda: isinstance(app.screen, ConfirmDialog) and "Push " in screen_text(app)
+        )
         await pilot.press("y")
-        await until(pilot, lambda: not app.pushing and app.workspace is not None and
-                    app.workspace.counts()[BillState.PUSHED] > 0)
+        await until(
+            pilot,
+            lambda: (
+                not app.pushing
+                and app.workspace is not None
+                and app.workspace.counts()[BillState.PUSHED] > 0
+            ),
+        )
         await app.workers.wait_for_complete()
     assert demo.profile.connections().binding.trial_confirmed
 

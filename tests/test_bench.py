@@ -60,14 +60,16 @@ async def opened(state: SandboxState, server: SandboxServer, home: Path) -> Work
     profile = Profile.named("bench", home=home)
     await connect_sandbox(profile, server.base_url)
     profile.save_mapping(Mapping(*state.firm.demo_mapping()))
-    workspace = await Workspace.connect(profile, clock=SandboxTime(state),
-                                        retry=RetryPolicy(attempts=2, base=0.0))
+    workspace = await Workspace.connect(
+        profile, clock=SandboxTime(state), retry=RetryPolicy(attempts=2, base=0.0)
+    )
     await workspace.load()
     return workspace
 
 
 async def test_calls_and_simulated_minutes_of_a_cold_push_of_1000_bills(
-        isolated_home: Path, bench_figures: list[str]) -> None:
+    isolated_home: Path, bench_figures: list[str]
+) -> None:
     state = SandboxState.demo(tour=False, bills=FIRM_BILLS, limits=Limits())
     state.received = type(state.received)(maxlen=None)
     with SandboxServer(state) as server:
@@ -96,10 +98,12 @@ async def test_calls_and_simulated_minutes_of_a_cold_push_of_1000_bills(
     ]
 
 
-async def test_calls_of_a_re_push_of_100_failed_bills(isolated_home: Path,
-                                                      bench_figures: list[str]) -> None:
-    state = SandboxState.demo(tour=False, bills=FIRM_BILLS,
-                              limits=Limits(per_minute=100_000, per_day=1_000_000))
+async def test_calls_of_a_re_push_of_100_failed_bills(
+    isolated_home: Path, bench_figures: list[str]
+) -> None:
+    state = SandboxState.demo(
+        tour=False, bills=FIRM_BILLS, limits=Limits(per_minute=100_000, per_day=1_000_000)
+    )
     with SandboxServer(state) as server:
         workspace = await opened(state, server, isolated_home)
         try:
@@ -114,8 +118,10 @@ async def test_calls_of_a_re_push_of_100_failed_bills(isolated_home: Path,
         finally:
             await workspace.aclose()
     assert len(failed) == 100 and summary.created == 100
-    bench_figures.append(f"re-push of {len(failed)} failed bills: {calls} Xero calls, "
-                         f"{calls / len(failed):.3f} per bill")
+    bench_figures.append(
+        f"re-push of {len(failed)} failed bills: {calls} Xero calls, "
+        f"{calls / len(failed):.3f} per bill"
+    )
 
 
 class _InstantXero:
@@ -127,28 +133,33 @@ class _InstantXero:
     async def contacts_by_number(self) -> dict[str, str]:
         return {}
 
-    async def create_contacts(self, contacts: Sequence[Contact],
-                              idempotency_key: str) -> list[ElementResult]:
+    async def create_contacts(
+        self, contacts: Sequence[Contact], idempotency_key: str
+    ) -> list[ElementResult]:
         return [ElementResult(True, f"c-{c.participant_id}") for c in contacts]
 
-    async def create_invoices(self, invoices: Sequence[tuple[InvoiceDraft, str]],
-                              idempotency_key: str) -> list[ElementResult]:
+    async def create_invoices(
+        self, invoices: Sequence[tuple[InvoiceDraft, str]], idempotency_key: str
+    ) -> list[ElementResult]:
         self.count += len(invoices)
         return [ElementResult(True, f"i-{d.number}", d.number, d.total) for d, _ in invoices]
 
     async def invoices_by_number(self, numbers: Sequence[str]) -> list[RemoteInvoice]:
         return []
 
-    async def update_invoices(self, invoices: Sequence[tuple[str, InvoiceDraft, str]],
-                              idempotency_key: str) -> list[ElementResult]:
+    async def update_invoices(
+        self, invoices: Sequence[tuple[str, InvoiceDraft, str]], idempotency_key: str
+    ) -> list[ElementResult]:
         return [ElementResult(True, i) for i, _, _ in invoices]
 
-    async def void_invoices(self, invoice_ids: Sequence[str],
-                            idempotency_key: str) -> list[ElementResult]:
+    async def void_invoices(
+        self, invoice_ids: Sequence[str], idempotency_key: str
+    ) -> list[ElementResult]:
         return [ElementResult(True, i) for i in invoice_ids]
 
-    async def create_payments(self, payments: Sequence[PaymentDraft],
-                              idempotency_key: str) -> list[ElementResult]:
+    async def create_payments(
+        self, payments: Sequence[PaymentDraft], idempotency_key: str
+    ) -> list[ElementResult]:
         return [ElementResult(True, p.reference) for p in payments]
 
     async def payments_by_reference(self, references: Sequence[str]) -> list[RemotePayment]:
@@ -168,8 +179,11 @@ async def test_engine_cpu_per_bill(isolated_home: Path, bench_figures: list[str]
     with SandboxServer(state) as server:
         workspace = await opened(state, server, isolated_home)
         await workspace.aclose()
-    tasks = [Task(row.bill, Operation.CREATE, row.verdict.invoice)
-             for row in workspace.rows.values() if row.state is BillState.READY]
+    tasks = [
+        Task(row.bill, Operation.CREATE, row.verdict.invoice)
+        for row in workspace.rows.values()
+        if row.state is BillState.READY
+    ]
     xero = _InstantXero()
     engine = Engine(xero, _MemoryOutbox(), lambda _e: None, who="bench")
     cpu = time.process_time()
@@ -182,19 +196,27 @@ async def test_engine_cpu_per_bill(isolated_home: Path, bench_figures: list[str]
     bench_figures.append(
         f"engine alone, {len(tasks)} bills: {1_000_000 * cpu / len(tasks):.0f} µs CPU per bill; "
         f"preflight and state of {len(workspace.rows)} bills: "
-        f"{1_000_000 * preflight_cpu / len(workspace.rows):.0f} µs per bill")
+        f"{1_000_000 * preflight_cpu / len(workspace.rows):.0f} µs per bill"
+    )
 
 
 @pytest.mark.parametrize("held", [10_000, 100_000])
-def test_recording_one_attempt_with_a_month_of_history(isolated_home: Path, held: int,
-                                                       bench_figures: list[str]) -> None:
+def test_recording_one_attempt_with_a_month_of_history(
+    isolated_home: Path, held: int, bench_figures: list[str]
+) -> None:
     profile = Profile.named("bench", home=isolated_home)
     at = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-    attempt = Attempt("801", "10001", at, "admin@host", "create-invoice", Outcome.CREATED,
-                      invoice_id="a3f1c2d4-0000-4000-8000-000000000001",
-                      total=Decimal("2767.60"),
-                      sent="1 line (201/OUTPUT 2516.00 + tax 251.60) = 2767.60 AUD, "
-                           "contact 1201")
+    attempt = Attempt(
+        "801",
+        "10001",
+        at,
+        "admin@host",
+        "create-invoice",
+        Outcome.CREATED,
+        invoice_id="a3f1c2d4-0000-4000-8000-000000000001",
+        total=Decimal("2767.60"),
+        sent="1 line (201/OUTPUT 2516.00 + tax 251.60) = 2767.60 AUD, contact 1201",
+    )
     filled = held - 1  # the newest shard one short of full: the dearest write there is
     for start in range(0, filled, SHARD_ATTEMPTS):
         profile.append_history([attempt] * min(SHARD_ATTEMPTS, filled - start))
@@ -206,23 +228,32 @@ def test_recording_one_attempt_with_a_month_of_history(isolated_home: Path, held
     profile.append_history([attempt])  # the next shard, fresh
     cheapest = time.perf_counter() - began
     profile.close()
-    bench_figures.append(f"recording one attempt with {held:,} already in the month "
-                         f"({size / 1e6:.1f} MB in shards of {SHARD_ATTEMPTS:,}): "
-                         f"{1000 * dearest:.0f} ms into a full shard, "
-                         f"{1000 * cheapest:.0f} ms into a fresh one")
+    bench_figures.append(
+        f"recording one attempt with {held:,} already in the month "
+        f"({size / 1e6:.1f} MB in shards of {SHARD_ATTEMPTS:,}): "
+        f"{1000 * dearest:.0f} ms into a full shard, "
+        f"{1000 * cheapest:.0f} ms into a fresh one"
+    )
 
 
 def test_auto_map_and_checking_a_large_chart(bench_figures: list[str]) -> None:
     """A big firm: 400 Actionstep accounts against a Xero chart of 2,000 accounts."""
-    catalog = Catalog(accounts={str(n): IncomeAccount(str(n), f"{n}", f"Fee stream {n}")
-                                for n in range(4000, 4400)},
-                      tax_codes={"1": TaxCode("1", "GST", "GST on Income", Decimal(10))})
+    catalog = Catalog(
+        accounts={
+            str(n): IncomeAccount(str(n), f"{n}", f"Fee stream {n}") for n in range(4000, 4400)
+        },
+        tax_codes={"1": TaxCode("1", "GST", "GST on Income", Decimal(10))},
+    )
     chart = Chart(
-        accounts={f"x{n}": XeroAccount(f"x{n}", f"{n}", f"Account {n}", "REVENUE", "ACTIVE",
-                                       account_class="REVENUE") for n in range(3000, 5000)}
+        accounts={
+            f"x{n}": XeroAccount(
+                f"x{n}", f"{n}", f"Account {n}", "REVENUE", "ACTIVE", account_class="REVENUE"
+            )
+            for n in range(3000, 5000)
+        }
         | {"bank": XeroAccount("bank", "090", "Business Bank Account", "BANK", "ACTIVE")},
-        tax_rates={"OUTPUT": XeroTaxRate("OUTPUT", "GST on Income", Decimal(10), "ACTIVE",
-                                         True)})
+        tax_rates={"OUTPUT": XeroTaxRate("OUTPUT", "GST on Income", Decimal(10), "ACTIVE", True)},
+    )
     began = time.perf_counter()
     proposals = automap.propose(catalog, Mapping(), chart)
     proposing = time.perf_counter() - began
@@ -231,6 +262,8 @@ def test_auto_map_and_checking_a_large_chart(bench_figures: list[str]) -> None:
     rows = mapping_rows(catalog, mapping, chart, {})
     checking = time.perf_counter() - began
     assert len(proposals) == 402 and not any(r.problem for r in rows)
-    bench_figures.append(f"auto-map of {len(catalog.accounts)} accounts against a chart of "
-                         f"{len(chart.accounts):,}: {1000 * proposing:.0f} ms; checking every "
-                         f"row: {1000 * checking:.0f} ms")
+    bench_figures.append(
+        f"auto-map of {len(catalog.accounts)} accounts against a chart of "
+        f"{len(chart.accounts):,}: {1000 * proposing:.0f} ms; checking every "
+        f"row: {1000 * checking:.0f} ms"
+    )

@@ -9,8 +9,9 @@ from tui import __version__
 
 
 def axpush(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tui", *args], capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args], capture_output=True, text=True, timeout=60
+    )
 
 
 def test_help_names_the_demo_and_where_profiles_live() -> None:
@@ -38,8 +39,12 @@ def test_an_unknown_command_is_a_usage_error() -> None:
 def test_sandbox_serve_prints_its_url_and_serves_on_loopback_only() -> None:
     import httpx
 
-    server = subprocess.Popen([sys.executable, "-m", "tui", "sandbox", "serve", "--seed", "7"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tui", "sandbox", "serve", "--seed", "7"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert server.stdout is not None
         line = server.stdout.readline()

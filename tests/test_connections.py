@@ -44,12 +44,18 @@ from tui.service.workspace import Workspace
 from tui.store.profile import Profile
 
 
-def axpush(*args: str, home: Path, env: dict[str, str] | None = None
-           ) -> subprocess.CompletedProcess[str]:
+def axpush(
+    *args: str, home: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """The command as a cron job runs it: no terminal, nothing on standard input."""
-    return subprocess.run([sys.executable, "-m", "tui", *args], capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=120,
-                          env={**os.environ, "AXPUSH_HOME": str(home), **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        env={**os.environ, "AXPUSH_HOME": str(home), **(env or {})},
+    )
 
 
 async def first(tenants: list[Tenant]) -> Tenant:
@@ -59,15 +65,18 @@ async def first(tenants: list[Tenant]) -> Tenant:
 def browser(location_only: bool = True) -> Any:
     """What a person's browser does with the sign-in URL: the sandbox consents at once and
     redirects to the app's redirect URI."""
+
     async def open_url(url: str) -> str:
         async with httpx.AsyncClient() as http:
             response = await http.get(url)
         return str(response.headers["location"])
+
     return open_url
 
 
 def test_connect_sandbox_then_status_json_from_a_shell_without_a_terminal(
-        sandbox: SandboxServer, isolated_home: Path) -> None:
+    sandbox: SandboxServer, isolated_home: Path
+) -> None:
     connected = axpush("connect", "--sandbox", sandbox.base_url, home=isolated_home)
     assert connected.returncode == 0, connected.stderr
     assert "Xero: connected to Harbour & Finch Lawyers" in connected.stdout
@@ -82,8 +91,7 @@ def test_connect_sandbox_then_status_json_from_a_shell_without_a_terminal(
     assert report["binding"]["name"] == "Harbour & Finch Lawyers"
 
 
-async def test_pkce_with_paste_back_checks_state(sandbox: SandboxServer,
-                                                 profile: Profile) -> None:
+async def test_pkce_with_paste_back_checks_state(sandbox: SandboxServer, profile: Profile) -> None:
     settings = sandbox_connections(sandbox.base_url).xero
     pasted: list[str] = []
 
@@ -104,8 +112,9 @@ async def test_pkce_with_paste_back_checks_state(sandbox: SandboxServer,
         await connect_xero(profile, settings, agent=WrongState(), choose=first)
 
 
-async def test_the_loopback_redirect_receives_the_sign_in(sandbox: SandboxServer,
-                                                          profile: Profile) -> None:
+async def test_the_loopback_redirect_receives_the_sign_in(
+    sandbox: SandboxServer, profile: Profile
+) -> None:
     settings = replace(sandbox_connections(sandbox.base_url).xero, redirect_port=_free_port())
     shown: list[str] = []
     url_shown = asyncio.Event()
@@ -124,42 +133,60 @@ async def test_the_loopback_redirect_receives_the_sign_in(sandbox: SandboxServer
             assert (await http.get(location)).status_code == 200
 
     results = await asyncio.gather(
-        connect_xero(profile, settings, agent=agent, choose=first), person())
+        connect_xero(profile, settings, agent=agent, choose=first), person()
+    )
     assert results[0].tenant.tenant_id == sandbox.state.xero.tenant_id
 
 
-async def test_a_web_app_and_a_custom_connection(sandbox: SandboxServer,
-                                                 profile: Profile) -> None:
+async def test_a_web_app_and_a_custom_connection(sandbox: SandboxServer, profile: Profile) -> None:
     base = sandbox_connections(sandbox.base_url).xero
     web = replace(base, client_id="sandbox-web", mode="secret")
     with pytest.raises(SignInError, match="refused the sign-in"):
         await connect_xero(profile, web, secret="wrong", agent=_auto(), choose=first)
-    assert (await connect_xero(profile, web, secret="sandbox-web-secret", agent=_auto(),
-                               choose=first)).bound
+    assert (
+        await connect_xero(profile, web, secret="sandbox-web-secret", agent=_auto(), choose=first)
+    ).bound
     custom = replace(base, client_id="sandbox-client", mode="client_credentials", scopes="")
-    result = await connect_xero(profile, custom, secret="sandbox-secret", agent=None,
-                                choose=first)
+    result = await connect_xero(profile, custom, secret="sandbox-secret", agent=None, choose=first)
     assert result.organisation.name == "Harbour & Finch Lawyers"
 
 
-def test_a_custom_connection_from_the_command_line(sandbox: SandboxServer,
-                                                   isolated_home: Path) -> None:
+def test_a_custom_connection_from_the_command_line(
+    sandbox: SandboxServer, isolated_home: Path
+) -> None:
     base = sandbox.base_url
-    env = {"AXPUSH_XERO_TOKEN_URL": f"{base}/xero/identity/connect/token",
-           "AXPUSH_XERO_CONNECTIONS_URL": f"{base}/xero/connections",
-           "AXPUSH_XERO_API_URL": f"{base}/xero/api.xro/2.0",
-           "AXPUSH_XERO_CLIENT_SECRET": "sandbox-secret"}
-    result = axpush("connect", "xero", "--client-credentials", "--client-id", "sandbox-client",
-                    home=isolated_home, env=env)
+    env = {
+        "AXPUSH_XERO_TOKEN_URL": f"{base}/xero/identity/connect/token",
+        "AXPUSH_XERO_CONNECTIONS_URL": f"{base}/xero/connections",
+        "AXPUSH_XERO_API_URL": f"{base}/xero/api.xro/2.0",
+        "AXPUSH_XERO_CLIENT_SECRET": "sandbox-secret",
+    }
+    result = axpush(
+        "connect",
+        "xero",
+        "--client-credentials",
+        "--client-id",
+        "sandbox-client",
+        home=isolated_home,
+        env=env,
+    )
     assert result.returncode == 0, result.stderr
     assert "sandbox-secret" not in result.stdout + result.stderr
-    refused = axpush("connect", "xero", "--client-credentials", "--client-id", "sandbox-client",
-                     home=isolated_home, env={**env, "AXPUSH_XERO_CLIENT_SECRET": "nope"})
+    refused = axpush(
+        "connect",
+        "xero",
+        "--client-credentials",
+        "--client-id",
+        "sandbox-client",
+        home=isolated_home,
+        env={**env, "AXPUSH_XERO_CLIENT_SECRET": "nope"},
+    )
     assert refused.returncode == 3 and "not connected" in refused.stderr
 
 
 def test_two_processes_refreshing_at_once_refresh_once_and_both_work(
-        sandbox: SandboxServer, isolated_home: Path) -> None:
+    sandbox: SandboxServer, isolated_home: Path
+) -> None:
     profile = Profile.named("shared", home=isolated_home)
     asyncio.run(connect_sandbox(profile, sandbox.base_url))
     sandbox.state.clock.advance(timedelta(minutes=31))  # every access token has expired
@@ -176,20 +203,27 @@ def test_two_processes_refreshing_at_once_refresh_once_and_both_work(
                 await workspace.aclose()
         asyncio.run(main())
     """
-    workers = [subprocess.Popen([sys.executable, "-c", _dedent(code)], text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                env={**os.environ, "AXPUSH_HOME": str(isolated_home)})
-               for _ in range(2)]
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", _dedent(code)],
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "AXPUSH_HOME": str(isolated_home)},
+        )
+        for _ in range(2)
+    ]
     for worker in workers:
         out, err = worker.communicate(timeout=120)
         assert worker.returncode == 0, err
         assert out.strip() == "Harbour & Finch Lawyers"
-    new = sandbox.state.identity.token_requests[len(before):]
+    new = sandbox.state.identity.token_requests[len(before) :]
     assert new == [("xero", "refresh_token")], "exactly one refresh reached Xero"
 
 
 async def test_a_refresh_token_past_its_grace_means_reconnect_and_no_retry_loop(
-        sandbox: SandboxServer, profile: Profile) -> None:
+    sandbox: SandboxServer, profile: Profile
+) -> None:
     time = SandboxTime(sandbox.state)
     await connect_sandbox(profile, sandbox.base_url, clock=time)
     links = await open_links(profile, clock=time)
@@ -215,8 +249,9 @@ async def test_a_refresh_token_past_its_grace_means_reconnect_and_no_retry_loop(
 
 
 async def test_a_lost_refresh_answer_is_retried_within_the_grace(profile: Profile) -> None:
-    with SandboxServer(SandboxState.demo(tour=False,
-                                         faults="POST */connect/token=seq:ok,lost")) as server:
+    with SandboxServer(
+        SandboxState.demo(tour=False, faults="POST */connect/token=seq:ok,lost")
+    ) as server:
         time = SandboxTime(server.state)
         await connect_sandbox(profile, server.base_url, clock=time)  # the code exchange: ok
         links = await open_links(profile, clock=time)
@@ -226,11 +261,14 @@ async def test_a_lost_refresh_answer_is_retried_within_the_grace(profile: Profil
         finally:
             await links.aclose()
         assert token and server.state.identity.token_requests[-2:] == [
-            ("xero", "refresh_token"), ("xero", "refresh_token")]
+            ("xero", "refresh_token"),
+            ("xero", "refresh_token"),
+        ]
 
 
-def test_disconnect_with_revoke_ends_the_sign_in(sandbox: SandboxServer,
-                                                 isolated_home: Path) -> None:
+def test_disconnect_with_revoke_ends_the_sign_in(
+    sandbox: SandboxServer, isolated_home: Path
+) -> None:
     assert axpush("connect", "--sandbox", sandbox.base_url, home=isolated_home).returncode == 0
     revoked = axpush("disconnect", "xero", "--revoke", home=isolated_home)
     assert revoked.returncode == 0 and "revoked" in revoked.stdout
@@ -239,12 +277,14 @@ def test_disconnect_with_revoke_ends_the_sign_in(sandbox: SandboxServer,
     assert result.returncode == 3 and "axpush connect xero" in result.stdout
 
 
-async def test_a_wrong_tenant_is_refused_with_a_reason(sandbox: SandboxServer,
-                                                       profile: Profile) -> None:
+async def test_a_wrong_tenant_is_refused_with_a_reason(
+    sandbox: SandboxServer, profile: Profile
+) -> None:
     await connect_sandbox(profile, sandbox.base_url)
     links = await open_links(profile)
-    xero = XeroClient(links.connections.xero.api_url, "00000000-0000-0000-0000-000000000000",
-                      links.xero_tokens)
+    xero = XeroClient(
+        links.connections.xero.api_url, "00000000-0000-0000-0000-000000000000", links.xero_tokens
+    )
     try:
         with pytest.raises(RemoteUnauthorised, match="not connected to this app"):
             await xero.organisation()
@@ -259,8 +299,12 @@ async def test_the_minute_limit_waits_and_the_day_limit_pauses(profile: Profile)
         time = SandboxTime(state)
         await connect_sandbox(profile, server.base_url, clock=time)  # one call (Organisation)
         links = await open_links(profile, clock=time)
-        xero = XeroClient(links.connections.xero.api_url, links.connections.xero.tenant_id,
-                          links.xero_tokens, clock=time)
+        xero = XeroClient(
+            links.connections.xero.api_url,
+            links.connections.xero.tenant_id,
+            links.xero_tokens,
+            clock=time,
+        )
         waits: list[str] = []
         xero.on_wait = waits.append
         try:
@@ -280,19 +324,22 @@ async def test_the_minute_limit_waits_and_the_day_limit_pauses(profile: Profile)
             await links.aclose()
 
 
-async def test_actionstep_connects_and_refreshes_after_a_401(sandbox: SandboxServer,
-                                                             profile: Profile) -> None:
+async def test_actionstep_connects_and_refreshes_after_a_401(
+    sandbox: SandboxServer, profile: Profile
+) -> None:
     time = SandboxTime(sandbox.state)
     settings = sandbox_connections(sandbox.base_url).actionstep
-    connected = await connect_actionstep(profile, settings, secret="sandbox-actionstep-secret",
-                                         agent=_auto(), clock=time)
+    connected = await connect_actionstep(
+        profile, settings, secret="sandbox-actionstep-secret", agent=_auto(), clock=time
+    )
     assert connected.orgkey == "harbourfinch"
     sandbox.state.clock.advance(timedelta(minutes=61))
     links = await open_links(profile, clock=time)
     from tui.remote.actionstep.client import ActionstepClient
 
-    client = ActionstepClient(links.connections.actionstep.rest_url, links.actionstep_tokens,
-                              clock=time)
+    client = ActionstepClient(
+        links.connections.actionstep.rest_url, links.actionstep_tokens, clock=time
+    )
     try:
         assert len((await client.catalog()).accounts) >= 5
     finally:
@@ -329,7 +376,8 @@ def _dedent(code: str) -> str:
 
 
 def test_another_organisation_blocks_pushing_until_rebound_on_purpose(
-        sandbox: SandboxServer, isolated_home: Path) -> None:
+    sandbox: SandboxServer, isolated_home: Path
+) -> None:
     assert axpush("connect", "--sandbox", sandbox.base_url, home=isolated_home).returncode == 0
     profile = Profile.named("default", home=isolated_home)
     profile.save_mapping(Mapping(*sandbox.state.firm.demo_mapping()))
@@ -341,48 +389,70 @@ def test_another_organisation_blocks_pushing_until_rebound_on_purpose(
         workspace = await Workspace.connect(profile)
         try:
             await workspace.load()
-            reasons = {row.reason for row in workspace.rows.values()
-                       if row.state is BillState.BLOCKED}
+            reasons = {
+                row.reason for row in workspace.rows.values() if row.state is BillState.BLOCKED
+            }
             assert workspace.counts()[BillState.READY] == 0
             return reasons
         finally:
             await workspace.aclose()
 
-    assert any("but this profile pushes to Harbour & Finch Lawyers" in r
-               for r in asyncio.run(states()))
-    rebound = axpush_pasting("connect", "xero", "--tenant", "Harbour & Finch (new)",
-                             "--paste", "--rebind", home=isolated_home, env=env)
+    assert any(
+        "but this profile pushes to Harbour & Finch Lawyers" in r for r in asyncio.run(states())
+    )
+    rebound = axpush_pasting(
+        "connect",
+        "xero",
+        "--tenant",
+        "Harbour & Finch (new)",
+        "--paste",
+        "--rebind",
+        home=isolated_home,
+        env=env,
+    )
     assert rebound.returncode == 0, rebound.stderr
-    assert Profile.named("default", home=isolated_home).connections().binding.name == \
-        "Harbour & Finch (new)"
+    assert (
+        Profile.named("default", home=isolated_home).connections().binding.name
+        == "Harbour & Finch (new)"
+    )
 
 
-def connect_another_organisation(sandbox: SandboxServer, home: Path, name: str, *flags: str
-                                 ) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+def connect_another_organisation(
+    sandbox: SandboxServer, home: Path, name: str, *flags: str
+) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
     """A second organisation appears in Xero and the admin connects the profile to it, over
     SSH with paste-back; returns the command's result and the environment it ran with."""
-    added = httpx.post(f"{sandbox.base_url}/_sandbox/xero/organisations",
-                       json={"name": name, "class": "STANDARD"})
+    added = httpx.post(
+        f"{sandbox.base_url}/_sandbox/xero/organisations", json={"name": name, "class": "STANDARD"}
+    )
     assert added.status_code == 200
-    env = {"AXPUSH_XERO_" + key.upper(): value for key, value in
-           vars_of(sandbox_connections(sandbox.base_url).xero).items()}
-    return axpush_pasting("connect", "xero", "--tenant", name, "--paste", *flags, home=home,
-                          env=env), env
+    env = {
+        "AXPUSH_XERO_" + key.upper(): value
+        for key, value in vars_of(sandbox_connections(sandbox.base_url).xero).items()
+    }
+    return axpush_pasting(
+        "connect", "xero", "--tenant", name, "--paste", *flags, home=home, env=env
+    ), env
 
 
 def vars_of(settings: Any) -> dict[str, str]:
-    return {k: str(getattr(settings, k)) for k in ("authorize_url", "token_url",
-                                                   "connections_url", "api_url", "client_id")}
+    return {
+        k: str(getattr(settings, k))
+        for k in ("authorize_url", "token_url", "connections_url", "api_url", "client_id")
+    }
 
 
-def axpush_pasting(*args: str, home: Path, env: dict[str, str]
-                   ) -> subprocess.CompletedProcess[str]:
+def axpush_pasting(*args: str, home: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """A person at the keyboard over SSH: reads the URL printed, opens it in a browser
     elsewhere (the sandbox consents at once), and pastes back the address it ended on."""
-    process = subprocess.Popen([sys.executable, "-m", "tui", *args], text=True,
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE,
-                               env={**os.environ, "AXPUSH_HOME": str(home), **env})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tui", *args],
+        text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "AXPUSH_HOME": str(home), **env},
+    )
     assert process.stdout is not None and process.stdin is not None
     seen = []
     for line in process.stdout:
@@ -397,12 +467,15 @@ def axpush_pasting(*args: str, home: Path, env: dict[str, str]
 
 
 def test_disconnect_deletes_the_connection_and_doctor_says_what_to_do(
-        sandbox: SandboxServer, isolated_home: Path) -> None:
+    sandbox: SandboxServer, isolated_home: Path
+) -> None:
     assert axpush("connect", "--sandbox", sandbox.base_url, home=isolated_home).returncode == 0
     linked = axpush("doctor", home=isolated_home)
     fails = [line for line in linked.stdout.splitlines() if line.startswith("FAIL")]
-    assert fails == ["FAIL mapping: 11 rows with a problem, 0 changed in Xero since mapped; 0 "
-                     "bills blocked by it as last synced"], "links fine; nothing mapped yet"
+    assert fails == [
+        "FAIL mapping: 11 rows with a problem, 0 changed in Xero since mapped; 0 "
+        "bills blocked by it as last synced"
+    ], "links fine; nothing mapped yet"
     assert "-> `axpush mapping check`, then `axpush mapping auto`" in linked.stdout
     gone = axpush("disconnect", "xero", home=isolated_home)
     assert "disconnected from the app in Xero" in gone.stdout
@@ -410,8 +483,9 @@ def test_disconnect_deletes_the_connection_and_doctor_says_what_to_do(
     sick = axpush("doctor", home=isolated_home)
     assert sick.returncode == 1
     assert "FAIL Xero link: not connected: run `axpush connect xero`" in sick.stdout
-    assert Profile.named("default", home=isolated_home).connections().binding.name, \
+    assert Profile.named("default", home=isolated_home).connections().binding.name, (
         "the binding outlives a disconnect"
+    )
 
 
 async def test_the_rate_gate_keeps_five_calls_in_flight(profile: Profile) -> None:
@@ -419,8 +493,9 @@ async def test_the_rate_gate_keeps_five_calls_in_flight(profile: Profile) -> Non
     with SandboxServer(SandboxState.demo(tour=False, faults="GET */Accounts=slow(0.3)")) as s:
         await connect_sandbox(profile, s.base_url)
         links = await open_links(profile)
-        xero = XeroClient(links.connections.xero.api_url, links.connections.xero.tenant_id,
-                          links.xero_tokens)
+        xero = XeroClient(
+            links.connections.xero.api_url, links.connections.xero.tenant_id, links.xero_tokens
+        )
         try:
             charts = await asyncio.gather(*(xero.chart() for _ in range(10)))
         finally:
@@ -430,15 +505,17 @@ async def test_the_rate_gate_keeps_five_calls_in_flight(profile: Profile) -> Non
 
 
 async def test_actionstep_429s_are_waited_out(profile: Profile) -> None:
-    with SandboxServer(SandboxState.demo(tour=False,
-                                         faults="GET */rest/accounts=seq:429-minute")) as s:
+    with SandboxServer(
+        SandboxState.demo(tour=False, faults="GET */rest/accounts=seq:429-minute")
+    ) as s:
         time = SandboxTime(s.state)
         await connect_sandbox(profile, s.base_url, clock=time)
         links = await open_links(profile, clock=time)
         from tui.remote.actionstep.client import ActionstepClient
 
-        client = ActionstepClient(links.connections.actionstep.rest_url,
-                                  links.actionstep_tokens, clock=time)
+        client = ActionstepClient(
+            links.connections.actionstep.rest_url, links.actionstep_tokens, clock=time
+        )
         try:
             assert (await client.catalog()).accounts
         finally:
@@ -451,10 +528,13 @@ def test_settings_pick_scopes_and_actionstep_systems() -> None:
     from tui.core.settings import XERO_BROAD_SCOPES, Connections
     from tui.remote.transport import redact
 
-    staged = Connections().with_environment({"AXPUSH_ACTIONSTEP_ENVIRONMENT": "staging",
-                                             "AXPUSH_XERO_SCOPES": XERO_BROAD_SCOPES})
+    staged = Connections().with_environment(
+        {"AXPUSH_ACTIONSTEP_ENVIRONMENT": "staging", "AXPUSH_XERO_SCOPES": XERO_BROAD_SCOPES}
+    )
     assert staged.actionstep.token_url == "https://api.actionstepstaging.com/api/oauth/token"
     assert "accounting.transactions" in staged.xero.scopes
     assert Connections().xero.scopes.startswith("offline_access accounting.invoices")
-    assert redact('{"refresh_token": "abc"} Bearer xyz.1') == \
-        '{"refresh_token": "[redacted]"} Bearer [redacted]'
+    assert (
+        redact('{"refresh_token": "abc"} Bearer xyz.1')
+        == '{"refresh_token": "[redacted]"} Bearer [redacted]'
+    )

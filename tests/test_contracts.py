@@ -29,14 +29,13 @@ ACTIONSTEP_UNSPECIFIED = {"accounts", "taxcodes"}
 
 
 def operation(exchange: Exchange, prefix: str) -> str:
-    path = exchange.request.url.path[len(prefix):].split("/")
+    path = exchange.request.url.path[len(prefix) :].split("/")
     return f"{exchange.request.method} /{path[1]}"
 
 
 async def traffic_of_a_demo_push(demo: Demo) -> list[Exchange]:
     recorder = RecordingTransport()
-    workspace = await Workspace.connect(demo.profile, recorder,
-                                       retry=RetryPolicy(2, base=0.0))
+    workspace = await Workspace.connect(demo.profile, recorder, retry=RetryPolicy(2, base=0.0))
     try:
         await workspace.load()
         in_xero = {inv["InvoiceNumber"] for inv in demo.state.xero.invoices.values()}
@@ -44,8 +43,10 @@ async def traffic_of_a_demo_push(demo: Demo) -> list[Exchange]:
         fresh = [b for b in ready if workspace.rows[b].bill.number not in in_xero][:60]
         await workspace.push(fresh, lambda _e: None)
         # Bills Xero already holds (the demo's tour): duplicates, then the look-up.
-        await workspace.push([b for b in ready if b not in fresh and
-                              workspace.rows[b].bill.number in in_xero], lambda _e: None)
+        await workspace.push(
+            [b for b in ready if b not in fresh and workspace.rows[b].bill.number in in_xero],
+            lambda _e: None,
+        )
         # Then Actionstep changes: an edit (update), a deletion (void), a receipt (payment)
         # whose answer is lost, so the next push looks it up by its Reference.
         with demo.state.lock:
@@ -64,8 +65,9 @@ async def traffic_of_a_demo_push(demo: Demo) -> list[Exchange]:
 
 
 async def test_xero_requests_and_sandbox_responses_follow_the_xero_spec(demo: Demo) -> None:
-    exchanges = [e for e in await traffic_of_a_demo_push(demo)
-                 if e.request.url.path.startswith(XERO_PREFIX)]
+    exchanges = [
+        e for e in await traffic_of_a_demo_push(demo) if e.request.url.path.startswith(XERO_PREFIX)
+    ]
     openapi = spec(XERO_SPEC)
     covered = set()
     for exchange in exchanges:
@@ -73,17 +75,29 @@ async def test_xero_requests_and_sandbox_responses_follow_the_xero_spec(demo: De
         check(openapi, request)
         check(openapi, request, SpecResponse(exchange))
         covered.add(operation(exchange, XERO_PREFIX))
-    assert covered == {"GET /Organisation", "GET /Accounts", "GET /TaxRates",
-                       "GET /Contacts", "PUT /Contacts", "PUT /Invoices", "GET /Invoices",
-                       "POST /Invoices", "PUT /Payments", "GET /Payments"}
+    assert covered == {
+        "GET /Organisation",
+        "GET /Accounts",
+        "GET /TaxRates",
+        "GET /Contacts",
+        "PUT /Contacts",
+        "PUT /Invoices",
+        "GET /Invoices",
+        "POST /Invoices",
+        "PUT /Payments",
+        "GET /Payments",
+    }
 
 
 async def test_actionstep_responses_follow_actionsteps_published_specs(demo: Demo) -> None:
-    exchanges = [e for e in await traffic_of_a_demo_push(demo)
-                 if e.request.url.path.startswith(ACTIONSTEP_PREFIX)]
+    exchanges = [
+        e
+        for e in await traffic_of_a_demo_push(demo)
+        if e.request.url.path.startswith(ACTIONSTEP_PREFIX)
+    ]
     covered = set()
     for exchange in exchanges:
-        resource = exchange.request.url.path[len(ACTIONSTEP_PREFIX):].split("/")[1]
+        resource = exchange.request.url.path[len(ACTIONSTEP_PREFIX) :].split("/")[1]
         if resource in ACTIONSTEP_UNSPECIFIED:
             continue
         openapi = spec(ACTIONSTEP_SPECS[resource])

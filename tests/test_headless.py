@@ -23,10 +23,14 @@ from tui.store.profile import Profile
 
 
 def axpush(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tui", *args], capture_output=True,
-                          text=True, stdin=subprocess.DEVNULL, timeout=180,
-                          env={**os.environ, "AXPUSH_HOME": str(home),
-                               "AXPUSH_RETRY_BASE_SECONDS": "0.01"})
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=180,
+        env={**os.environ, "AXPUSH_HOME": str(home), "AXPUSH_RETRY_BASE_SECONDS": "0.01"},
+    )
 
 
 def ready_profile(server: SandboxServer, home: Path) -> Profile:
@@ -38,8 +42,7 @@ def ready_profile(server: SandboxServer, home: Path) -> Profile:
     return profile
 
 
-def test_sync_then_push_then_log_from_a_shell(sandbox: SandboxServer,
-                                              isolated_home: Path) -> None:
+def test_sync_then_push_then_log_from_a_shell(sandbox: SandboxServer, isolated_home: Path) -> None:
     ready_profile(sandbox, isolated_home)
     synced = axpush(isolated_home, "sync", "--json")
     assert synced.returncode == 0, synced.stderr
@@ -68,8 +71,7 @@ def test_sync_then_push_then_log_from_a_shell(sandbox: SandboxServer,
     created = [row for row in table if row["outcome"] == "created"]
     assert len(created) == len(sandbox.state.xero.invoices)
     assert {row["action"] for row in table} == {"create-invoice", "create-payment"}
-    assert axpush(isolated_home, "log", "--since", "1h").stdout.count(" created ") == \
-        len(created)
+    assert axpush(isolated_home, "log", "--since", "1h").stdout.count(" created ") == len(created)
     assert axpush(isolated_home, "log", "--since", "soon").returncode == 2
 
 
@@ -89,8 +91,10 @@ def test_exit_codes_say_failed_reconnect_and_paused(isolated_home: Path) -> None
         assert paused.returncode == 4, paused.stderr
         assert "daily call limit" in paused.stderr and "resumes after" in paused.stderr
         state.clock.advance(timedelta(days=1))
-        httpx.put(f"{server.base_url}/_sandbox/limits",
-                  json={"per_minute": 1000, "per_day": 5000, "concurrent": 5})
+        httpx.put(
+            f"{server.base_url}/_sandbox/limits",
+            json={"per_minute": 1000, "per_day": 5000, "concurrent": 5},
+        )
         some_failed = axpush(isolated_home, "push", "--all")
         assert some_failed.returncode == 1, some_failed.stderr  # the bill paid then edited
         httpx.post(f"{server.base_url}/_sandbox/clock", json={"advance": 61 * 24 * 3600})
@@ -104,12 +108,14 @@ def test_not_connected_is_exit_3(isolated_home: Path) -> None:
 
 
 def test_a_bill_settled_by_hand_in_xero_is_marked_resolved_from_a_shell(
-        isolated_home: Path) -> None:
+    isolated_home: Path,
+) -> None:
     with SandboxServer(SandboxState.demo(tour=True)) as server:
         profile = ready_profile(server, isolated_home)
         assert axpush(isolated_home, "push", "--all").returncode == 1  # the paid-then-edited bill
-        failed = json.loads(axpush(isolated_home, "push", "--failed", "--dry-run",
-                                   "--json").stdout)["bills"]
+        failed = json.loads(
+            axpush(isolated_home, "push", "--failed", "--dry-run", "--json").stdout
+        )["bills"]
         [number] = [b["number"] for b in failed]
         ready = next(k for k, j in profile.jobs().items() if j.number != number)
         not_failed = axpush(isolated_home, "resolve", ready, "--why", "typo")

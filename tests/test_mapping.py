@@ -29,40 +29,62 @@ DISB = MappingKey(MappingKind.ACCOUNT, "3")
 GST = MappingKey(MappingKind.TAX, "10")
 BANK_ROW = MappingKey(MappingKind.BANK, RECEIPTS)
 CATALOG = Catalog(
-    accounts={"1": IncomeAccount("1", "201", "Professional Fees"),
-              "2": IncomeAccount("2", "203", "Consulting Fees"),
-              "3": IncomeAccount("3", "202", "Disbursements Recovered"),
-              "4": IncomeAccount("4", "204", "Conveyancing Fees")},
-    tax_codes={"10": TaxCode("10", "GST", "GST on Income (10%)", D(10)),
-               "11": TaxCode("11", "FRE", "GST Free", D(0)),
-               "12": TaxCode("12", "N-T", "No Tax", D(0))})
+    accounts={
+        "1": IncomeAccount("1", "201", "Professional Fees"),
+        "2": IncomeAccount("2", "203", "Consulting Fees"),
+        "3": IncomeAccount("3", "202", "Disbursements Recovered"),
+        "4": IncomeAccount("4", "204", "Conveyancing Fees"),
+    },
+    tax_codes={
+        "10": TaxCode("10", "GST", "GST on Income (10%)", D(10)),
+        "11": TaxCode("11", "FRE", "GST Free", D(0)),
+        "12": TaxCode("12", "N-T", "No Tax", D(0)),
+    },
+)
 
 
-def account(account_id: str, code: str | None, name: str, kind: str = "REVENUE",
-            status: str = "ACTIVE", **more: object) -> XeroAccount:
-    classes = {"REVENUE": "REVENUE", "EXPENSE": "EXPENSE", "BANK": "ASSET",
-               "CURRLIAB": "LIABILITY"}
-    return XeroAccount(account_id, code, name, kind, status,
-                       account_class=classes.get(kind, "ASSET"), **more)  # type: ignore[arg-type]
+def account(
+    account_id: str,
+    code: str | None,
+    name: str,
+    kind: str = "REVENUE",
+    status: str = "ACTIVE",
+    **more: object,
+) -> XeroAccount:
+    classes = {"REVENUE": "REVENUE", "EXPENSE": "EXPENSE", "BANK": "ASSET", "CURRLIAB": "LIABILITY"}
+    return XeroAccount(
+        account_id, code, name, kind, status, account_class=classes.get(kind, "ASSET"), **more
+    )  # type: ignore[arg-type]
 
 
 CHART = Chart(
-    accounts={a.account_id: a for a in [
-        account("x-bank", "090", "Business Bank Account", "BANK"),
-        account("x-trust", "091", "Trust Account", "BANK"),
-        account("x-fees", "201", "Legal Fees"),
-        account("x-disb", "202", "Disbursements Recovered"),
-        account("x-old", "205", "Old Fee Income", status="ARCHIVED"),
-        account("x-conv", None, "Conveyancing Income"),
-        account("x-costs", "310", "Disbursement Costs", "EXPENSE"),
-        account("x-gst", "820", "GST", "CURRLIAB", enable_payments=True)]},
-    tax_rates={r.tax_type: r for r in [
-        XeroTaxRate("OUTPUT", "GST on Income", D(10), "ACTIVE", True, frozenset({"REVENUE"})),
-        XeroTaxRate("EXEMPTOUTPUT", "GST Free Income", D(0), "ACTIVE", True,
-                    frozenset({"REVENUE"})),
-        XeroTaxRate("INPUT", "GST on Expenses", D(10), "ACTIVE", False,
-                    frozenset({"EXPENSE", "ASSET"})),
-        XeroTaxRate("OLDTAX", "Retired rate", D(10), "DELETED", True)]})
+    accounts={
+        a.account_id: a
+        for a in [
+            account("x-bank", "090", "Business Bank Account", "BANK"),
+            account("x-trust", "091", "Trust Account", "BANK"),
+            account("x-fees", "201", "Legal Fees"),
+            account("x-disb", "202", "Disbursements Recovered"),
+            account("x-old", "205", "Old Fee Income", status="ARCHIVED"),
+            account("x-conv", None, "Conveyancing Income"),
+            account("x-costs", "310", "Disbursement Costs", "EXPENSE"),
+            account("x-gst", "820", "GST", "CURRLIAB", enable_payments=True),
+        ]
+    },
+    tax_rates={
+        r.tax_type: r
+        for r in [
+            XeroTaxRate("OUTPUT", "GST on Income", D(10), "ACTIVE", True, frozenset({"REVENUE"})),
+            XeroTaxRate(
+                "EXEMPTOUTPUT", "GST Free Income", D(0), "ACTIVE", True, frozenset({"REVENUE"})
+            ),
+            XeroTaxRate(
+                "INPUT", "GST on Expenses", D(10), "ACTIVE", False, frozenset({"EXPENSE", "ASSET"})
+            ),
+            XeroTaxRate("OLDTAX", "Retired rate", D(10), "DELETED", True),
+        ]
+    },
+)
 ORG = Organisation("org-1", "Harbour & Finch", "!abc", "STANDARD", False, "AUD")
 
 
@@ -77,35 +99,65 @@ def mapped(**rows: str) -> Mapping:
 
 # -- validation against the live chart -----------------------------------------------------------
 
-@pytest.mark.parametrize(("row", "target", "cause", "short", "words"), [
-    (FEES, None, Cause.MAPPING_MISSING, "unmapped", "is not mapped to a Xero account"),
-    (FEES, "x-gone", Cause.ACCOUNT_CODE, "not in Xero", "no longer in Xero's chart"),
-    (FEES, "x-old", Cause.ACCOUNT_CODE, "archived", "205 Old Fee Income (mapped from 201 "
-                                                    "Professional Fees) is archived"),
-    (FEES, "x-conv", Cause.ACCOUNT_CODE, "no Code", "has no Code (Actionstep's \"reference #\")"),
-    (FEES, "x-bank", Cause.ACCOUNT_TYPE, "bank account", "invoice lines cannot be coded to it"),
-    (FEES, "x-costs", Cause.ACCOUNT_TYPE, "not income",
-     "is an expense account (EXPENSE): what a client is billed belongs in a revenue account"),
-    (GST, None, Cause.MAPPING_MISSING, "unmapped", "is not mapped to a Xero TaxType"),
-    (GST, "OLDTAX", Cause.TAX_NOT_ALLOWED, "unknown TaxType", "is not an active tax rate"),
-    (GST, "INPUT", Cause.TAX_NOT_ALLOWED, "not for sales", "cannot be used on sales"),
-    (BANK_ROW, None, Cause.MAPPING_MISSING, "unmapped", "payments cannot be recorded"),
-    (BANK_ROW, "x-fees", Cause.ACCOUNT_TYPE, "not a bank account",
-     "neither a bank account nor enabled for payments"),
-])
+
+@pytest.mark.parametrize(
+    ("row", "target", "cause", "short", "words"),
+    [
+        (FEES, None, Cause.MAPPING_MISSING, "unmapped", "is not mapped to a Xero account"),
+        (FEES, "x-gone", Cause.ACCOUNT_CODE, "not in Xero", "no longer in Xero's chart"),
+        (
+            FEES,
+            "x-old",
+            Cause.ACCOUNT_CODE,
+            "archived",
+            "205 Old Fee Income (mapped from 201 Professional Fees) is archived",
+        ),
+        (
+            FEES,
+            "x-conv",
+            Cause.ACCOUNT_CODE,
+            "no Code",
+            'has no Code (Actionstep\'s "reference #")',
+        ),
+        (FEES, "x-bank", Cause.ACCOUNT_TYPE, "bank account", "invoice lines cannot be coded to it"),
+        (
+            FEES,
+            "x-costs",
+            Cause.ACCOUNT_TYPE,
+            "not income",
+            "is an expense account (EXPENSE): what a client is billed belongs in a revenue account",
+        ),
+        (GST, None, Cause.MAPPING_MISSING, "unmapped", "is not mapped to a Xero TaxType"),
+        (GST, "OLDTAX", Cause.TAX_NOT_ALLOWED, "unknown TaxType", "is not an active tax rate"),
+        (GST, "INPUT", Cause.TAX_NOT_ALLOWED, "not for sales", "cannot be used on sales"),
+        (BANK_ROW, None, Cause.MAPPING_MISSING, "unmapped", "payments cannot be recorded"),
+        (
+            BANK_ROW,
+            "x-fees",
+            Cause.ACCOUNT_TYPE,
+            "not a bank account",
+            "neither a bank account nor enabled for payments",
+        ),
+    ],
+)
 def test_each_mapping_problem_is_stated_in_words_an_accountant_understands(
-        row: MappingKey, target: str | None, cause: Cause, short: str, words: str) -> None:
+    row: MappingKey, target: str | None, cause: Cause, short: str, words: str
+) -> None:
     problem = row_problem(row, Mapping().with_target(row, target), CATALOG, CHART)
     assert problem is not None and problem.row == row
     assert (problem.cause, problem.short) == (cause, short)
     assert words in problem.message
 
 
-def test_good_rows_have_no_problem_and_a_liability_account_with_payments_can_take_receipts(
-        ) -> None:
+def test_good_rows_have_no_problem_and_a_liability_account_with_payments_can_take_receipts() -> (
+    None
+):
     mapping = mapped(fees="x-fees", gst="OUTPUT", bank="x-gst")
-    assert [row_problem(k, mapping, CATALOG, CHART) for k in (FEES, GST, BANK_ROW)] == \
-        [None, None, None]
+    assert [row_problem(k, mapping, CATALOG, CHART) for k in (FEES, GST, BANK_ROW)] == [
+        None,
+        None,
+        None,
+    ]
 
 
 def test_a_tax_type_is_checked_against_the_class_of_the_account_it_is_used_with() -> None:
@@ -128,6 +180,7 @@ def test_rows_count_the_bills_they_block_and_say_who_set_them() -> None:
 
 # -- what a chart refresh says changed ----------------------------------------------------------
 
+
 def chart_with(account_id: str, **changes: object) -> Chart:
     accounts = dict(CHART.accounts)
     if changes.get("deleted"):
@@ -137,16 +190,20 @@ def chart_with(account_id: str, **changes: object) -> Chart:
     return replace(CHART, accounts=accounts)
 
 
-@pytest.mark.parametrize(("changes", "said"), [
-    ({"status": "ARCHIVED"}, "archived (was active) since it was mapped"),
-    ({"deleted": True}, "deleted from Xero since it was mapped (was 201 Legal Fees)"),
-    ({"code": None}, "lost its Code (was 201) since it was mapped"),
-    ({"code": "209"}, "Code 201 → 209 since it was mapped"),
-    ({"type": "EXPENSE", "account_class": "EXPENSE"}, "type REVENUE → EXPENSE since"),
-    ({"name": "Fee Income"}, "renamed from 'Legal Fees' since it was mapped"),
-])
+@pytest.mark.parametrize(
+    ("changes", "said"),
+    [
+        ({"status": "ARCHIVED"}, "archived (was active) since it was mapped"),
+        ({"deleted": True}, "deleted from Xero since it was mapped (was 201 Legal Fees)"),
+        ({"code": None}, "lost its Code (was 201) since it was mapped"),
+        ({"code": "209"}, "Code 201 → 209 since it was mapped"),
+        ({"type": "EXPENSE", "account_class": "EXPENSE"}, "type REVENUE → EXPENSE since"),
+        ({"name": "Fee Income"}, "renamed from 'Legal Fees' since it was mapped"),
+    ],
+)
 def test_a_refreshed_chart_flags_what_changed_since_the_row_was_mapped(
-        changes: dict[str, object], said: str) -> None:
+    changes: dict[str, object], said: str
+) -> None:
     mapping = mapped(fees="x-fees")
     assert drift(FEES, mapping, CHART) is None
     later = chart_with("x-fees", **changes)
@@ -156,8 +213,9 @@ def test_a_refreshed_chart_flags_what_changed_since_the_row_was_mapped(
 
 
 def test_rows_mapped_before_their_account_was_pictured_are_pictured_as_they_are() -> None:
-    old = Mapping(accounts={"1": "x-fees"}, bank_accounts={RECEIPTS: "x-bank"},
-                  tax_codes={"10": "OUTPUT"})
+    old = Mapping(
+        accounts={"1": "x-fees"}, bank_accounts={RECEIPTS: "x-bank"}, tax_codes={"10": "OUTPUT"}
+    )
     assert set(old.unseen(CHART)) == {FEES, BANK_ROW}
     assert old.confirmed(CHART, old.unseen(CHART)).unseen(CHART) == []
     assert Mapping.from_json(old.to_json()) == old
@@ -166,6 +224,7 @@ def test_rows_mapped_before_their_account_was_pictured_are_pictured_as_they_are(
 
 
 # -- auto-map -----------------------------------------------------------------------------------
+
 
 def test_auto_map_proposes_by_exact_code_then_by_name_and_only_single_valid_matches() -> None:
     proposals = {p.subject: p for p in automap.propose(CATALOG, Mapping(), CHART)}
@@ -205,14 +264,19 @@ def test_names_compare_without_case_punctuation_rates_or_words_like_fees() -> No
 
 # -- the mapping as a file ----------------------------------------------------------------------
 
+
 def test_an_export_lists_every_row_in_a_stable_order_and_imports_back_unchanged() -> None:
     mapping = mapped(fees="x-fees", gst="OUTPUT", bank="x-bank")
     data = mapfile.export(CATALOG, mapping, CHART, ORG)
     assert [r["actionstep"] for r in data["accounts"]] == ["201", "202", "203", "204"]
     assert [r["actionstep"] for r in data["tax_codes"]] == ["FRE", "GST", "N-T"]
-    assert data["accounts"][0] == {"actionstep": "201", "name": "Professional Fees",
-                                   "xero_code": "201", "xero_name": "Legal Fees",
-                                   "xero_account_id": "x-fees"}
+    assert data["accounts"][0] == {
+        "actionstep": "201",
+        "name": "Professional Fees",
+        "xero_code": "201",
+        "xero_name": "Legal Fees",
+        "xero_account_id": "x-fees",
+    }
     assert data["accounts"][1]["xero_code"] is None, "an unmapped row is a blank to fill in"
     plan = mapfile.plan_import(data, CATALOG, mapping, CHART, ORG)
     assert (plan.errors, plan.changes, plan.unchanged) == ([], [], 3)
@@ -220,47 +284,84 @@ def test_an_export_lists_every_row_in_a_stable_order_and_imports_back_unchanged(
 
 def test_a_partial_file_changes_only_its_rows_and_never_unmaps() -> None:
     mapping = mapped(fees="x-fees", gst="OUTPUT")
-    data = {"format": "axpush-mapping", "version": 1,
-            "accounts": [{"actionstep": "202", "xero_code": "202"},
-                         {"actionstep": "201", "xero_code": None}]}
+    data = {
+        "format": "axpush-mapping",
+        "version": 1,
+        "accounts": [
+            {"actionstep": "202", "xero_code": "202"},
+            {"actionstep": "201", "xero_code": None},
+        ],
+    }
     plan = mapfile.plan_import(data, CATALOG, mapping, CHART, ORG)
     assert plan.errors == []
-    assert [(c.subject, c.new_label) for c in plan.changes] == \
-        [("202 Disbursements Recovered", "202 Disbursements Recovered")]
+    assert [(c.subject, c.new_label) for c in plan.changes] == [
+        ("202 Disbursements Recovered", "202 Disbursements Recovered")
+    ]
     after = plan.mapping(mapping, CHART)
     assert after.target(FEES) == "x-fees" and after.target(GST) == "OUTPUT"
     assert after.origin(DISB) is Origin.IMPORT
 
 
-@pytest.mark.parametrize(("data", "error"), [
-    ({"accounts": {"201": "201"}}, "accounts: must be a list of rows"),
-    ({"accounts": [{"actionstep": "201", "xero_code": "201", "colour": "red"}]},
-     "accounts[0]: unknown field 'colour'"),
-    ({"accounts": [{"actionstep": "201", "xero_code": 201}]},
-     "accounts[0]: xero_code must be a string or null"),
-    ({"accounts": [{"actionstep": "999", "xero_code": "201"}]},
-     "accounts[0]: Actionstep has no income account numbered '999'"),
-    ({"accounts": [{"actionstep": "201", "xero_code": "999"}]},
-     "accounts[0]: Xero's chart has no account with Code 999"),
-    ({"accounts": [{"actionstep": "201", "xero_code": "202", "xero_account_id": "x-fees"}]},
-     "accounts[0]: xero_code 202 is not the Code of that account, which is 201 Legal Fees"),
-    ({"accounts": [{"actionstep": "201", "xero_code": "205"}]},
-     "accounts[0]: Xero account 205 Old Fee Income (mapped from 201 Professional Fees) is "
-     "archived"),
-    ({"accounts": [{"actionstep": "201", "xero_code": "201"},
-                   {"actionstep": "201", "xero_code": "202"}]},
-     "accounts[1]: conflicts with accounts[0], which maps 201 Professional Fees elsewhere"),
-    ({"tax_codes": [{"actionstep": "GST", "xero_tax_type": "OUTPUT2"}]},
-     "tax_codes[0]: Xero has no TaxType OUTPUT2"),
-    ({"tax_codes": [{"actionstep": "GST", "xero_tax_type": "INPUT"}]},
-     "tax_codes[0]: TaxType INPUT (mapped from GST) cannot be used on sales"),
-    ({"payments_received": {"xero_code": "201"}},
-     "payments_received: Xero account 201 Legal Fees, where payments received go, is neither"),
-    ({"organisation": {"name": "Old Firm", "id": "org-0"}},
-     "the file was exported from 'Old Firm', but Xero here is 'Harbour & Finch'"),
-])
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({"accounts": {"201": "201"}}, "accounts: must be a list of rows"),
+        (
+            {"accounts": [{"actionstep": "201", "xero_code": "201", "colour": "red"}]},
+            "accounts[0]: unknown field 'colour'",
+        ),
+        (
+            {"accounts": [{"actionstep": "201", "xero_code": 201}]},
+            "accounts[0]: xero_code must be a string or null",
+        ),
+        (
+            {"accounts": [{"actionstep": "999", "xero_code": "201"}]},
+            "accounts[0]: Actionstep has no income account numbered '999'",
+        ),
+        (
+            {"accounts": [{"actionstep": "201", "xero_code": "999"}]},
+            "accounts[0]: Xero's chart has no account with Code 999",
+        ),
+        (
+            {"accounts": [{"actionstep": "201", "xero_code": "202", "xero_account_id": "x-fees"}]},
+            "accounts[0]: xero_code 202 is not the Code of that account, which is 201 Legal Fees",
+        ),
+        (
+            {"accounts": [{"actionstep": "201", "xero_code": "205"}]},
+            "accounts[0]: Xero account 205 Old Fee Income (mapped from 201 Professional Fees) is "
+            "archived",
+        ),
+        (
+            {
+                "accounts": [
+                    {"actionstep": "201", "xero_code": "201"},
+                    {"actionstep": "201", "xero_code": "202"},
+                ]
+            },
+            "accounts[1]: conflicts with accounts[0], which maps 201 Professional Fees elsewhere",
+        ),
+        (
+            {"tax_codes": [{"actionstep": "GST", "xero_tax_type": "OUTPUT2"}]},
+            "tax_codes[0]: Xero has no TaxType OUTPUT2",
+        ),
+        (
+            {"tax_codes": [{"actionstep": "GST", "xero_tax_type": "INPUT"}]},
+            "tax_codes[0]: TaxType INPUT (mapped from GST) cannot be used on sales",
+        ),
+        (
+            {"payments_received": {"xero_code": "201"}},
+            "payments_received: Xero account 201 Legal Fees, where payments received go, "
+            "is neither",
+        ),
+        (
+            {"organisation": {"name": "Old Firm", "id": "org-0"}},
+            "the file was exported from 'Old Firm', but Xero here is 'Harbour & Finch'",
+        ),
+    ],
+)
 def test_a_bad_row_says_which_row_and_why_and_the_file_changes_nothing(
-        data: dict[str, object], error: str) -> None:
+    data: dict[str, object], error: str
+) -> None:
     whole: dict[str, object] = {"format": "axpush-mapping", "version": 1, **data}
     accounts = whole.setdefault("accounts", [])
     if isinstance(accounts, list):  # beside the bad row, a good one that must not be saved
@@ -272,21 +373,28 @@ def test_a_bad_row_says_which_row_and_why_and_the_file_changes_nothing(
         plan.mapping(mapping, CHART)
 
 
-@pytest.mark.parametrize(("data", "error"), [
-    ([], "the file must hold a JSON object"),
-    ({"accounts": []}, 'not a mapping file: expected "format": "axpush-mapping"'),
-    ({"format": "axpush-mapping", "version": 1, "extra": 1}, "unknown top-level field 'extra'"),
-])
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ([], "the file must hold a JSON object"),
+        ({"accounts": []}, 'not a mapping file: expected "format": "axpush-mapping"'),
+        ({"format": "axpush-mapping", "version": 1, "extra": 1}, "unknown top-level field 'extra'"),
+    ],
+)
 def test_a_file_that_is_not_a_mapping_file_is_refused(data: object, error: str) -> None:
     plan = mapfile.plan_import(data, CATALOG, Mapping(), CHART, ORG)
     assert any(error in e for e in plan.errors), plan.errors
 
 
 def test_a_file_from_another_organisation_imports_by_code_on_purpose() -> None:
-    data = {"format": "axpush-mapping", "version": 1,
-            "organisation": {"name": "Old Firm", "id": "org-0"},
-            "accounts": [{"actionstep": "202", "xero_code": "202",
-                          "xero_account_id": "old-org-account"}]}
+    data = {
+        "format": "axpush-mapping",
+        "version": 1,
+        "organisation": {"name": "Old Firm", "id": "org-0"},
+        "accounts": [
+            {"actionstep": "202", "xero_code": "202", "xero_account_id": "old-org-account"}
+        ],
+    }
     assert mapfile.plan_import(data, CATALOG, Mapping(), CHART, ORG).errors
     plan = mapfile.plan_import(data, CATALOG, Mapping(), CHART, ORG, by_code=True)
     assert plan.errors == [] and plan.changes[0].new == "x-disb"

@@ -30,7 +30,8 @@ from tui.service.workspace import Workspace
 
 
 def test_connect_auto_map_sync_and_push_all_from_a_shell_with_no_terminal(
-        sandbox: SandboxServer, isolated_home: Path) -> None:
+    sandbox: SandboxServer, isolated_home: Path
+) -> None:
     def run(*args: str) -> tuple[int, str]:
         done = axpush(isolated_home, *args)
         assert done.returncode in (0, 1), done.stderr
@@ -58,8 +59,13 @@ def test_connect_auto_map_sync_and_push_all_from_a_shell_with_no_terminal(
     report = json.loads(check.stdout)
     assert check.returncode == 1 and report["bills_blocked"] == states["blocked"]
     problems = {r["actionstep"] for r in report["rows"] if r["problem"]}
-    assert problems == {"203 Consulting Fees", "204 Conveyancing Fees", "215 Mediation Fees",
-                        "INP GST on Purchases (10%)", "N-T No Tax"}, "only what auto left"
+    assert problems == {
+        "203 Consulting Fees",
+        "204 Conveyancing Fees",
+        "215 Mediation Fees",
+        "INP GST on Purchases (10%)",
+        "N-T No Tax",
+    }, "only what auto left"
 
     log = json.loads(run("mapping", "log", "--json")[1])
     assert len(log) == 6 and {e["how"] for e in log} == {"auto"}
@@ -67,7 +73,8 @@ def test_connect_auto_map_sync_and_push_all_from_a_shell_with_no_terminal(
 
 
 def test_a_mapping_file_round_trips_and_a_bad_one_changes_nothing_from_a_shell(
-        sandbox: SandboxServer, isolated_home: Path) -> None:
+    sandbox: SandboxServer, isolated_home: Path
+) -> None:
     assert axpush(isolated_home, "connect", "--sandbox", sandbox.base_url).returncode == 0
     assert axpush(isolated_home, "mapping", "auto").returncode == 0
     nowhere = axpush(isolated_home, "mapping", "export", str(isolated_home / "no" / "m.json"))
@@ -75,8 +82,9 @@ def test_a_mapping_file_round_trips_and_a_bad_one_changes_nothing_from_a_shell(
     exported = isolated_home / "mapping.json"
     assert axpush(isolated_home, "mapping", "export", str(exported)).returncode == 0
     data = json.loads(exported.read_text())
-    assert axpush(isolated_home, "mapping", "export").stdout == exported.read_text(), \
+    assert axpush(isolated_home, "mapping", "export").stdout == exported.read_text(), (
         "the same mapping exports the same bytes"
+    )
 
     for row in data["accounts"]:
         if row["actionstep"] == "203":
@@ -87,8 +95,10 @@ def test_a_mapping_file_round_trips_and_a_bad_one_changes_nothing_from_a_shell(
     bad = axpush(isolated_home, "mapping", "import", str(exported))
     assert bad.returncode == 2
     assert "was not imported, nothing was changed" in bad.stderr
-    assert "accounts[4]: Xero account 205 Old Fee Income (mapped from 215 Mediation Fees) is " \
-           "archived" in bad.stderr
+    assert (
+        "accounts[4]: Xero account 205 Old Fee Income (mapped from 215 Mediation Fees) is "
+        "archived" in bad.stderr
+    )
     assert len(json.loads(axpush(isolated_home, "mapping", "log", "--json").stdout)) == 6
 
     (isolated_home / "broken.json").write_text('{"format": ')
@@ -104,14 +114,20 @@ def test_a_mapping_file_round_trips_and_a_bad_one_changes_nothing_from_a_shell(
     log = json.loads(axpush(isolated_home, "mapping", "log", "--json").stdout)
     assert [(e["how"], e["subject"], e["new_label"]) for e in log[6:]] == [
         ("import", "203 Consulting Fees", "260 Other Revenue"),
-        ("import", "215 Mediation Fees", "260 Other Revenue")]
+        ("import", "215 Mediation Fees", "260 Other Revenue"),
+    ]
     assert log[-1]["note"] == "imported from mapping.json"
 
     # A script can pipe a file in: `axpush mapping export | edit | axpush mapping import -`.
     data["tax_codes"][3]["xero_tax_type"] = "BASEXCLUDED"  # N-T No Tax
-    piped = subprocess.run([sys.executable, "-m", "tui", "mapping", "import", "-"],
-                           input=json.dumps(data), capture_output=True, text=True, timeout=180,
-                           env={**os.environ, "AXPUSH_HOME": str(isolated_home)})
+    piped = subprocess.run(
+        [sys.executable, "-m", "tui", "mapping", "import", "-"],
+        input=json.dumps(data),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "AXPUSH_HOME": str(isolated_home)},
+    )
     assert piped.returncode == 0, piped.stderr
     assert "changed  N-T No Tax: (unmapped) → BASEXCLUDED BAS Excluded" in piped.stdout
 
@@ -125,10 +141,15 @@ async def workspace(demo: Demo) -> AsyncIterator[Workspace]:
 
 
 async def test_a_chart_refresh_flags_an_archived_account_and_blocks_the_bills_coded_to_it(
-        demo: Demo, workspace: Workspace) -> None:
+    demo: Demo, workspace: Workspace
+) -> None:
     fees = MappingKey(MappingKind.ACCOUNT, "4001")  # 201 Professional Fees -> 201 Legal Fees
-    coded = [b for b, row in workspace.rows.items() if row.state is BillState.READY
-             and any(line.account_id == "4001" for line in row.bill.lines)]
+    coded = [
+        b
+        for b, row in workspace.rows.items()
+        if row.state is BillState.READY
+        and any(line.account_id == "4001" for line in row.bill.lines)
+    ]
     assert coded and workspace.mapping.seen[fees.text].status == "ACTIVE"
 
     await admin(demo.server.base_url, "xero/accounts/201", {"archive": True})
@@ -146,11 +167,15 @@ async def test_a_chart_refresh_flags_an_archived_account_and_blocks_the_bills_co
     assert after.drift is None and after.problem is not None, "seen, but still archived"
     [record] = await workspace.mapping_changes()
     assert (record.how, record.subject, record.note) == (
-        "confirmed", "201 Professional Fees", "archived (was active) since it was mapped")
+        "confirmed",
+        "201 Professional Fees",
+        "archived (was active) since it was mapped",
+    )
 
 
 async def test_an_account_that_changes_type_or_loses_its_code_is_flagged_with_the_change(
-        demo: Demo, workspace: Workspace) -> None:
+    demo: Demo, workspace: Workspace
+) -> None:
     await admin(demo.server.base_url, "xero/accounts/202", {"type": "EXPENSE"})
     await admin(demo.server.base_url, "xero/accounts/270", {"clear_code": True})
     drifted = {row.source_label: row for row in await workspace.refresh_chart()}
@@ -184,12 +209,14 @@ async def test_auto_map_in_the_console_shows_a_diff_to_accept_row_by_row(demo: D
         mapping = demo.profile.mapping()
         assert "4001" not in mapping.accounts and "4003" in mapping.accounts
         assert len(demo.profile.mapping_changes()) == 5
-        await until(pilot, lambda: "set by auto-map" in screen_text(app) or
-                    "unmapped" in screen_text(app))
+        await until(
+            pilot, lambda: "set by auto-map" in screen_text(app) or "unmapped" in screen_text(app)
+        )
 
 
 async def test_refreshing_the_chart_in_the_console_marks_the_changed_row_until_kept(
-        demo: Demo) -> None:
+    demo: Demo,
+) -> None:
     app = demo_app(demo)
     async with app.run_test(size=(100, 30)) as pilot:
         await until(pilot, loaded(app))
@@ -201,8 +228,7 @@ async def test_refreshing_the_chart_in_the_console_marks_the_changed_row_until_k
         screen = app.screen
         assert isinstance(screen, MappingScreen)
         await until(pilot, lambda: screen._current() is not None)
-        assert screen._current().drift == \
-            "renamed from 'Legal Fees' since it was mapped"  # type: ignore[union-attr]
+        assert screen._current().drift == "renamed from 'Legal Fees' since it was mapped"  # type: ignore[union-attr]
         assert "k: keep it as mapped" in screen_text(app)
         await pilot.press("k")
         await until(pilot, lambda: "1 changed in Xero" in screen_text(app))
@@ -229,8 +255,12 @@ async def test_the_picker_says_what_xero_would_refuse_about_each_choice(demo: De
         screen = app.screen
         assert isinstance(screen, MappingScreen)
         await pilot.press(*["down"] * 8)  # INP GST on Purchases
-        await until(pilot, lambda: screen._current() is not None and
-                    screen._current().source_label.startswith("INP"))  # type: ignore[union-attr]
+        await until(
+            pilot,
+            lambda: (
+                screen._current() is not None and screen._current().source_label.startswith("INP")
+            ),
+        )  # type: ignore[union-attr]
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, PickerDialog))
         text = screen_text(app)
@@ -238,35 +268,57 @@ async def test_the_picker_says_what_xero_would_refuse_about_each_choice(demo: De
         assert "OUTPUT       GST on Income  10%" in text
 
 
-def test_two_admins_importing_at_once_lose_neither_change(sandbox: SandboxServer,
-                                                          isolated_home: Path) -> None:
+def test_two_admins_importing_at_once_lose_neither_change(
+    sandbox: SandboxServer, isolated_home: Path
+) -> None:
     """Each import re-reads the stored mapping under the profile's lock before saving, so two
     processes changing different rows at the same moment both land, each in the history."""
     assert axpush(isolated_home, "connect", "--sandbox", sandbox.base_url).returncode == 0
     files = []
     for number, code in (("201", "201"), ("202", "202"), ("203", "260"), ("270", "270")):
         path = isolated_home / f"row-{number}.json"
-        path.write_text(json.dumps({"format": "axpush-mapping", "version": 1, "accounts": [
-            {"actionstep": number, "xero_code": code}]}))
+        path.write_text(
+            json.dumps(
+                {
+                    "format": "axpush-mapping",
+                    "version": 1,
+                    "accounts": [{"actionstep": number, "xero_code": code}],
+                }
+            )
+        )
         files.append(path)
     env = {**os.environ, "AXPUSH_HOME": str(isolated_home)}
-    running = [subprocess.Popen([sys.executable, "-m", "tui", "mapping", "import", str(f)],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                env=env) for f in files]
+    running = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tui", "mapping", "import", str(f)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for f in files
+    ]
     for process in running:
         out, err = process.communicate(timeout=180)
         assert process.returncode == 0, err
         assert "changed 1 row" in out
     exported = json.loads(axpush(isolated_home, "mapping", "export").stdout)
     mapped = {row["actionstep"]: row["xero_code"] for row in exported["accounts"]}
-    assert mapped == {"201": "201", "202": "202", "203": "260", "204": None, "215": None,
-                      "270": "270"}
+    assert mapped == {
+        "201": "201",
+        "202": "202",
+        "203": "260",
+        "204": None,
+        "215": None,
+        "270": "270",
+    }
     log = json.loads(axpush(isolated_home, "mapping", "log", "--json").stdout)
     assert sorted(e["subject"][:3] for e in log) == ["201", "202", "203", "270"]
 
 
 def test_after_swapping_organisations_the_mapping_says_so_and_carries_over_by_code(
-        sandbox: SandboxServer, isolated_home: Path) -> None:
+    sandbox: SandboxServer, isolated_home: Path
+) -> None:
     """The seed's warning: a new Xero organisation leaves the mapping pointing at the old one's
     accounts. axpush says which organisation the mapping was made for, and its export keeps the
     old Codes so `import --by-code` re-maps every row onto the new chart."""
@@ -274,14 +326,17 @@ def test_after_swapping_organisations_the_mapping_says_so_and_carries_over_by_co
     assert axpush(isolated_home, "mapping", "auto").returncode == 0
     before = json.loads(axpush(isolated_home, "mapping", "check", "--json").stdout)
     assert before["organisation_problem"] is None
-    rebound, _ = connect_another_organisation(sandbox, isolated_home,
-                                              "Harbour & Finch (new books)", "--rebind")
+    rebound, _ = connect_another_organisation(
+        sandbox, isolated_home, "Harbour & Finch (new books)", "--rebind"
+    )
     assert rebound.returncode == 0, rebound.stderr
 
     check = axpush(isolated_home, "mapping", "check")
     assert check.returncode == 1
-    assert "✗ This mapping was made for Harbour & Finch Lawyers, but Xero here is Harbour & " \
-           "Finch (new books)" in check.stdout
+    assert (
+        "✗ This mapping was made for Harbour & Finch Lawyers, but Xero here is Harbour & "
+        "Finch (new books)" in check.stdout
+    )
     assert "201 Professional Fees" in check.stdout and "not in Xero" in check.stdout
 
     carried = isolated_home / "carried.json"
@@ -297,22 +352,33 @@ def test_after_swapping_organisations_the_mapping_says_so_and_carries_over_by_co
     after = json.loads(axpush(isolated_home, "mapping", "check", "--json").stdout)
     assert after["organisation_problem"] is None
     assert {r["actionstep"] for r in after["rows"] if r["problem"]} == {
-        "203 Consulting Fees", "204 Conveyancing Fees", "215 Mediation Fees",
-        "INP GST on Purchases (10%)", "N-T No Tax"}, "as before the swap"
+        "203 Consulting Fees",
+        "204 Conveyancing Fees",
+        "215 Mediation Fees",
+        "INP GST on Purchases (10%)",
+        "N-T No Tax",
+    }, "as before the swap"
 
 
 async def test_the_mapping_view_says_when_the_mapping_was_made_for_another_organisation(
-        demo: Demo) -> None:
+    demo: Demo,
+) -> None:
     old = Mapping(accounts={"4001": "an-account-of-the-old-books"}).for_organisation(
-        "org-of-the-old-books", "Harbour & Finch 2019")
+        "org-of-the-old-books", "Harbour & Finch 2019"
+    )
     demo.profile.save_mapping(old)
     app = demo_app(demo)
     async with app.run_test(size=(100, 30)) as pilot:
         await until(pilot, loaded(app))
         await pilot.press("m")
         await until(pilot, lambda: isinstance(app.screen, MappingScreen))
-        await until(pilot, lambda: "This mapping was made for Harbour & Finch 2019, but Xero "
-                                   "here is Harbour & Finch Lawyers" in screen_text(app))
+        await until(
+            pilot,
+            lambda: (
+                "This mapping was made for Harbour & Finch 2019, but Xero "
+                "here is Harbour & Finch Lawyers" in screen_text(app)
+            ),
+        )
         await pilot.press(*["down"] * 4, "enter")  # 215 Mediation Fees
         await until(pilot, lambda: isinstance(app.screen, PickerDialog))
         await pilot.press(*"other rev", "enter")

@@ -46,5 +46,10 @@ def test_screens_show_thousands_and_two_decimals() -> None:
 
 
 def test_tax_rates_read_as_people_write_them() -> None:
-    assert [format_rate(Decimal(v)) for v in ("10", "10.0000", "12.5", "0", "0.00")] == \
-        ["10%", "10%", "12.5%", "0%", "0%"]
+    assert [format_rate(Decimal(v)) for v in ("10", "10.0000", "12.5", "0", "0.00")] == [
+        "10%",
+        "10%",
+        "12.5%",
+        "0%",
+        "0%",
+    ]

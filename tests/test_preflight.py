@@ -31,26 +31,34 @@ from tui.core.triage import Cause
 
 D = Decimal
 CATALOG = Catalog(
-    accounts={"1": IncomeAccount("1", "201", "Professional Fees"),
-              "2": IncomeAccount("2", "203", "Consulting Fees"),
-              "3": IncomeAccount("3", "202", "Disbursements Recovered"),
-              "4": IncomeAccount("4", "215", "Mediation Fees")},
-    tax_codes={"10": TaxCode("10", "GST", "GST 10%", D(10)),
-               "11": TaxCode("11", "FRE", "GST Free", D(0))},
+    accounts={
+        "1": IncomeAccount("1", "201", "Professional Fees"),
+        "2": IncomeAccount("2", "203", "Consulting Fees"),
+        "3": IncomeAccount("3", "202", "Disbursements Recovered"),
+        "4": IncomeAccount("4", "215", "Mediation Fees"),
+    },
+    tax_codes={
+        "10": TaxCode("10", "GST", "GST 10%", D(10)),
+        "11": TaxCode("11", "FRE", "GST Free", D(0)),
+    },
 )
 CHART = Chart(
-    accounts={"x-fees": XeroAccount("x-fees", "201", "Legal Fees", "REVENUE", "ACTIVE"),
-              "x-disb": XeroAccount("x-disb", "202", "Disbursements", "REVENUE", "ACTIVE"),
-              "x-nocode": XeroAccount("x-nocode", None, "Mediation Income", "REVENUE",
-                                      "ACTIVE"),
-              "x-old": XeroAccount("x-old", "205", "Old Fees", "REVENUE", "ARCHIVED")},
-    tax_rates={"OUTPUT": XeroTaxRate("OUTPUT", "GST on Income", D(10), "ACTIVE", True),
-               "EXEMPTOUTPUT": XeroTaxRate("EXEMPTOUTPUT", "GST Free Income", D(0), "ACTIVE",
-                                           True),
-               "INPUT": XeroTaxRate("INPUT", "GST on Expenses", D(10), "ACTIVE", False)},
+    accounts={
+        "x-fees": XeroAccount("x-fees", "201", "Legal Fees", "REVENUE", "ACTIVE"),
+        "x-disb": XeroAccount("x-disb", "202", "Disbursements", "REVENUE", "ACTIVE"),
+        "x-nocode": XeroAccount("x-nocode", None, "Mediation Income", "REVENUE", "ACTIVE"),
+        "x-old": XeroAccount("x-old", "205", "Old Fees", "REVENUE", "ARCHIVED"),
+    },
+    tax_rates={
+        "OUTPUT": XeroTaxRate("OUTPUT", "GST on Income", D(10), "ACTIVE", True),
+        "EXEMPTOUTPUT": XeroTaxRate("EXEMPTOUTPUT", "GST Free Income", D(0), "ACTIVE", True),
+        "INPUT": XeroTaxRate("INPUT", "GST on Expenses", D(10), "ACTIVE", False),
+    },
 )
-MAPPING = Mapping(accounts={"1": "x-fees", "2": "x-fees", "3": "x-disb"},
-                  tax_codes={"10": "OUTPUT", "11": "EXEMPTOUTPUT"})
+MAPPING = Mapping(
+    accounts={"1": "x-fees", "2": "x-fees", "3": "x-disb"},
+    tax_codes={"10": "OUTPUT", "11": "EXEMPTOUTPUT"},
+)
 ORG = Organisation("org", "Harbour & Finch", "!abc", "STANDARD", False, "AUD")
 
 
@@ -61,18 +69,31 @@ def line(line_id: str, account: str, tax_code: str, amount: str, tax: str) -> Li
 def bill(*lines: Line, **changes: object) -> Bill:
     total_ex = sum((ln.amount for ln in lines), D("0.00"))
     total_tax = sum((ln.tax for ln in lines), D("0.00"))
-    base = Bill("801", "10001", BillStatus.OPEN, "AUD", date(2026, 7, 1), date(2026, 7, 31),
-                total_ex, total_tax, total_ex + total_tax, D(0),
-                Contact("1201", "Charlotte Walker"), Matter("3001", "Walker estate", "HF-1"),
-                lines)
+    base = Bill(
+        "801",
+        "10001",
+        BillStatus.OPEN,
+        "AUD",
+        date(2026, 7, 1),
+        date(2026, 7, 31),
+        total_ex,
+        total_tax,
+        total_ex + total_tax,
+        D(0),
+        Contact("1201", "Charlotte Walker"),
+        Matter("3001", "Walker estate", "HF-1"),
+        lines,
+    )
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
 def test_lines_collapse_per_xero_account_and_tax_type_and_add_up_to_the_bill() -> None:
-    the_bill = bill(line("T1", "1", "10", "252.00", "25.20"),
-                    line("T2", "2", "10", "2448.00", "244.80"),   # another AS account, same Xero
-                    line("D1", "3", "11", "120.00", "0.00"),
-                    line("D2", "3", "10", "33.33", "3.33"))
+    the_bill = bill(
+        line("T1", "1", "10", "252.00", "25.20"),
+        line("T2", "2", "10", "2448.00", "244.80"),  # another AS account, same Xero
+        line("D1", "3", "11", "120.00", "0.00"),
+        line("D2", "3", "10", "33.33", "3.33"),
+    )
     verdict = preflight(the_bill, CATALOG, MAPPING, CHART, ORG)
     assert verdict.ready, verdict.problems
     invoice = verdict.invoice
@@ -89,9 +110,13 @@ def test_lines_collapse_per_xero_account_and_tax_type_and_add_up_to_the_bill() -
 
 
 def test_a_line_coded_to_an_unmapped_account_blocks_the_bill_and_names_the_row() -> None:
-    verdict = preflight(bill(line("T1", "1", "10", "100.00", "10.00"),
-                             line("T2", "4", "10", "50.00", "5.00")),
-                        CATALOG, MAPPING, CHART, ORG)
+    verdict = preflight(
+        bill(line("T1", "1", "10", "100.00", "10.00"), line("T2", "4", "10", "50.00", "5.00")),
+        CATALOG,
+        MAPPING,
+        CHART,
+        ORG,
+    )
     assert not verdict.ready and verdict.invoice is None
     [problem] = verdict.problems
     assert problem.cause is Cause.MAPPING_MISSING
@@ -101,20 +126,31 @@ def test_a_line_coded_to_an_unmapped_account_blocks_the_bill_and_names_the_row()
 
 def test_a_mapped_xero_account_without_a_code_or_archived_blocks_with_the_reason() -> None:
     the_bill = bill(line("T1", "4", "10", "50.00", "5.00"))
-    no_code = preflight(the_bill, CATALOG, MAPPING.with_target(
-        MappingKey(MappingKind.ACCOUNT, "4"), "x-nocode"), CHART, ORG)
+    no_code = preflight(
+        the_bill,
+        CATALOG,
+        MAPPING.with_target(MappingKey(MappingKind.ACCOUNT, "4"), "x-nocode"),
+        CHART,
+        ORG,
+    )
     assert no_code.problems[0].cause is Cause.ACCOUNT_CODE
     assert "has no Code" in no_code.problems[0].message
     assert no_code.problems[0].short == "no Code"
-    archived = preflight(the_bill, CATALOG, MAPPING.with_target(
-        MappingKey(MappingKind.ACCOUNT, "4"), "x-old"), CHART, ORG)
+    archived = preflight(
+        the_bill,
+        CATALOG,
+        MAPPING.with_target(MappingKey(MappingKind.ACCOUNT, "4"), "x-old"),
+        CHART,
+        ORG,
+    )
     assert archived.problems[0].short == "archived"
 
 
 def test_a_tax_type_not_allowed_on_sales_blocks() -> None:
     mapping = MAPPING.with_target(MappingKey(MappingKind.TAX, "10"), "INPUT")
-    verdict = preflight(bill(line("T1", "1", "10", "100.00", "10.00")), CATALOG, mapping,
-                        CHART, ORG)
+    verdict = preflight(
+        bill(line("T1", "1", "10", "100.00", "10.00")), CATALOG, mapping, CHART, ORG
+    )
     assert verdict.problems[0].cause is Cause.TAX_NOT_ALLOWED
     assert "cannot be used with account 201 Legal Fees" in verdict.problems[0].message
 
@@ -128,33 +164,50 @@ def test_totals_that_do_not_add_up_block_the_bill() -> None:
 
 def test_a_cent_lost_to_rounding_each_line_goes_on_a_tax_free_rounding_line() -> None:
     """Three lines of 33.333333 are 33.33 each once rounded; Actionstep's bill says 100.00."""
-    the_bill = bill(line("T1", "1", "11", "33.33", "0.00"),
-                    line("T2", "1", "11", "33.33", "0.00"),
-                    line("D1", "3", "11", "33.33", "0.00"),
-                    total_ex=D("100.00"), total_inc=D("100.00"))
+    the_bill = bill(
+        line("T1", "1", "11", "33.33", "0.00"),
+        line("T2", "1", "11", "33.33", "0.00"),
+        line("D1", "3", "11", "33.33", "0.00"),
+        total_ex=D("100.00"),
+        total_inc=D("100.00"),
+    )
     verdict = preflight(the_bill, CATALOG, MAPPING, CHART, ORG)
     assert verdict.ready, verdict.problems
     invoice = verdict.invoice
     assert invoice is not None and invoice.total == the_bill.total_inc
     rounding = invoice.lines[-1]
-    assert (rounding.description, rounding.account_code, rounding.tax_type, rounding.amount,
-            rounding.tax) == ("Rounding", "201", "EXEMPTOUTPUT", D("0.01"), D("0.00"))
+    assert (
+        rounding.description,
+        rounding.account_code,
+        rounding.tax_type,
+        rounding.amount,
+        rounding.tax,
+    ) == ("Rounding", "201", "EXEMPTOUTPUT", D("0.01"), D("0.00"))
 
 
 def test_a_rounding_gap_without_a_zero_rate_tax_type_blocks_the_bill() -> None:
-    chart = replace(CHART, tax_rates={k: v for k, v in CHART.tax_rates.items()
-                                      if k != "EXEMPTOUTPUT"})
+    chart = replace(
+        CHART, tax_rates={k: v for k, v in CHART.tax_rates.items() if k != "EXEMPTOUTPUT"}
+    )
     mapping = replace(MAPPING, tax_codes={"10": "OUTPUT", "11": "OUTPUT"})
-    the_bill = bill(line("T1", "1", "10", "33.33", "3.33"),
-                    line("T2", "1", "10", "33.33", "3.33"), total_ex=D("66.67"),
-                    total_inc=D("73.33"))
+    the_bill = bill(
+        line("T1", "1", "10", "33.33", "3.33"),
+        line("T2", "1", "10", "33.33", "3.33"),
+        total_ex=D("66.67"),
+        total_inc=D("73.33"),
+    )
     verdict = preflight(the_bill, CATALOG, mapping, chart, ORG)
     assert not verdict.ready and "zero-rate sales TaxType" in verdict.problems[0].message
 
 
 def test_bad_data_from_actionstep_blocks_with_every_reason() -> None:
-    the_bill = bill(line("T1", "1", "10", "100.00", "10.00"), contact=None, currency="NZD",
-                    number="", data_problems=("invoiceDate is not a date: 'soon'",))
+    the_bill = bill(
+        line("T1", "1", "10", "100.00", "10.00"),
+        contact=None,
+        currency="NZD",
+        number="",
+        data_problems=("invoiceDate is not a date: 'soon'",),
+    )
     messages = [p.message for p in preflight(the_bill, CATALOG, MAPPING, CHART, ORG).problems]
     assert "invoiceDate is not a date: 'soon'" in messages
     assert "the bill names no client (theirParticipant)" in messages
@@ -163,8 +216,13 @@ def test_bad_data_from_actionstep_blocks_with_every_reason() -> None:
 
 
 def test_one_problem_is_reported_once_however_many_lines_share_it() -> None:
-    verdict = preflight(bill(line("T1", "4", "10", "1.00", "0.10"),
-                             line("T2", "4", "10", "2.00", "0.20")), CATALOG, MAPPING, CHART, ORG)
+    verdict = preflight(
+        bill(line("T1", "4", "10", "1.00", "0.10"), line("T2", "4", "10", "2.00", "0.20")),
+        CATALOG,
+        MAPPING,
+        CHART,
+        ORG,
+    )
     assert len(verdict.problems) == 1
 
 

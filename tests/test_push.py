@@ -36,8 +36,11 @@ def in_xero_before(demo: Demo) -> set[str]:
 def ready_ids(workspace: Workspace, demo: Demo) -> list[str]:
     """Ready bills that Xero does not hold yet."""
     taken = in_xero_before(demo)
-    return [b for b, row in workspace.rows.items()
-            if row.state is BillState.READY and row.bill.number not in taken]
+    return [
+        b
+        for b, row in workspace.rows.items()
+        if row.state is BillState.READY and row.bill.number not in taken
+    ]
 
 
 async def test_ready_bills_become_invoices_once_with_the_bills_totals(demo: Demo) -> None:
@@ -68,8 +71,10 @@ async def test_ready_bills_become_invoices_once_with_the_bills_totals(demo: Demo
     assert kinds[EventKind.CREATED] == len(ready) and kinds[EventKind.QUEUED] == len(ready)
     history = demo.profile.history()
     receipted = sum(1 for b in ready if workspace.rows[b].bill.total_paid > 0)
-    assert Counter(a.outcome for a in history) == {Outcome.CREATED: len(ready),
-                                                   Outcome.PAID: receipted}
+    assert Counter(a.outcome for a in history) == {
+        Outcome.CREATED: len(ready),
+        Outcome.PAID: receipted,
+    }
     assert all(a.who and a.invoice_id for a in history)
 
 
@@ -102,13 +107,18 @@ async def test_a_number_xero_has_for_different_amounts_is_a_conflict(demo: Demo)
     assert row.verdict.invoice is not None and row.bill.contact is not None
     token = demo.profile.token("xero")
     assert token is not None
-    xero = XeroClient(demo.server.xero_api_url, demo.state.xero.tenant_id,
-                      static_token(token["access_token"]))
+    xero = XeroClient(
+        demo.server.xero_api_url, demo.state.xero.tenant_id, static_token(token["access_token"])
+    )
     try:  # someone keyed an invoice with this number into Xero by hand, for a dollar more
         first_line = row.verdict.invoice.lines[0]
-        hand_keyed = replace(row.verdict.invoice, lines=(
-            replace(first_line, amount=first_line.amount + 1),
-            *row.verdict.invoice.lines[1:]))
+        hand_keyed = replace(
+            row.verdict.invoice,
+            lines=(
+                replace(first_line, amount=first_line.amount + 1),
+                *row.verdict.invoice.lines[1:],
+            ),
+        )
         contact_id = (await xero.contacts_by_number()).get(row.bill.contact.participant_id)
         if contact_id is None:
             [created] = await xero.create_contacts([row.bill.contact])
@@ -122,8 +132,10 @@ async def test_a_number_xero_has_for_different_amounts_is_a_conflict(demo: Demo)
         await workspace.aclose()
     after = workspace.rows[bill_id]
     assert summary.failed == 1 and after.cause is Cause.NUMBER_CONFLICT
-    assert f"Xero already has invoice {row.bill.number} for {format_money(hand_keyed.total)}" \
+    assert (
+        f"Xero already has invoice {row.bill.number} for {format_money(hand_keyed.total)}"
         in after.reason
+    )
     assert len(demo.state.xero.invoices) == before
 
 
@@ -148,8 +160,11 @@ async def test_mapping_the_missing_account_makes_its_blocked_bills_ready(demo: D
     workspace = await loaded(demo)
     try:
         key = MappingKey(MappingKind.ACCOUNT, "4005")  # 215 Mediation Fees, unmapped
-        blocked = [row for row in workspace.rows.values() if row.state is BillState.BLOCKED
-                   and [p.row for p in row.verdict.problems] == [key]]
+        blocked = [
+            row
+            for row in workspace.rows.values()
+            if row.state is BillState.BLOCKED and [p.row for p in row.verdict.problems] == [key]
+        ]
         assert len(blocked) == 7
         other_revenue = workspace.chart.account_by_code("260")
         assert other_revenue is not None
@@ -175,8 +190,7 @@ async def test_bills_already_paid_in_xero_are_adopted_or_fail_as_settled(demo: D
     finally:
         await workspace.aclose()
     assert (summary.adopted, summary.failed, summary.created) == (1, 1, 0)
-    [edited] = [workspace.rows[b] for b in bill_ids if workspace.rows[b].state is
-                BillState.FAILED]
+    [edited] = [workspace.rows[b] for b in bill_ids if workspace.rows[b].state is BillState.FAILED]
     assert edited.cause is Cause.ALREADY_SETTLED
     assert f"invoice {edited.bill.number} is paid in Xero" in edited.reason
     assert "changed after it reached Xero" in edited.reason

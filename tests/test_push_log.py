@@ -19,16 +19,16 @@ NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
 def test_the_status_line_tells_a_slow_push_from_a_throttled_one() -> None:
     pushing = status_text((120, 195), 4.0, Budget(55, 4990), NOW, 0, 0, False).plain
-    assert pushing == "pushing 120/195 · 30 bills/s · Xero calls left: 55 this minute, " \
-                      "4,990 today"
+    assert pushing == "pushing 120/195 · 30 bills/s · Xero calls left: 55 this minute, 4,990 today"
     low = status_text(None, None, Budget(3, 4990), NOW, 0, 0, False)
     assert low.plain.startswith("idle · Xero calls left: 3 this minute")
     assert any("yellow" in str(span.style) for span in low.spans), "a low budget stands out"
     paused = status_text(None, None, Budget(0, 0, NOW + timedelta(hours=5)), NOW, 0, 0, False)
     assert "paused: Xero's daily limit is used up until" in paused.plain
     unknown = status_text(None, None, None, NOW, 7, 40, True).plain
-    assert unknown == "idle · Xero calls left: not known until the first call · showing 7 " \
-                      "of 40 lines"
+    assert (
+        unknown == "idle · Xero calls left: not known until the first call · showing 7 of 40 lines"
+    )
 
 
 async def test_after_a_push_the_log_narrows_to_the_failures_and_saves_them(demo: Demo) -> None:

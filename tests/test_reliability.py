@@ -33,10 +33,14 @@ FAST = {"AXPUSH_RETRY_BASE_SECONDS": "0.01"}
 
 
 def pusher(home: Path, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "tui", "push", *args], text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            stdin=subprocess.DEVNULL,
-                            env={**os.environ, "AXPUSH_HOME": str(home), **FAST})
+    return subprocess.Popen(
+        [sys.executable, "-m", "tui", "push", *args],
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "AXPUSH_HOME": str(home), **FAST},
+    )
 
 
 def running(process: subprocess.Popen[str]) -> Callable[[], bool]:
@@ -76,15 +80,19 @@ def assert_exactly_once(state: SandboxState, workspace: Workspace) -> Counter[Bi
     return Counter(row.state for row in workspace.rows.values())
 
 
-def change(state: SandboxState, rng: random.Random, finalised: list[int],
-           untouchable: set[int]) -> None:
+def change(
+    state: SandboxState, rng: random.Random, finalised: list[int], untouchable: set[int]
+) -> None:
     """What the firm does in Actionstep meanwhile: receipts, an edit, a deletion. Only unpaid
     bills are edited or deleted (Xero refuses both once a payment is in)."""
     books = ActionstepBooks(state.firm.actionstep, state.clock.now)
     bills = state.firm.actionstep["bills"]
     with state.lock:
-        unpaid = [b for b in finalised if b not in untouchable and bills[b]["totalPaid"] == 0
-                  and bills[b]["status"] == "Open"]
+        unpaid = [
+            b
+            for b in finalised
+            if b not in untouchable and bills[b]["totalPaid"] == 0 and bills[b]["status"] == "Open"
+        ]
         for bill_id in rng.sample(unpaid, min(2, len(unpaid))):
             books.add_fee(bill_id, "Further attendance", Decimal(rng.randrange(50, 400)))
         for bill_id in rng.sample(unpaid, min(1, len(unpaid))):
@@ -108,14 +116,21 @@ def finalise(state: SandboxState, bill_ids: list[int]) -> None:
             bill["modifiedTimestamp"] = actionstep_stamp(state.clock.now())
 
 
-KILL_POINTS = (("PUT", "*/Invoices", 0), ("PUT", "*/Invoices", 1), ("POST", "*/Invoices", 0),
-               ("PUT", "*/Payments", 0), ("PUT", "*/Contacts", 0), ("GET", "*/Invoices", 0))
+KILL_POINTS = (
+    ("PUT", "*/Invoices", 0),
+    ("PUT", "*/Invoices", 1),
+    ("POST", "*/Invoices", 0),
+    ("PUT", "*/Payments", 0),
+    ("PUT", "*/Contacts", 0),
+    ("GET", "*/Invoices", 0),
+)
 """Where a pusher is killed: held at the sandbox on the (skip+1)-th call of that kind, which is
 after the engine recorded its intent and before any answer arrives."""
 
 
 def test_a_soak_with_faults_and_kill_9_leaves_every_bill_in_xero_exactly_once(
-        isolated_home: Path, bench_figures: list[str]) -> None:
+    isolated_home: Path, bench_figures: list[str]
+) -> None:
     """600 bills finalised in waves while pushers run under 20%+ faults (lost answers among
     them) and are killed with a call in flight, ten times, while the firm receipts, edits and
     deletes bills already pushed; then everything settles.
@@ -123,12 +138,15 @@ def test_a_soak_with_faults_and_kill_9_leaves_every_bill_in_xero_exactly_once(
     Each kill lands where the test chooses: the sandbox holds the chosen call open, the test
     kills the pusher, then lets Xero commit that call (its answer lost) or drop it (it never
     arrived). No timing is guessed, so a fast machine and a slow one test the same thing."""
-    faults = ("PUT */Invoices=lost:0.3,503:0.1,reset:0.05,500:0.05; "
-              "POST */Invoices=lost:0.3,503:0.1; PUT */Payments=lost:0.3,503:0.1,reset:0.05; "
-              "PUT */Contacts=lost:0.2,503:0.1; GET /xero/*=500:0.15,503:0.15")
+    faults = (
+        "PUT */Invoices=lost:0.3,503:0.1,reset:0.05,500:0.05; "
+        "POST */Invoices=lost:0.3,503:0.1; PUT */Payments=lost:0.3,503:0.1,reset:0.05; "
+        "PUT */Contacts=lost:0.2,503:0.1; GET /xero/*=500:0.15,503:0.15"
+    )
     # Rate limits are another test's subject: here they would only make the soak wait.
-    state = SandboxState.demo(tour=False, bills=600, faults=faults,
-                              limits=Limits(per_minute=100_000, per_day=1_000_000))
+    state = SandboxState.demo(
+        tour=False, bills=600, faults=faults, limits=Limits(per_minute=100_000, per_day=1_000_000)
+    )
     bills = state.firm.actionstep["bills"]
     waiting = [i for i, b in bills.items() if b["status"] in ("Open", "Closed")]
     for bill_id in waiting:
@@ -156,8 +174,10 @@ def test_a_soak_with_faults_and_kill_9_leaves_every_bill_in_xero_exactly_once(
                 gate.release(process=committed)  # Xero commits it (answer lost), or never saw it
                 gate.wait_finished()
                 kills += 1
-                landed[f"{method} {pattern.lstrip('*/')} #{skip + 1}"
-                       f" {'committed' if committed else 'dropped'}"] += 1
+                landed[
+                    f"{method} {pattern.lstrip('*/')} #{skip + 1}"
+                    f" {'committed' if committed else 'dropped'}"
+                ] += 1
             else:
                 process.wait(timeout=300)  # this run made no such call: it finished
             state.holds.disarm(gate)
@@ -173,17 +193,21 @@ def test_a_soak_with_faults_and_kill_9_leaves_every_bill_in_xero_exactly_once(
         workspace = asyncio.run(final_rows(profile))
         faulty = sum(1 for _, _, fault in state.faults.injected if not fault.startswith("slow"))
         received = sum(1 for r in state.received if "/api.xro/" in r.url)
-    bench_figures.append(f"soak: {kills} kill -9 with a call in flight, in {runs} runs: "
-                         + ", ".join(f"{n} at {where}" for where, n in sorted(landed.items())))
+    bench_figures.append(
+        f"soak: {kills} kill -9 with a call in flight, in {runs} runs: "
+        + ", ".join(f"{n} at {where}" for where, n in sorted(landed.items()))
+    )
     counts = assert_exactly_once(state, workspace)
     reconciled = [a for a in profile.history() if a.action == "reconcile"]
     assert reconciled, "at least one kill landed between a batch's intent and its outcome"
     assert counts[BillState.READY] == 0 and counts[BillState.FAILED] == 0, counts
     assert counts[BillState.PUSHED] >= 500
-    assert counts[BillState.PUSHED] + counts[BillState.BLOCKED] + \
-        counts[BillState.PENDING] == len(workspace.rows)
-    assert all(row.cause is not None for row in workspace.rows.values()
-               if row.state is BillState.BLOCKED)
+    assert counts[BillState.PUSHED] + counts[BillState.BLOCKED] + counts[BillState.PENDING] == len(
+        workspace.rows
+    )
+    assert all(
+        row.cause is not None for row in workspace.rows.values() if row.state is BillState.BLOCKED
+    )
     assert faulty >= 0.2 * received, (faulty, received)
     assert any(fault == "lost" for _, _, fault in state.faults.injected)
     done = Counter(a.action for a in profile.history() if a.outcome is not Outcome.FAILED)
@@ -191,7 +215,8 @@ def test_a_soak_with_faults_and_kill_9_leaves_every_bill_in_xero_exactly_once(
 
 
 def test_two_pushers_at_once_one_is_refused_by_name_and_nothing_doubles(
-        isolated_home: Path) -> None:
+    isolated_home: Path,
+) -> None:
     state = SandboxState.demo(tour=False)
     with SandboxServer(state) as server:
         profile = connected_profile(server, isolated_home)
@@ -210,8 +235,7 @@ def test_two_pushers_at_once_one_is_refused_by_name_and_nothing_doubles(
     assert_exactly_once(state, workspace)
 
 
-def test_a_damaged_outbox_is_set_aside_and_nothing_is_pushed_twice(
-        isolated_home: Path) -> None:
+def test_a_damaged_outbox_is_set_aside_and_nothing_is_pushed_twice(isolated_home: Path) -> None:
     state = SandboxState.demo(tour=False)
     with SandboxServer(state) as server:
         profile = connected_profile(server, isolated_home)
@@ -231,11 +255,20 @@ def test_a_damaged_outbox_is_set_aside_and_nothing_is_pushed_twice(
     assert counts[BillState.READY] == 0
 
 
-@pytest.mark.parametrize("damage", [
-    {"totalInclusive": -50}, {"totalInclusive": "12,50"}, {"ourReference": "Ω" * 300},
-    {"theirParticipant": None}, {"currency": "NZD"}, {"totalSalesTax": 1}])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        {"totalInclusive": -50},
+        {"totalInclusive": "12,50"},
+        {"ourReference": "Ω" * 300},
+        {"theirParticipant": None},
+        {"currency": "NZD"},
+        {"totalSalesTax": 1},
+    ],
+)
 def test_bad_input_from_actionstep_blocks_the_bill_with_a_reason(
-        isolated_home: Path, damage: dict[str, object]) -> None:
+    isolated_home: Path, damage: dict[str, object]
+) -> None:
     state = SandboxState.demo(tour=False)
     bill = state.firm.actionstep["bills"][801]
     for key, value in damage.items():

@@ -14,8 +14,9 @@ from tui.sandbox.server import SandboxServer
 @pytest.fixture
 def rest(sandbox: SandboxServer) -> Iterator[httpx.Client]:
     _, token = sandbox.state.issue_demo_tokens()
-    with httpx.Client(base_url=sandbox.actionstep_api_url + "/",
-                      headers={"Authorization": f"Bearer {token}"}) as client:
+    with httpx.Client(
+        base_url=sandbox.actionstep_api_url + "/", headers={"Authorization": f"Bearer {token}"}
+    ) as client:
         yield client
 
 
@@ -31,8 +32,10 @@ def test_pages_default_to_50_and_stop_at_200(rest: httpx.Client) -> None:
 def test_filters_sort_fields_and_id_lists(rest: httpx.Client) -> None:
     drafts = rest.get("bills", params={"status": "Draft", "pageSize": 200}).json()["bills"]
     assert drafts and {b["status"] for b in drafts} == {"Draft"}
-    recent = rest.get("bills", params={"modifiedTimestamp_gteq": "2026-11-01T00:00:00",
-                                       "sort": "-modifiedTimestamp"}).json()["bills"]
+    recent = rest.get(
+        "bills",
+        params={"modifiedTimestamp_gteq": "2026-11-01T00:00:00", "sort": "-modifiedTimestamp"},
+    ).json()["bills"]
     stamps = [b["modifiedTimestamp"] for b in recent]
     assert stamps == sorted(stamps, reverse=True) and len(recent) < 50
     matter = recent[0]["links"]["action"][0]
@@ -47,21 +50,24 @@ def test_filters_sort_fields_and_id_lists(rest: httpx.Client) -> None:
 
 
 def test_a_bad_token_is_401(sandbox: SandboxServer) -> None:
-    response = httpx.get(f"{sandbox.actionstep_api_url}/bills",
-                         headers={"Authorization": "Bearer nope"})
+    response = httpx.get(
+        f"{sandbox.actionstep_api_url}/bills", headers={"Authorization": "Bearer nope"}
+    )
     assert response.status_code == 401 and response.json()["errors"][0]["title"] == "Unauthorized"
 
 
 def test_a_rate_limited_actionstep_says_when_to_come_back() -> None:
     with clean_sandbox(faults="GET /actionstep/*=seq:429-minute") as server:
         _, token = server.state.issue_demo_tokens()
-        response = httpx.get(f"{server.actionstep_api_url}/bills",
-                             headers={"Authorization": f"Bearer {token}"})
+        response = httpx.get(
+            f"{server.actionstep_api_url}/bills", headers={"Authorization": f"Bearer {token}"}
+        )
         assert response.status_code == 429 and response.headers["Retry-After"] == "60"
 
 
-def test_bills_edited_deleted_or_paid_in_actionstep_show_it(sandbox: SandboxServer,
-                                                           rest: httpx.Client) -> None:
+def test_bills_edited_deleted_or_paid_in_actionstep_show_it(
+    sandbox: SandboxServer, rest: httpx.Client
+) -> None:
     admin = f"{sandbox.base_url}/_sandbox/actionstep/bills"
     before = rest.get("bills/801").json()["bills"]
     edited = httpx.post(f"{admin}/801", json={"add_fee": {"amount": "250"}}).json()["bill"]

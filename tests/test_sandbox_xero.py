@@ -23,27 +23,59 @@ class Xero:
     def __init__(self, server: SandboxServer) -> None:
         self.server = server
         token, _ = server.state.issue_demo_tokens()
-        self.http = httpx.Client(base_url=server.xero_api_url + "/", timeout=10,
-                                 headers=bearer(token, server.state.xero.tenant_id))
+        self.http = httpx.Client(
+            base_url=server.xero_api_url + "/",
+            timeout=10,
+            headers=bearer(token, server.state.xero.tenant_id),
+        )
         [client] = [c for c in server.state.xero.contacts.values() if c["Name"] == "Telstra"]
         self.contact_id = client["ContactID"]
 
     def invoice(self, number: str, amount: str = "100.00", **extra: Any) -> dict[str, Any]:
-        return {"Type": "ACCREC", "Contact": {"ContactID": self.contact_id},
-                "InvoiceNumber": number, "Status": "AUTHORISED", "Date": "2026-07-01",
-                "LineItems": [{"Description": "Fees", "Quantity": 1, "UnitAmount": amount,
-                               "AccountCode": "201", "TaxType": "OUTPUT"}], **extra}
+        return {
+            "Type": "ACCREC",
+            "Contact": {"ContactID": self.contact_id},
+            "InvoiceNumber": number,
+            "Status": "AUTHORISED",
+            "Date": "2026-07-01",
+            "LineItems": [
+                {
+                    "Description": "Fees",
+                    "Quantity": 1,
+                    "UnitAmount": amount,
+                    "AccountCode": "201",
+                    "TaxType": "OUTPUT",
+                }
+            ],
+            **extra,
+        }
 
-    def put_invoices(self, *invoices: dict[str, Any], summarize: bool = False,
-                     key: str | None = None) -> httpx.Response:
+    def put_invoices(
+        self, *invoices: dict[str, Any], summarize: bool = False, key: str | None = None
+    ) -> httpx.Response:
         headers = {"Idempotency-Key": key} if key else {}
-        return self.http.put("Invoices", json={"Invoices": list(invoices)},
-                             params={"summarizeErrors": str(summarize).lower()}, headers=headers)
+        return self.http.put(
+            "Invoices",
+            json={"Invoices": list(invoices)},
+            params={"summarizeErrors": str(summarize).lower()},
+            headers=headers,
+        )
 
     def pay(self, number: str, amount: str, account: str = "090") -> httpx.Response:
-        return self.http.put("Payments", params={"summarizeErrors": "false"}, json={
-            "Payments": [{"Invoice": {"InvoiceNumber": number}, "Account": {"Code": account},
-                          "Date": "2026-07-10", "Amount": amount}]})
+        return self.http.put(
+            "Payments",
+            params={"summarizeErrors": "false"},
+            json={
+                "Payments": [
+                    {
+                        "Invoice": {"InvoiceNumber": number},
+                        "Account": {"Code": account},
+                        "Date": "2026-07-10",
+                        "Amount": amount,
+                    }
+                ]
+            },
+        )
 
 
 @pytest.fixture
@@ -54,8 +86,10 @@ def xero(sandbox: SandboxServer) -> Iterator[Xero]:
 
 
 def messages(response: httpx.Response, key: str = "Invoices") -> list[list[str]]:
-    return [[e["Message"] for e in element.get("ValidationErrors", [])]
-            for element in response.json()[key]]
+    return [
+        [e["Message"] for e in element.get("ValidationErrors", [])]
+        for element in response.json()[key]
+    ]
 
 
 def test_answers_are_xml_unless_json_is_asked_for(xero: Xero) -> None:
@@ -102,8 +136,7 @@ def test_the_day_limit_holds_until_the_day_is_over() -> None:
         assert xero.http.get("TaxRates").status_code == 200
 
 
-def test_an_idempotency_key_replays_the_first_answer_and_refuses_another_body(
-        xero: Xero) -> None:
+def test_an_idempotency_key_replays_the_first_answer_and_refuses_another_body(xero: Xero) -> None:
     first = xero.put_invoices(xero.invoice("INV-1"), key="k-1")
     replay = xero.put_invoices(xero.invoice("INV-1"), key="k-1")
     assert replay.json()["Invoices"][0]["InvoiceID"] == first.json()["Invoices"][0]["InvoiceID"]
@@ -130,8 +163,11 @@ def test_summarised_errors_are_a_400_yet_the_valid_invoices_were_created(xero: X
 def test_paid_and_voided_invoices_refuse_changes_with_xeros_words(xero: Xero) -> None:
     xero.put_invoices(xero.invoice("INV-1"), xero.invoice("INV-2"), xero.invoice("INV-3"))
     assert xero.pay("INV-1", "110.00").json()["Payments"][0]["Invoice"]["Status"] == "PAID"
-    edited = xero.http.post("Invoices", json={"Invoices": [xero.invoice("INV-1", "120.00")]},
-                            params={"summarizeErrors": "false"})
+    edited = xero.http.post(
+        "Invoices",
+        json={"Invoices": [xero.invoice("INV-1", "120.00")]},
+        params={"summarizeErrors": "false"},
+    )
     assert messages(edited) == [["Invoice not of valid status for modification"]]
     xero.pay("INV-2", "50.00")
     with_payment = xero.http.post("Invoices/INV-2", json={"Invoices": [{"Status": "VOIDED"}]})
@@ -145,8 +181,11 @@ def test_paid_and_voided_invoices_refuse_changes_with_xeros_words(xero: Xero) ->
 
 def test_an_authorised_invoice_without_payments_can_be_updated_by_number(xero: Xero) -> None:
     xero.put_invoices(xero.invoice("INV-1"))
-    updated = xero.http.post("Invoices", params={"summarizeErrors": "false"},
-                             json={"Invoices": [xero.invoice("INV-1", "150.00")]})
+    updated = xero.http.post(
+        "Invoices",
+        params={"summarizeErrors": "false"},
+        json={"Invoices": [xero.invoice("INV-1", "150.00")]},
+    )
     [invoice] = updated.json()["Invoices"]
     assert invoice["Total"] == 165.0 and len(xero.server.state.xero.invoices) == 1
 
@@ -155,15 +194,20 @@ def test_payments_are_refused_over_the_amount_due_or_on_paid_invoices(xero: Xero
     xero.put_invoices(xero.invoice("INV-1"))
     over = xero.pay("INV-1", "500.00")
     assert messages(over, "Payments") == [
-        ["Payment amount exceeds the amount outstanding on this document"]]
+        ["Payment amount exceeds the amount outstanding on this document"]
+    ]
     wrong_account = xero.pay("INV-1", "10.00", account="201")
     assert messages(wrong_account, "Payments") == [
-        ["Account type is invalid for making a payment to/from"]]
+        ["Account type is invalid for making a payment to/from"]
+    ]
     assert xero.pay("INV-1", "110.00").json()["Payments"][0]["Invoice"]["AmountDue"] == 0
     twice = xero.pay("INV-1", "110.00")
-    assert messages(twice, "Payments") == [[
-        "Payments can only be made against Authorised documents",
-        "Payment amount exceeds the amount outstanding on this document"]]
+    assert messages(twice, "Payments") == [
+        [
+            "Payments can only be made against Authorised documents",
+            "Payment amount exceeds the amount outstanding on this document",
+        ]
+    ]
     found = xero.http.get("Payments", params={"where": 'Reference=="" AND Status=="AUTHORISED"'})
     assert len(found.json()["Payments"]) == 1
 
@@ -181,11 +225,14 @@ def test_an_unknown_invoice_is_a_404(xero: Xero) -> None:
     assert xero.http.get("Invoices/NOPE").status_code == 404
 
 
-@pytest.mark.parametrize(("fault", "status", "body"), [
-    ("503", 503, "The Organisation is Offline"),
-    ("500", 500, "An error occurred in Xero"),
-    ("429-minute", 429, "Rate limit exceeded"),
-])
+@pytest.mark.parametrize(
+    ("fault", "status", "body"),
+    [
+        ("503", 503, "The Organisation is Offline"),
+        ("500", 500, "An error occurred in Xero"),
+        ("429-minute", 429, "Rate limit exceeded"),
+    ],
+)
 def test_injected_refusals_look_as_xero_sends_them(fault: str, status: int, body: str) -> None:
     with clean_sandbox(faults=f"GET */Organisation={fault}") as server:
         xero = Xero(server)
@@ -224,6 +271,7 @@ def test_probabilistic_faults_are_deterministic_for_a_seed() -> None:
         with clean_sandbox(faults="GET */Accounts=503:0.3") as server:
             xero = Xero(server)
             return [xero.http.get("Accounts").status_code for _ in range(30)]
+
     first = run()
     assert first == run()
     assert 3 <= first.count(503) <= 18
@@ -258,8 +306,9 @@ def test_a_sixth_call_in_flight_is_refused() -> None:
     async def scenario(server: SandboxServer) -> list[int]:
         token, _ = server.state.issue_demo_tokens()
         gate = server.state.holds.arm("GET", "*/Accounts", count=5)
-        async with httpx.AsyncClient(base_url=server.xero_api_url + "/",
-                                     headers=bearer(token, server.state.xero.tenant_id)) as http:
+        async with httpx.AsyncClient(
+            base_url=server.xero_api_url + "/", headers=bearer(token, server.state.xero.tenant_id)
+        ) as http:
             held = [asyncio.create_task(http.get("Accounts")) for _ in range(5)]
             await asyncio.to_thread(gate.wait_arrived)
             sixth = await http.get("TaxRates")
@@ -277,31 +326,56 @@ def test_the_same_seed_gives_the_same_firm() -> None:
 
     def world(seed: int) -> bytes:
         firm = build_demo_firm(seed)
-        return dumps({"actionstep": {k: list(v.values()) for k, v in firm.actionstep.items()},
-                      "accounts": firm.xero.accounts, "invoices": list(firm.xero.invoices),
-                      "org": firm.xero.organisation})
+        return dumps(
+            {
+                "actionstep": {k: list(v.values()) for k, v in firm.actionstep.items()},
+                "accounts": firm.xero.accounts,
+                "invoices": list(firm.xero.invoices),
+                "org": firm.xero.organisation,
+            }
+        )
 
     assert world(11) == world(11)
     assert world(11) != world(12)
 
 
-def test_the_admin_api_voids_credits_archives_and_moves_the_clock(sandbox: SandboxServer,
-                                                                  xero: Xero) -> None:
+def test_the_admin_api_voids_credits_archives_and_moves_the_clock(
+    sandbox: SandboxServer, xero: Xero
+) -> None:
     admin = httpx.Client(base_url=f"{sandbox.base_url}/_sandbox")
     xero.put_invoices(xero.invoice("INV-1"), xero.invoice("INV-2"))
-    assert admin.post("/xero/invoices/INV-1", json={"void": True}).json()["invoice"][
-        "Status"] == "VOIDED"
+    assert (
+        admin.post("/xero/invoices/INV-1", json={"void": True}).json()["invoice"]["Status"]
+        == "VOIDED"
+    )
     credited = admin.post("/xero/invoices/INV-2", json={"credit": "10.00"}).json()["invoice"]
     assert credited["AmountDue"] == 100.0
-    edit = xero.http.post("Invoices", params={"summarizeErrors": "false"},
-                          json={"Invoices": [xero.invoice("INV-2", "120.00")]})
+    edit = xero.http.post(
+        "Invoices",
+        params={"summarizeErrors": "false"},
+        json={"Invoices": [xero.invoice("INV-2", "120.00")]},
+    )
     assert "has a payment or credit note allocated" in edit.text
     assert admin.post("/xero/accounts/202", json={"archive": True}).status_code == 200
-    archived = xero.put_invoices({**xero.invoice("INV-3"), "LineItems": [
-        {"Description": "Search", "UnitAmount": 10, "AccountCode": "202",
-         "TaxType": "OUTPUT"}]})
-    assert messages(archived) == [["Account code '202' has been archived, or has been "
-                                   "deleted. Each line item must reference a valid account."]]
+    archived = xero.put_invoices(
+        {
+            **xero.invoice("INV-3"),
+            "LineItems": [
+                {
+                    "Description": "Search",
+                    "UnitAmount": 10,
+                    "AccountCode": "202",
+                    "TaxType": "OUTPUT",
+                }
+            ],
+        }
+    )
+    assert messages(archived) == [
+        [
+            "Account code '202' has been archived, or has been "
+            "deleted. Each line item must reference a valid account."
+        ]
+    ]
     before = sandbox.state.clock.now()
     admin.post("/clock", json={"advance": 3600})
     assert (sandbox.state.clock.now() - before).total_seconds() >= 3600
@@ -331,6 +405,7 @@ async def test_the_sandbox_also_runs_in_process_without_a_socket() -> None:
     token, _ = state.issue_demo_tokens()
     transport = httpx.ASGITransport(app=create_app(state))
     async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as client:
-        response = await client.get("/xero/api.xro/2.0/Organisation",
-                                    headers=bearer(token, state.xero.tenant_id))
+        response = await client.get(
+            "/xero/api.xro/2.0/Organisation", headers=bearer(token, state.xero.tenant_id)
+        )
     assert response.json()["Organisations"][0]["Name"] == "Harbour & Finch Lawyers"

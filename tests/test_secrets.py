@@ -23,14 +23,20 @@ from tui.store.profile import Profile
 
 
 def run(*args: str, home: Path) -> str:
-    result = subprocess.run([sys.executable, "-m", "tui", *args], capture_output=True,
-                            text=True, stdin=subprocess.DEVNULL, timeout=120,
-                            env={**os.environ, "AXPUSH_HOME": str(home)})
+    result = subprocess.run(
+        [sys.executable, "-m", "tui", *args],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        env={**os.environ, "AXPUSH_HOME": str(home)},
+    )
     return result.stdout + result.stderr
 
 
 async def test_a_full_connect_and_push_leaves_no_secret_anywhere_else(
-        isolated_home: Path, caplog: pytest.LogCaptureFixture) -> None:
+    isolated_home: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     faults = "PUT */Invoices=seq:ok,503,ok,lost; GET */Contacts=seq:500"
     with SandboxServer(SandboxState.demo(faults=faults)) as server:
@@ -49,8 +55,7 @@ async def test_a_full_connect_and_push_leaves_no_secret_anywhere_else(
             await workspace.push(ready, lambda event: events.append(event.line()))
         finally:
             await workspace.aclose()
-        for command in (["status", "--json"], ["status"], ["doctor"],
-                        ["disconnect", "actionstep"]):
+        for command in (["status", "--json"], ["status"], ["doctor"], ["disconnect", "actionstep"]):
             printed.append(run(*command, home=isolated_home))
         profile.close()
         issued = set(state.identity.access_tokens) | set(state.identity.refresh_tokens)
@@ -58,8 +63,11 @@ async def test_a_full_connect_and_push_leaves_no_secret_anywhere_else(
     assert len(issued) >= 6, "the sign-ins and refreshes issued these tokens"
     assert any(" retried " in line for line in events)
     assert any("failed" in line for line in events)
-    places = {"the printed output": "\n".join(printed), "the push log": "\n".join(events),
-              "the Python log": "\n".join(r.getMessage() for r in caplog.records)}
+    places = {
+        "the printed output": "\n".join(printed),
+        "the push log": "\n".join(events),
+        "the Python log": "\n".join(r.getMessage() for r in caplog.records),
+    }
     for path in (isolated_home / "profiles" / "default").rglob("*"):
         if path.is_file() and path.name != "tokens.json":
             places[str(path.relative_to(isolated_home))] = path.read_text(errors="replace")

@@ -29,8 +29,9 @@ def test_mapping_view_shows_the_unmapped_row_at_80x24(demo: Demo, snap_compare: 
     assert snap_compare(demo_app(demo), terminal_size=(80, 24), run_before=open_mapping)
 
 
-def test_triage_view_groups_the_blocked_bills_by_cause_at_80x24(demo: Demo,
-                                                               snap_compare: Any) -> None:
+def test_triage_view_groups_the_blocked_bills_by_cause_at_80x24(
+    demo: Demo, snap_compare: Any
+) -> None:
     async def open_triage(pilot: Pilot[Any]) -> None:
         await _loaded(pilot)
         await pilot.press("t")

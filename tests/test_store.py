@@ -28,9 +28,12 @@ T0 = datetime(2026, 11, 3, 9, 30, tzinfo=UTC)
 
 
 def run_python(code: str, home: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)],
-                            env={**os.environ, "AXPUSH_HOME": str(home)},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        env={**os.environ, "AXPUSH_HOME": str(home)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def test_files_are_private_to_the_user(profile: Profile) -> None:
@@ -47,9 +50,12 @@ def test_every_file_carries_its_schema_version(profile: Profile) -> None:
 
 
 def test_settings_survive_a_reopen(profile: Profile, isolated_home: Path) -> None:
-    profile.save_connections(Connections(
-        XeroSettings(api_url="https://x/api.xro/2.0", tenant_id="tenant"),
-        ActionstepSettings(api_endpoint="https://a.example/api/")))
+    profile.save_connections(
+        Connections(
+            XeroSettings(api_url="https://x/api.xro/2.0", tenant_id="tenant"),
+            ActionstepSettings(api_endpoint="https://a.example/api/"),
+        )
+    )
     profile.save_mapping(Mapping({"4001": "acc-1"}, {"1": "OUTPUT"}))
     profile.save_mapping(Mapping({"4002": "acc-2"}, {}))
     again = Profile.named("test", home=isolated_home)
@@ -58,8 +64,9 @@ def test_settings_survive_a_reopen(profile: Profile, isolated_home: Path) -> Non
     assert again.mapping() == Mapping({"4002": "acc-2"}, {})
 
 
-def test_a_damaged_file_is_set_aside_and_reported_not_emptied(profile: Profile,
-                                                             isolated_home: Path) -> None:
+def test_a_damaged_file_is_set_aside_and_reported_not_emptied(
+    profile: Profile, isolated_home: Path
+) -> None:
     profile.record_jobs([Job("801", "10001", JobState.PUSHED, "k", T0, invoice_id="inv-1")])
     state = profile.root / "state.json"
     damaged = state.read_bytes()[: len(state.read_bytes()) // 2]  # truncated mid-write
@@ -74,8 +81,9 @@ def test_a_damaged_file_is_set_aside_and_reported_not_emptied(profile: Profile,
     assert list(reopened.jobs()) == ["802"]
 
 
-def test_a_file_from_a_newer_axpush_is_refused_and_left_untouched(profile: Profile,
-                                                                  isolated_home: Path) -> None:
+def test_a_file_from_a_newer_axpush_is_refused_and_left_untouched(
+    profile: Profile, isolated_home: Path
+) -> None:
     config = profile.root / "config.json"
     newer = json.dumps({"_meta": {"1": {"schema": "axpush.config", "version": 99}}})
     config.write_text(newer)
@@ -89,11 +97,30 @@ def test_jobs_count_their_attempts_and_history_is_sharded_by_month(profile: Prof
     assert profile.record_jobs([job])[0].attempts == 1
     assert profile.record_jobs([job])[0].attempts == 2
     done = job.settled(JobState.PUSHED, T0, invoice_id="inv-1")
-    profile.record_jobs([done], [
-        Attempt("801", "10001", T0, "ann@host", "create-invoice", Outcome.CREATED, "inv-1",
-                Decimal("110.00")),
-        Attempt("801", "10001", T0.replace(month=12), "ann@host", "create-invoice",
-                Outcome.FAILED, message="Xero offline")])
+    profile.record_jobs(
+        [done],
+        [
+            Attempt(
+                "801",
+                "10001",
+                T0,
+                "ann@host",
+                "create-invoice",
+                Outcome.CREATED,
+                "inv-1",
+                Decimal("110.00"),
+            ),
+            Attempt(
+                "801",
+                "10001",
+                T0.replace(month=12),
+                "ann@host",
+                "create-invoice",
+                Outcome.FAILED,
+                message="Xero offline",
+            ),
+        ],
+    )
     stored = profile.jobs()["801"]
     assert (stored.state, stored.invoice_id, stored.attempts) == (JobState.PUSHED, "inv-1", 2)
     assert profile.history_months() == ["2026-11", "2026-12"]
@@ -102,10 +129,20 @@ def test_jobs_count_their_attempts_and_history_is_sharded_by_month(profile: Prof
 
 
 def test_a_busy_month_continues_in_a_new_shard_so_a_write_stays_small(
-        profile: Profile, monkeypatch: pytest.MonkeyPatch) -> None:
+    profile: Profile, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("tui.store.profile.SHARD_ATTEMPTS", 3)
-    attempts = [Attempt(str(800 + i), str(10000 + i), T0.replace(minute=i), "ann@host",
-                        "create-invoice", Outcome.CREATED) for i in range(8)]
+    attempts = [
+        Attempt(
+            str(800 + i),
+            str(10000 + i),
+            T0.replace(minute=i),
+            "ann@host",
+            "create-invoice",
+            Outcome.CREATED,
+        )
+        for i in range(8)
+    ]
     for attempt in attempts:
         profile.append_history([attempt])
     files = sorted(p.name for p in (profile.root / "history").glob("*.json"))
@@ -116,7 +153,8 @@ def test_a_busy_month_continues_in_a_new_shard_so_a_write_stays_small(
 
 
 def test_a_write_that_dies_half_way_leaves_the_previous_file_whole(
-        profile: Profile, monkeypatch: pytest.MonkeyPatch) -> None:
+    profile: Profile, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The crash is simulated at the worst moment: data written, not yet synced or renamed."""
     profile.save_mapping(Mapping({"1": "old"}, {}))
     before = (profile.root / "config.json").read_bytes()

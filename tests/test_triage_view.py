@@ -33,7 +33,8 @@ async def cursor_to(pilot, screen: TriageScreen, key: str) -> None:  # type: ign
 
 
 async def test_an_outage_lands_in_triage_as_xero_unavailable_and_p_re_pushes_the_group(
-        isolated_home: object) -> None:
+    isolated_home: object,
+) -> None:
     with running_demo(faults="PUT */Invoices=seq:ok,503,503,503,503") as demo:
         app = demo_app(demo)
         async with app.run_test(size=(120, 40)) as pilot:
@@ -61,17 +62,16 @@ async def test_an_outage_lands_in_triage_as_xero_unavailable_and_p_re_pushes_the
 
 
 async def test_a_bill_paid_in_xero_then_edited_shows_the_fix_links_to_xero_and_is_resolved(
-        demo: Demo) -> None:
+    demo: Demo,
+) -> None:
     app = demo_app(demo)
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, loaded(app))
         await push_all_ready(pilot, app)
         assert app.workspace is not None
-        [settled] = [r for r in app.workspace.rows.values()
-                     if r.cause is Cause.ALREADY_SETTLED]
+        [settled] = [r for r in app.workspace.rows.values() if r.cause is Cause.ALREADY_SETTLED]
         bill_id, number = settled.bill.bill_id, settled.bill.number
-        theirs = next(i for i in demo.state.xero.invoices.values()
-                      if i["InvoiceNumber"] == number)
+        theirs = next(i for i in demo.state.xero.invoices.values() if i["InvoiceNumber"] == number)
         triage = await open_triage(pilot, app)
         await cursor_to(pilot, triage, bill_id)
         await until(pilot, lambda: "History" in screen_text(app))
@@ -91,13 +91,21 @@ async def test_a_bill_paid_in_xero_then_edited_shows_the_fix_links_to_xero_and_i
         await pilot.pause()
         assert isinstance(app.screen, ResolveDialog)
         await pilot.press(*"credit note CN-0042 applied in Xero", "enter")
-        await until(pilot, lambda: app.workspace.rows[bill_id].state  # type: ignore[union-attr]
-                    is BillState.PUSHED)
+        await until(
+            pilot,
+            lambda: (
+                app.workspace.rows[bill_id].state  # type: ignore[union-attr]
+                is BillState.PUSHED
+            ),
+        )
         await app.workers.wait_for_complete()
         await until(pilot, lambda: bill_id not in triage.keys)
 
-        [resolution] = [a for a in demo.profile.history()
-                        if a.bill_id == bill_id and a.outcome is Outcome.RESOLVED]
+        [resolution] = [
+            a
+            for a in demo.profile.history()
+            if a.bill_id == bill_id and a.outcome is Outcome.RESOLVED
+        ]
         assert resolution.message == "credit note CN-0042 applied in Xero"
         assert resolution.who == app.workspace.who and resolution.at is not None
         assert bill_id not in app.workspace.due(), "not pushed again"
@@ -105,13 +113,15 @@ async def test_a_bill_paid_in_xero_then_edited_shows_the_fix_links_to_xero_and_i
 
 
 async def test_an_account_without_code_opens_its_mapping_row_and_the_fix_clears_the_group(
-        demo: Demo) -> None:
+    demo: Demo,
+) -> None:
     app = demo_app(demo)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, loaded(app))
         assert app.workspace is not None
-        blocked = [r.bill.bill_id for r in app.workspace.rows.values()
-                   if r.cause is Cause.ACCOUNT_CODE]
+        blocked = [
+            r.bill.bill_id for r in app.workspace.rows.values() if r.cause is Cause.ACCOUNT_CODE
+        ]
         assert len(blocked) == 4
         triage = await open_triage(pilot, app)
         group = GROUP + Cause.ACCOUNT_CODE.value
@@ -122,16 +132,26 @@ async def test_an_account_without_code_opens_its_mapping_row_and_the_fix_clears_
         await until(pilot, lambda: isinstance(app.screen, MappingScreen))
         mapping = app.screen
         assert isinstance(mapping, MappingScreen)
-        await until(pilot, lambda: mapping._current() is not None and
-                    "Conveyancing" in mapping._current().source_label)  # type: ignore[union-attr]
+        await until(
+            pilot,
+            lambda: (
+                mapping._current() is not None and "Conveyancing" in mapping._current().source_label
+            ),
+        )  # type: ignore[union-attr]
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, PickerDialog))
         await pilot.press(*"legal fees")
         options = app.screen.query_one(OptionList)
         await until(pilot, lambda: options.option_count == 1)
         await pilot.press("enter")
-        await until(pilot, lambda: all(app.workspace.rows[b].state  # type: ignore[union-attr]
-                                       is BillState.READY for b in blocked))
+        await until(
+            pilot,
+            lambda: all(
+                app.workspace.rows[b].state  # type: ignore[union-attr]
+                is BillState.READY
+                for b in blocked
+            ),
+        )
         await open_triage(pilot, app)
         await until(pilot, lambda: group not in triage.keys)
         assert "Account without Code" not in screen_text(app)

@@ -18,17 +18,23 @@ from tui.sandbox.server import SandboxServer
 D = Decimal
 
 
-def client_for(sandbox: SandboxServer, *, tenant: str | None = None,
-               token: str | None = None) -> XeroClient:
+def client_for(
+    sandbox: SandboxServer, *, tenant: str | None = None, token: str | None = None
+) -> XeroClient:
     if token is None:
         token, _ = sandbox.state.issue_demo_tokens()
-    return XeroClient(sandbox.xero_api_url, tenant or sandbox.state.xero.tenant_id,
-                      static_token(token), clock=SandboxTime(sandbox.state))
+    return XeroClient(
+        sandbox.xero_api_url,
+        tenant or sandbox.state.xero.tenant_id,
+        static_token(token),
+        clock=SandboxTime(sandbox.state),
+    )
 
 
 def draft(number: str, contact: str, *lines: InvoiceLine) -> InvoiceDraft:
-    return InvoiceDraft("b" + number, number, contact, date(2026, 7, 1), date(2026, 7, 31),
-                        "AUD", "HF-1", lines)
+    return InvoiceDraft(
+        "b" + number, number, contact, date(2026, 7, 1), date(2026, 7, 31), "AUD", "HF-1", lines
+    )
 
 
 FEES = InvoiceLine("Professional Fees", "201", "OUTPUT", D("1000.00"), D("100.00"))
@@ -51,11 +57,13 @@ async def test_organisation_and_chart_are_read(sandbox: SandboxServer) -> None:
 
 
 async def test_contacts_are_created_in_a_batch_and_indexed_by_contact_number(
-        sandbox: SandboxServer) -> None:
+    sandbox: SandboxServer,
+) -> None:
     xero = client_for(sandbox)
     try:
-        results = await xero.create_contacts([Contact("1201", "Charlotte Walker", "c@x.au"),
-                                              Contact("1202", "Officeworks")])
+        results = await xero.create_contacts(
+            [Contact("1201", "Charlotte Walker", "c@x.au"), Contact("1202", "Officeworks")]
+        )
         index = await xero.contacts_by_number()
     finally:
         await xero.aclose()
@@ -70,14 +78,27 @@ async def test_each_invoice_of_a_batch_gets_its_own_verdict(sandbox: SandboxServ
         [contact] = await xero.create_contacts([Contact("1201", "Charlotte Walker")])
         assert contact.remote_id
         contact_id = contact.remote_id
-        results = await xero.create_invoices([
-            (draft("10001", "1201", FEES), contact_id),
-            (draft("10002", "1201", InvoiceLine("Mediation", "999", "OUTPUT", D("5.00"),
-                                                D("0.50"))), contact_id),
-            (draft("10003", "1201", InvoiceLine("Fees", "201", "INPUT", D("5.00"),
-                                                D("0.50"))), contact_id),
-            (draft("10001", "1201", FEES), contact_id),
-        ], idempotency_key="batch-1")
+        results = await xero.create_invoices(
+            [
+                (draft("10001", "1201", FEES), contact_id),
+                (
+                    draft(
+                        "10002",
+                        "1201",
+                        InvoiceLine("Mediation", "999", "OUTPUT", D("5.00"), D("0.50")),
+                    ),
+                    contact_id,
+                ),
+                (
+                    draft(
+                        "10003", "1201", InvoiceLine("Fees", "201", "INPUT", D("5.00"), D("0.50"))
+                    ),
+                    contact_id,
+                ),
+                (draft("10001", "1201", FEES), contact_id),
+            ],
+            idempotency_key="batch-1",
+        )
         found = await xero.invoices_by_number(["10001", "10002"])
     finally:
         await xero.aclose()
@@ -85,11 +106,11 @@ async def test_each_invoice_of_a_batch_gets_its_own_verdict(sandbox: SandboxServ
     assert results[0].total == D("1100.00")
     assert results[1].messages == ("Account code '999' is not a valid code for this document.",)
     assert results[2].messages == (
-        "The TaxType code 'INPUT' cannot be used with account code '201'.",)
+        "The TaxType code 'INPUT' cannot be used with account code '201'.",
+    )
     assert results[3].messages == ("Invoice # must be unique.",)
     [invoice] = found
-    assert (invoice.number, invoice.total, invoice.status) == ("10001", D("1100.00"),
-                                                               "AUTHORISED")
+    assert (invoice.number, invoice.total, invoice.status) == ("10001", D("1100.00"), "AUTHORISED")
     stored = sandbox.state.xero.invoice("10001")
     assert stored is not None and stored["LineItems"][0]["TaxAmount"] == D("100.00")
 

@@ -28,9 +28,11 @@ def run_demo(seed: int, faults: str) -> int:
     except FaultSpecError as error:
         return fail(f"--faults: {error}", EXIT_USAGE)
     with running_demo(seed, faults=faults) as demo:
+
         async def opener() -> Workspace:
             return await Workspace.connect(demo.profile)
 
-        AxpushApp(opener, profile=demo.profile,
-                  context=f"demo sandbox {demo.server.base_url}").run()
+        AxpushApp(
+            opener, profile=demo.profile, context=f"demo sandbox {demo.server.base_url}"
+        ).run()
     return EXIT_OK

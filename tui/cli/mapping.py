@@ -29,8 +29,9 @@ from tui.store.storage import write_atomically
 T = TypeVar("T")
 
 
-def _with_workspace(profile: Profile, work: Callable[[Workspace], Awaitable[T]], *,
-                    sync: bool = False) -> tuple[int, T | None]:
+def _with_workspace(
+    profile: Profile, work: Callable[[Workspace], Awaitable[T]], *, sync: bool = False
+) -> tuple[int, T | None]:
     async def run() -> T:
         workspace = await opened(profile, sync=sync)
         try:
@@ -48,8 +49,9 @@ def _with_workspace(profile: Profile, work: Callable[[Workspace], Awaitable[T]],
 
 def export_command(profile: Profile, args: argparse.Namespace) -> int:
     async def work(workspace: Workspace) -> dict[str, Any]:
-        return mapfile.export(workspace.catalog, workspace.mapping, workspace.chart,
-                              workspace.organisation)
+        return mapfile.export(
+            workspace.catalog, workspace.mapping, workspace.chart, workspace.organisation
+        )
 
     code, data = _with_workspace(profile, work)
     if data is None:
@@ -62,18 +64,22 @@ def export_command(profile: Profile, args: argparse.Namespace) -> int:
             write_atomically(Path(args.file), text.encode("utf-8"), 0o644)
         except OSError as error:
             return fail(f"cannot write {args.file}: {error.strerror or error}")
-        mapped = sum(1 for row in data["accounts"] + data["tax_codes"]
-                     if row.get("xero_code") or row.get("xero_tax_type"))
-        print(f"wrote {args.file}: {len(data['accounts'])} accounts and "
-              f"{len(data['tax_codes'])} tax codes, {mapped} of them mapped")
+        mapped = sum(
+            1
+            for row in data["accounts"] + data["tax_codes"]
+            if row.get("xero_code") or row.get("xero_tax_type")
+        )
+        print(
+            f"wrote {args.file}: {len(data['accounts'])} accounts and "
+            f"{len(data['tax_codes'])} tax codes, {mapped} of them mapped"
+        )
     return EXIT_OK
 
 
 def import_command(profile: Profile, args: argparse.Namespace) -> int:
     source = "standard input" if args.file == "-" else args.file
     try:
-        text = sys.stdin.read() if args.file == "-" else \
-            Path(args.file).read_text(encoding="utf-8")
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
         data = json.loads(text)
     except OSError as error:
         return fail(f"cannot read {args.file}: {error.strerror or error}")
@@ -81,13 +87,19 @@ def import_command(profile: Profile, args: argparse.Namespace) -> int:
         return fail(f"{source} is not JSON: {error}; nothing was changed")
 
     async def work(workspace: Workspace) -> tuple[mapfile.ImportPlan, list[MappingChange]]:
-        plan = mapfile.plan_import(data, workspace.catalog, workspace.mapping,
-                                   workspace.chart, workspace.organisation,
-                                   by_code=args.by_code)
+        plan = mapfile.plan_import(
+            data,
+            workspace.catalog,
+            workspace.mapping,
+            workspace.chart,
+            workspace.organisation,
+            by_code=args.by_code,
+        )
         if plan.errors or args.dry_run or not plan.changes:
             return plan, []
-        _, recorded = await workspace.accept(plan.changes, Origin.IMPORT,
-                                             f"imported from {Path(source).name}")
+        _, recorded = await workspace.accept(
+            plan.changes, Origin.IMPORT, f"imported from {Path(source).name}"
+        )
         return plan, recorded
 
     code, result = _with_workspace(profile, work)
@@ -102,8 +114,10 @@ def import_command(profile: Profile, args: argparse.Namespace) -> int:
     _print_changes(plan.changes, "would change" if args.dry_run else "changed")
     done = len(plan.changes) if args.dry_run else len(recorded)
     verb = "would change" if args.dry_run else "changed"
-    print(f"{verb} {count(done, 'row')}, {plan.unchanged} already so"
-          + (" (dry run: nothing was saved)" if args.dry_run else ""))
+    print(
+        f"{verb} {count(done, 'row')}, {plan.unchanged} already so"
+        + (" (dry run: nothing was saved)" if args.dry_run else "")
+    )
     return EXIT_OK
 
 
@@ -119,12 +133,16 @@ def auto_command(profile: Profile, args: argparse.Namespace) -> int:
         return code
     proposals, unmapped = result
     _print_changes(proposals, "would map" if args.dry_run else "mapped")
-    print(f"{'would map' if args.dry_run else 'mapped'} {count(len(proposals), 'row')}"
-          + (" (dry run: nothing was saved)" if args.dry_run else ""))
+    print(
+        f"{'would map' if args.dry_run else 'mapped'} {count(len(proposals), 'row')}"
+        + (" (dry run: nothing was saved)" if args.dry_run else "")
+    )
     if unmapped:
         names = ", ".join(r.source_label for r in unmapped)
-        print(f"{count(len(unmapped), 'row')} left for a person (no single match by Code or "
-              f"name): {names}")
+        print(
+            f"{count(len(unmapped), 'row')} left for a person (no single match by Code or "
+            f"name): {names}"
+        )
     return EXIT_OK
 
 
@@ -133,9 +151,12 @@ def check_command(profile: Profile, args: argparse.Namespace) -> int:
         rows = workspace.mapping_rows()
         blocked = workspace.bills_blocked_by_mapping()
         elsewhere = workspace.mapping_elsewhere
-        return {"ok": not blocked and not elsewhere and not any(r.problem for r in rows),
-                "organisation_problem": elsewhere, "bills_blocked": blocked,
-                "rows": [_row_json(r) for r in rows]}
+        return {
+            "ok": not blocked and not elsewhere and not any(r.problem for r in rows),
+            "organisation_problem": elsewhere,
+            "bills_blocked": blocked,
+            "rows": [_row_json(r) for r in rows],
+        }
 
     code, report = _with_workspace(profile, work, sync=not args.no_sync)
     if report is None:
@@ -147,19 +168,25 @@ def check_command(profile: Profile, args: argparse.Namespace) -> int:
             print(f"✗ {report['organisation_problem']}")
         for row in report["rows"]:
             if row["problem"] or row["drift"]:
-                blocks = f"  ({row['bills_blocked']} bills blocked)" if row["bills_blocked"] \
-                    else ""
-                print(f"✗ {row['kind']:<7} {row['actionstep']:<34} "
-                      f"{row['state'] or 'changed in Xero'}{blocks}")
+                blocks = f"  ({row['bills_blocked']} bills blocked)" if row["bills_blocked"] else ""
+                print(
+                    f"✗ {row['kind']:<7} {row['actionstep']:<34} "
+                    f"{row['state'] or 'changed in Xero'}{blocks}"
+                )
                 if row["problem"] and row["state"] != "unmapped":
                     print(f"    {row['problem']}")
                 if row["drift"]:
                     print(f"    Xero account {row['xero']}: {row['drift']}")
         problems = sum(1 for row in report["rows"] if row["problem"])
-        print(f"{count(len(report['rows']), 'row')}: {problems} with a problem; "
-              f"{count(report['bills_blocked'], 'pending bill')} blocked by the mapping"
-              + ("" if report["ok"] else "  (fix: axpush mapping auto, or the console's "
-                                         "Mapping view)"))
+        print(
+            f"{count(len(report['rows']), 'row')}: {problems} with a problem; "
+            f"{count(report['bills_blocked'], 'pending bill')} blocked by the mapping"
+            + (
+                ""
+                if report["ok"]
+                else "  (fix: axpush mapping auto, or the console's Mapping view)"
+            )
+        )
     return EXIT_OK if report["ok"] else EXIT_FAILED
 
 
@@ -176,12 +203,18 @@ def log_command(profile: Profile, args: argparse.Namespace) -> int:
 
 
 def _row_json(row: MappingRow) -> dict[str, Any]:
-    return {"kind": row.key.kind.value, "row": row.key.text, "actionstep": row.source_label,
-            "xero": row.target_label or None, "origin": row.origin.value,
-            "state": row.problem.short if row.problem else None,
-            "problem": row.problem.message if row.problem else None,
-            "cause": row.problem.cause.value if row.problem else None,
-            "drift": row.drift, "bills_blocked": row.bills_blocked}
+    return {
+        "kind": row.key.kind.value,
+        "row": row.key.text,
+        "actionstep": row.source_label,
+        "xero": row.target_label or None,
+        "origin": row.origin.value,
+        "state": row.problem.short if row.problem else None,
+        "problem": row.problem.message if row.problem else None,
+        "cause": row.problem.cause.value if row.problem else None,
+        "drift": row.drift,
+        "bills_blocked": row.bills_blocked,
+    }
 
 
 def _print_changes(changes: list[RowChange], verb: str) -> None:
@@ -189,5 +222,10 @@ def _print_changes(changes: list[RowChange], verb: str) -> None:
         print(f"{verb}  {change.line()}")
 
 
-HANDLERS = {"export": export_command, "import": import_command, "auto": auto_command,
-            "check": check_command, "log": log_command}
+HANDLERS = {
+    "export": export_command,
+    "import": import_command,
+    "auto": auto_command,
+    "check": check_command,
+    "log": log_command,
+}

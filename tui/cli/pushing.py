@@ -35,8 +35,12 @@ def sync_command(profile: Profile, args: argparse.Namespace) -> int:
             counts = workspace.counts()
         finally:
             await workspace.aclose()
-        return {"fetched": summary.fetched, "changed": summary.changed, "full": summary.full,
-                "states": {state.value: counts.get(state, 0) for state in BillState}}
+        return {
+            "fetched": summary.fetched,
+            "changed": summary.changed,
+            "full": summary.full,
+            "states": {state.value: counts.get(state, 0) for state in BillState},
+        }
 
     try:
         report = asyncio.run(run())
@@ -49,8 +53,10 @@ def sync_command(profile: Profile, args: argparse.Namespace) -> int:
     else:
         kind = "full sync" if report["full"] else "sync"
         states = ", ".join(f"{n} {s}" for s, n in report["states"].items() if n)
-        print(f"{kind}: {report['fetched']} bills read from Actionstep, {report['changed']} "
-              f"new or changed; now {states}")
+        print(
+            f"{kind}: {report['fetched']} bills read from Actionstep, {report['changed']} "
+            f"new or changed; now {states}"
+        )
     return EXIT_OK
 
 
@@ -61,9 +67,11 @@ def _select(workspace: Workspace, args: argparse.Namespace) -> list[str] | None:
     if args.failed:
         return [b for b, row in workspace.rows.items() if row.state is BillState.FAILED]
     if args.cause:
-        return [b for b, row in workspace.rows.items()
-                if row.state in (BillState.FAILED, BillState.BLOCKED) and
-                row.cause is Cause(args.cause)]
+        return [
+            b
+            for b, row in workspace.rows.items()
+            if row.state in (BillState.FAILED, BillState.BLOCKED) and row.cause is Cause(args.cause)
+        ]
     return [_bill_id(workspace, wanted) for wanted in args.bill]
 
 
@@ -88,8 +96,7 @@ def push_command(profile: Profile, args: argparse.Namespace) -> int:
         workspace = await opened(profile, sync=not args.no_sync)
         try:
             selected = _select(workspace, args)
-            candidates = workspace.due() if selected is None else \
-                workspace.pushable(selected)
+            candidates = workspace.due() if selected is None else workspace.pushable(selected)
             if args.dry_run:
                 return _report(workspace, candidates, None, dry_run=True), None
             summary = await workspace.push(selected, show)
@@ -102,16 +109,19 @@ def push_command(profile: Profile, args: argparse.Namespace) -> int:
     except NotConnected as error:
         return fail(str(error), EXIT_RECONNECT)
     except (PusherBusy, LookupError) as error:
-        return fail(str(error).strip("'\""), EXIT_FAILED if isinstance(error, PusherBusy)
-                    else EXIT_USAGE)
+        return fail(
+            str(error).strip("'\""), EXIT_FAILED if isinstance(error, PusherBusy) else EXIT_USAGE
+        )
     except RemoteError as error:
         return fail(str(error), remote_exit(error))
     if args.json:
         print(json.dumps(report, indent=2, sort_keys=True))
     elif args.dry_run:
         for bill in report["bills"]:
-            print(f"would {bill['operation'] or 'push'} #{bill['number']}  {bill['total']:>12}  "
-                  f"{bill['client']}")
+            print(
+                f"would {bill['operation'] or 'push'} #{bill['number']}  {bill['total']:>12}  "
+                f"{bill['client']}"
+            )
         print(f"{len(report['bills'])} bills would be pushed (dry run: nothing was sent)")
     if summary is None:
         return EXIT_OK
@@ -132,8 +142,10 @@ def resolve_command(profile: Profile, args: argparse.Namespace) -> int:
             bill_id = _bill_id(workspace, args.bill)
             row = workspace.rows[bill_id]
             if row.state not in (BillState.FAILED, BillState.BLOCKED):
-                raise LookupError(f"bill {row.bill.number} is {row.state.value}: only a failed "
-                                  "or blocked bill is marked resolved")
+                raise LookupError(
+                    f"bill {row.bill.number} is {row.state.value}: only a failed "
+                    "or blocked bill is marked resolved"
+                )
             await workspace.mark_resolved(bill_id, args.why.strip())
             return f"#{row.bill.number} marked resolved in Xero by {workspace.who}"
         finally:
@@ -153,24 +165,37 @@ def resolve_command(profile: Profile, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _report(workspace: Workspace, chosen: Sequence[str], summary: PushSummary | None,
-            *, dry_run: bool) -> dict[str, Any]:
+def _report(
+    workspace: Workspace, chosen: Sequence[str], summary: PushSummary | None, *, dry_run: bool
+) -> dict[str, Any]:
     bills = []
     for bill_id in chosen:
         row = workspace.rows[bill_id]
-        bills.append({
-            "bill_id": bill_id, "number": row.bill.number, "client": row.bill.client_name,
-            "total": format_money(row.bill.total_inc), "state": row.state.value,
-            "operation": row.due.operation.value if row.due else None,
-            "cause": row.cause.value if row.cause else None,
-            "message": row.reason or None,
-            "invoice_id": row.job.invoice_id if row.job else None})
+        bills.append(
+            {
+                "bill_id": bill_id,
+                "number": row.bill.number,
+                "client": row.bill.client_name,
+                "total": format_money(row.bill.total_inc),
+                "state": row.state.value,
+                "operation": row.due.operation.value if row.due else None,
+                "cause": row.cause.value if row.cause else None,
+                "message": row.reason or None,
+                "invoice_id": row.job.invoice_id if row.job else None,
+            }
+        )
     report: dict[str, Any] = {"dry_run": dry_run, "bills": bills}
     if summary is not None:
-        report.update(created=summary.created, adopted=summary.adopted,
-                      updated=summary.updated, voided=summary.voided, paid=summary.paid,
-                      failed=summary.failed, causes={c.value: n for c, n in summary.causes.items()},
-                      stopped=str(summary.stopped) if summary.stopped else None)
+        report.update(
+            created=summary.created,
+            adopted=summary.adopted,
+            updated=summary.updated,
+            voided=summary.voided,
+            paid=summary.paid,
+            failed=summary.failed,
+            causes={c.value: n for c, n in summary.causes.items()},
+            stopped=str(summary.stopped) if summary.stopped else None,
+        )
     return report
 
 
@@ -182,31 +207,52 @@ def parse_since(text: str, now: datetime) -> datetime:
     match = _RELATIVE.match(text.strip().lower())
     if match:
         amount, unit = int(match.group(1)), match.group(2)
-        span = {"m": timedelta(minutes=amount), "h": timedelta(hours=amount),
-                "d": timedelta(days=amount), "w": timedelta(weeks=amount)}[unit]
+        span = {
+            "m": timedelta(minutes=amount),
+            "h": timedelta(hours=amount),
+            "d": timedelta(days=amount),
+            "w": timedelta(weeks=amount),
+        }[unit]
         return now - span
     moment = datetime.fromisoformat(text.strip())
     return moment if moment.tzinfo else moment.replace(tzinfo=now.astimezone().tzinfo)
 
 
-LOG_FIELDS = ("at", "who", "number", "bill_id", "action", "outcome", "invoice_id", "total",
-              "cause", "message", "sent", "raw")
+LOG_FIELDS = (
+    "at",
+    "who",
+    "number",
+    "bill_id",
+    "action",
+    "outcome",
+    "invoice_id",
+    "total",
+    "cause",
+    "message",
+    "sent",
+    "raw",
+)
 
 
 def log_command(profile: Profile, args: argparse.Namespace) -> int:
     try:
         since = parse_since(args.since, datetime.now(UTC)) if args.since else None
     except ValueError:
-        return fail(f"--since {args.since!r}: give a date (2026-11-01), a time, or a span "
-                    "like 7d or 12h")
+        return fail(
+            f"--since {args.since!r}: give a date (2026-11-01), a time, or a span like 7d or 12h"
+        )
     months = profile.history_months()
     if since is not None:
         months = [m for m in months if m >= since.strftime("%Y-%m")]
     attempts: list[Attempt] = []
     for month in months:
         attempts += profile.history(month)
-    attempts = [a for a in attempts if (since is None or a.at >= since) and
-                (not args.bill or args.bill in (a.number, a.bill_id))]
+    attempts = [
+        a
+        for a in attempts
+        if (since is None or a.at >= since)
+        and (not args.bill or args.bill in (a.number, a.bill_id))
+    ]
     rows = [_log_row(a) for a in attempts]
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -219,17 +265,27 @@ def log_command(profile: Profile, args: argparse.Namespace) -> int:
     else:
         for row in rows:
             detail = row["invoice_id"] or row["message"] or ""
-            print(f"{row['at'][:19]}  {row['who']:<20}  #{row['number']:<8} "
-                  f"{row['action']:<15} {row['outcome']:<8} {row['cause'] or '':<18} {detail}")
+            print(
+                f"{row['at'][:19]}  {row['who']:<20}  #{row['number']:<8} "
+                f"{row['action']:<15} {row['outcome']:<8} {row['cause'] or '':<18} {detail}"
+            )
         if not rows:
             print("no attempts recorded" + (" in that period" if since else ""))
     return EXIT_OK
 
 
 def _log_row(attempt: Attempt) -> dict[str, Any]:
-    return {"at": attempt.at.isoformat(), "who": attempt.who, "number": attempt.number,
-            "bill_id": attempt.bill_id, "action": attempt.action,
-            "outcome": attempt.outcome.value, "invoice_id": attempt.invoice_id,
-            "total": str(attempt.total) if attempt.total is not None else None,
-            "cause": attempt.cause.value if attempt.cause else None,
-            "message": attempt.message, "sent": attempt.sent, "raw": attempt.raw}
+    return {
+        "at": attempt.at.isoformat(),
+        "who": attempt.who,
+        "number": attempt.number,
+        "bill_id": attempt.bill_id,
+        "action": attempt.action,
+        "outcome": attempt.outcome.value,
+        "invoice_id": attempt.invoice_id,
+        "total": str(attempt.total) if attempt.total is not None else None,
+        "cause": attempt.cause.value if attempt.cause else None,
+        "message": attempt.message,
+        "sent": attempt.sent,
+        "raw": attempt.raw,
+    }

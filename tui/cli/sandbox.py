@@ -23,8 +23,11 @@ def serve(port: int, seed: int, faults: str) -> int:
         return fail(f"cannot listen on 127.0.0.1:{port}: {error.strerror}", EXIT_USAGE)
     with server:
         base = server.base_url
-        print(f"axpush sandbox serving on {base} (Xero {base}/xero, Actionstep "
-              f"{base}/actionstep/api, admin {base}/_sandbox)", flush=True)
+        print(
+            f"axpush sandbox serving on {base} (Xero {base}/xero, Actionstep "
+            f"{base}/actionstep/api, admin {base}/_sandbox)",
+            flush=True,
+        )
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
     return EXIT_OK

@@ -44,8 +44,16 @@ from tui.store.pusher import PusherBusy
 LOG_MEMORY = 5000
 """Log lines kept in memory for the Push log view; history on disk keeps every attempt."""
 FLUSH_SECONDS = 0.1
-SETTLED_EVENTS = frozenset({EventKind.CREATED, EventKind.ADOPTED, EventKind.UPDATED,
-                            EventKind.VOIDED, EventKind.PAID, EventKind.FAILED})
+SETTLED_EVENTS = frozenset(
+    {
+        EventKind.CREATED,
+        EventKind.ADOPTED,
+        EventKind.UPDATED,
+        EventKind.VOIDED,
+        EventKind.PAID,
+        EventKind.FAILED,
+    }
+)
 
 log = logging.getLogger(__name__)
 Opener = Callable[[], Awaitable[Workspace]]
@@ -61,15 +69,21 @@ def describe(error: BaseException | None) -> str:
 
 def _now_ready(workspace: Workspace, changed: Sequence[str]) -> int:
     """Of the bills a mapping change touched, how many it made ready to push."""
-    return sum(1 for b in changed if b in workspace.rows
-               and workspace.rows[b].state is BillState.READY)
+    return sum(
+        1 for b in changed if b in workspace.rows and workspace.rows[b].state is BillState.READY
+    )
 
 
 class AxpushApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "axpush"
-    MODES = {"bills": BillsScreen, "triage": TriageScreen, "mapping": MappingScreen,
-             "log": PushLogScreen, "connections": ConnectionsScreen}
+    MODES = {
+        "bills": BillsScreen,
+        "triage": TriageScreen,
+        "mapping": MappingScreen,
+        "log": PushLogScreen,
+        "connections": ConnectionsScreen,
+    }
     DEFAULT_MODE = "bills"
     BINDINGS = [
         # The top bar shows the views and their keys, so the footer need not.
@@ -77,14 +91,16 @@ class AxpushApp(App[None]):
         Binding("t", "switch_mode('triage')", "Triage view", id="view.triage", show=False),
         Binding("m", "switch_mode('mapping')", "Mapping view", id="view.mapping", show=False),
         Binding("l", "switch_mode('log')", "Push log view", id="view.log", show=False),
-        Binding("c", "switch_mode('connections')", "Connections view", id="view.connections",
-                show=False),
+        Binding(
+            "c", "switch_mode('connections')", "Connections view", id="view.connections", show=False
+        ),
         Binding("question_mark", "help", "Keys", id="app.help"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
-    def __init__(self, opener: Opener, *, profile: Profile | None = None,
-                 context: str = "") -> None:
+    def __init__(
+        self, opener: Opener, *, profile: Profile | None = None, context: str = ""
+    ) -> None:
         super().__init__()
         self._opener = opener
         self.profile = profile
@@ -106,7 +122,8 @@ class AxpushApp(App[None]):
         self.bills_changed: Signal[set[str]] = Signal(self, "bills-changed")
         self.log_written: Signal[list[str]] = Signal(self, "log-written")
         self.connections_changed: Signal[dict[str, Any] | None] = Signal(
-            self, "connections-changed")
+            self, "connections-changed"
+        )
 
     def on_mount(self) -> None:
         self.set_interval(FLUSH_SECONDS, self._flush_events)
@@ -126,8 +143,9 @@ class AxpushApp(App[None]):
             try:
                 self.workspace = await self._opener()
             except NotConnected as error:
-                self.load_error = f"{error}, or press c to sign in here. To try axpush " \
-                                  "first: axpush demo"
+                self.load_error = (
+                    f"{error}, or press c to sign in here. To try axpush first: axpush demo"
+                )
                 self.workspace_loaded.publish(None)
                 return
         try:
@@ -140,10 +158,14 @@ class AxpushApp(App[None]):
         counts = self.workspace.counts()
         self.write_log("loaded " + ", ".join(f"{n} {state}" for state, n in counts.items()))
         damaged = self.workspace.profile.set_aside
-        for report in damaged[self._damage_reported:]:
+        for report in damaged[self._damage_reported :]:
             self.write_log(report.describe(), kind="warning")
-            self.notify(report.describe(), title="A profile file was damaged",
-                        severity="warning", timeout=15)
+            self.notify(
+                report.describe(),
+                title="A profile file was damaged",
+                severity="warning",
+                timeout=15,
+            )
         self._damage_reported = len(damaged)
 
     def start_push(self, bill_ids: Sequence[str]) -> bool:
@@ -170,8 +192,11 @@ class AxpushApp(App[None]):
             self.push_started = None
             self._flush_events()
             self.bills_changed.publish(set(chosen))
-        self.notify(summary.line(), title="Push finished",
-                    severity="warning" if summary.failed else "information")
+        self.notify(
+            summary.line(),
+            title="Push finished",
+            severity="warning" if summary.failed else "information",
+        )
         return summary
 
     @work(exclusive=True, group="mapping", exit_on_error=False, description="Saving mapping")
@@ -182,12 +207,13 @@ class AxpushApp(App[None]):
         changed = await workspace.set_mapping(key, target)
         ready = _now_ready(workspace, changed)
         self.write_log(f"mapped {label}" + (f"; {ready} bills now ready" if ready else ""))
-        self.notify(label + (f"\n{ready} bills are now ready to push." if ready else ""),
-                    title="Mapping saved")
+        self.notify(
+            label + (f"\n{ready} bills are now ready to push." if ready else ""),
+            title="Mapping saved",
+        )
         self.bills_changed.publish(set(changed))
 
-    @work(exclusive=True, group="mapping", exit_on_error=False,
-          description="Saving the mapping")
+    @work(exclusive=True, group="mapping", exit_on_error=False, description="Saving the mapping")
     async def accept_mapping(self, changes: Sequence[RowChange]) -> None:
         """Save what auto-map proposed and the admin ticked."""
         workspace = self.workspace
@@ -198,14 +224,15 @@ class AxpushApp(App[None]):
         for record in recorded:
             self.write_log(f"auto-mapped {record.subject} → {record.new_label} ({record.note})")
         skipped = len(changes) - len(recorded)
-        self.notify(f"{len(recorded)} rows mapped"
-                    + (f"; {skipped} left alone (changed meanwhile)" if skipped else "")
-                    + (f"\n{ready} bills are now ready to push." if ready else ""),
-                    title="Auto-map saved")
+        self.notify(
+            f"{len(recorded)} rows mapped"
+            + (f"; {skipped} left alone (changed meanwhile)" if skipped else "")
+            + (f"\n{ready} bills are now ready to push." if ready else ""),
+            title="Auto-map saved",
+        )
         self.bills_changed.publish(set(changed))
 
-    @work(exclusive=True, group="mapping", exit_on_error=False,
-          description="Refreshing the chart")
+    @work(exclusive=True, group="mapping", exit_on_error=False, description="Refreshing the chart")
     async def refresh_chart(self) -> None:
         """Read Xero's chart (and Actionstep's accounts) again and say what changed."""
         workspace = self.workspace
@@ -215,19 +242,23 @@ class AxpushApp(App[None]):
         drifted = await workspace.refresh_chart()
         changed = {b for b, row in workspace.rows.items() if before.get(b) != row.state}
         for row in drifted:
-            self.write_log(f"chart: {row.target_label} (mapped from {row.source_label}) "
-                           f"{row.drift}", kind="error" if row.problem else "info")
+            self.write_log(
+                f"chart: {row.target_label} (mapped from {row.source_label}) {row.drift}",
+                kind="error" if row.problem else "info",
+            )
         accounts = len(workspace.chart.accounts)
-        message = (f"{accounts} accounts, {len(workspace.chart.tax_rates)} tax rates read. "
-                   + (f"{len(drifted)} mapped accounts changed in Xero since they were "
-                      "mapped: see the rows marked 'changed'." if drifted else
-                      "No mapped account changed."))
-        self.notify(message, title="Chart refreshed",
-                    severity="warning" if drifted else "information")
+        message = f"{accounts} accounts, {len(workspace.chart.tax_rates)} tax rates read. " + (
+            f"{len(drifted)} mapped accounts changed in Xero since they were "
+            "mapped: see the rows marked 'changed'."
+            if drifted
+            else "No mapped account changed."
+        )
+        self.notify(
+            message, title="Chart refreshed", severity="warning" if drifted else "information"
+        )
         self.bills_changed.publish(changed)
 
-    @work(exclusive=True, group="mapping", exit_on_error=False,
-          description="Confirming the row")
+    @work(exclusive=True, group="mapping", exit_on_error=False, description="Confirming the row")
     async def confirm_mapping(self, key: MappingKey) -> None:
         workspace = self.workspace
         if workspace is None:
@@ -243,19 +274,29 @@ class AxpushApp(App[None]):
             return
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         try:
-            path = await asyncio.to_thread(profile.write_export, f"push-log-{stamp}.txt",
-                                           "".join(f"{line}\n" for line in lines))
+            path = await asyncio.to_thread(
+                profile.write_export,
+                f"push-log-{stamp}.txt",
+                "".join(f"{line}\n" for line in lines),
+            )
         except OSError as error:
-            self.notify(f"Could not save the log in {profile.root / 'exports'}: "
-                        f"{error.strerror or error}. Nothing else was changed.",
-                        title="Log not exported", severity="error", timeout=15)
+            self.notify(
+                f"Could not save the log in {profile.root / 'exports'}: "
+                f"{error.strerror or error}. Nothing else was changed.",
+                title="Log not exported",
+                severity="error",
+                timeout=15,
+            )
             return
         what = "the filtered lines" if filtered else "the log"
-        self.notify(f"{len(lines):,} lines ({what}) saved to {path}. The full record of "
-                    "every attempt: `axpush log --csv`.", title="Log exported", timeout=15)
+        self.notify(
+            f"{len(lines):,} lines ({what}) saved to {path}. The full record of "
+            "every attempt: `axpush log --csv`.",
+            title="Log exported",
+            timeout=15,
+        )
 
-    @work(exclusive=True, group="resolve", exit_on_error=False,
-          description="Marking resolved")
+    @work(exclusive=True, group="resolve", exit_on_error=False, description="Marking resolved")
     async def mark_resolved(self, bill_id: str, why: str) -> None:
         workspace = self.workspace
         if workspace is None:
@@ -263,12 +304,19 @@ class AxpushApp(App[None]):
         await workspace.mark_resolved(bill_id, why)
         number = workspace.bills[bill_id].number
         self.write_log(f"#{number} marked resolved in Xero by {workspace.who}: {why}")
-        self.notify(f"#{number}: recorded, with your reason. It is not pushed again unless "
-                    "Actionstep changes it.", title="Marked resolved")
+        self.notify(
+            f"#{number}: recorded, with your reason. It is not pushed again unless "
+            "Actionstep changes it.",
+            title="Marked resolved",
+        )
         self.bills_changed.publish({bill_id})
 
-    @work(exclusive=True, group="connections", exit_on_error=False,
-          description="Checking the connections")
+    @work(
+        exclusive=True,
+        group="connections",
+        exit_on_error=False,
+        description="Checking the connections",
+    )
     async def check_connections(self) -> None:
         if self.profile is None:
             return
@@ -282,14 +330,12 @@ class AxpushApp(App[None]):
             self.notify("No profile is open here.", severity="warning")
             return
         if self.pushing:
-            self.notify("Wait for the push to finish before signing in again.",
-                        severity="warning")
+            self.notify("Wait for the push to finish before signing in again.", severity="warning")
             return
         try:
             said = await sign_in_here(self, self.profile, service)
         except SignInError as error:
-            self.notify(f"Not connected: {error}", title="Sign-in", severity="error",
-                        timeout=10)
+            self.notify(f"Not connected: {error}", title="Sign-in", severity="error", timeout=10)
             return
         if said is None:
             return
@@ -363,10 +409,15 @@ class AxpushApp(App[None]):
             if confirmed:
                 self.exit()
 
-        self.push_screen(ConfirmDialog(
-            "A push is running. Quit now, and the batch in flight is checked against Xero on "
-            "the next push (nothing is sent twice). Quit?", confirm="Quit", cancel="Keep going"),
-            decided)
+        self.push_screen(
+            ConfirmDialog(
+                "A push is running. Quit now, and the batch in flight is checked against Xero on "
+                "the next push (nothing is sent twice). Quit?",
+                confirm="Quit",
+                cancel="Keep going",
+            ),
+            decided,
+        )
 
     def action_help(self) -> None:
         self.push_screen(HelpDialog(self.screen))

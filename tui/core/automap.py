@@ -39,28 +39,53 @@ def propose(catalog: Catalog, mapping: Mapping, chart: Chart) -> list[RowChange]
             return
         target, reason = found
         old = mapping.target(key)
-        if target == old or row_problem(key, mapping.with_target(key, target, chart),
-                                        catalog, chart) is not None:
+        if (
+            target == old
+            or row_problem(key, mapping.with_target(key, target, chart), catalog, chart) is not None
+        ):
             return
-        proposals.append(RowChange(key, source_label(key, catalog), old,
-                                  target_label(key, old, chart, mapping), target,
-                                  target_label(key, target, chart), reason))
+        proposals.append(
+            RowChange(
+                key,
+                source_label(key, catalog),
+                old,
+                target_label(key, old, chart, mapping),
+                target,
+                target_label(key, target, chart),
+                reason,
+            )
+        )
 
-    income = _Index((a.account_id, a.code or "", a.name) for a in chart.accounts.values()
-                    if a.status == ACTIVE and a.code and a.is_income)
+    income = _Index(
+        (a.account_id, a.code or "", a.name)
+        for a in chart.accounts.values()
+        if a.status == ACTIVE and a.code and a.is_income
+    )
     for account in sorted(catalog.accounts.values(), key=lambda a: a.number):
-        consider(MappingKey(MappingKind.ACCOUNT, account.account_id),
-                 income.find(account.number, account.name))
-    rates = _Index((r.tax_type, r.tax_type, r.name) for r in chart.tax_rates.values()
-                   if r.status == ACTIVE and r.can_apply_to_revenue)
+        consider(
+            MappingKey(MappingKind.ACCOUNT, account.account_id),
+            income.find(account.number, account.name),
+        )
+    rates = _Index(
+        (r.tax_type, r.tax_type, r.name)
+        for r in chart.tax_rates.values()
+        if r.status == ACTIVE and r.can_apply_to_revenue
+    )
     for tax_code in sorted(catalog.tax_codes.values(), key=lambda t: t.code):
-        consider(MappingKey(MappingKind.TAX, tax_code.tax_code_id),
-                 rates.find(tax_code.code, tax_code.description))
-    banks = [a for a in chart.accounts.values() if a.status == ACTIVE and a.code
-             and a.type == BANK and "trust" not in a.name.lower()]
+        consider(
+            MappingKey(MappingKind.TAX, tax_code.tax_code_id),
+            rates.find(tax_code.code, tax_code.description),
+        )
+    banks = [
+        a
+        for a in chart.accounts.values()
+        if a.status == ACTIVE and a.code and a.type == BANK and "trust" not in a.name.lower()
+    ]
     if len(banks) == 1:
-        consider(MappingKey(MappingKind.BANK, RECEIPTS),
-                 (banks[0].account_id, "only office bank account"))
+        consider(
+            MappingKey(MappingKind.BANK, RECEIPTS),
+            (banks[0].account_id, "only office bank account"),
+        )
     return proposals
 
 
@@ -68,12 +93,12 @@ def apply(mapping: Mapping, proposals: Iterable[RowChange], chart: Chart) -> Map
     return mapping.accepting(proposals, chart, Origin.AUTO)[0]
 
 
-def _open_to_proposal(key: MappingKey, mapping: Mapping, catalog: Catalog,
-                      chart: Chart) -> bool:
+def _open_to_proposal(key: MappingKey, mapping: Mapping, catalog: Catalog, chart: Chart) -> bool:
     if mapping.target(key) is None:
         return True
-    return mapping.origin(key) is Origin.AUTO and \
-        row_problem(key, mapping, catalog, chart) is not None
+    return (
+        mapping.origin(key) is Origin.AUTO and row_problem(key, mapping, catalog, chart) is not None
+    )
 
 
 class _Index:

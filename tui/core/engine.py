@@ -42,8 +42,10 @@ BATCH_SIZE = 50
 DUPLICATE_NUMBER = "invoice # must be unique"
 NAME_TAKEN = "is already assigned to another contact"
 VOID_STATUSES = frozenset({"VOIDED", "DELETED"})
-INTERRUPTED = "interrupted before Xero answered, and Xero does not show it done: it goes again " \
-              "with the next push"
+INTERRUPTED = (
+    "interrupted before Xero answered, and Xero does not show it done: it goes again "
+    "with the next push"
+)
 
 __all__ = ["BATCH_SIZE", "Emit", "Engine", "PushSummary", "Task"]
 
@@ -56,8 +58,16 @@ def _now() -> datetime:
 
 
 class Engine:
-    def __init__(self, xero: XeroPort, outbox: OutboxPort, emit: Emit, *, who: str,
-                 clock: Callable[[], datetime] = _now, batch_size: int = BATCH_SIZE) -> None:
+    def __init__(
+        self,
+        xero: XeroPort,
+        outbox: OutboxPort,
+        emit: Emit,
+        *,
+        who: str,
+        clock: Callable[[], datetime] = _now,
+        batch_size: int = BATCH_SIZE,
+    ) -> None:
         self._xero = xero
         self._books = Recorder(outbox, emit, who, clock)
         self._emit = emit
@@ -65,8 +75,15 @@ class Engine:
         self._batch_size = batch_size
 
     def _event(self, kind: EventKind, message: str, bill: Bill | None = None) -> None:
-        self._emit(EngineEvent(self._clock(), kind, message,
-                               bill.bill_id if bill else None, bill.number if bill else None))
+        self._emit(
+            EngineEvent(
+                self._clock(),
+                kind,
+                message,
+                bill.bill_id if bill else None,
+                bill.number if bill else None,
+            )
+        )
 
     async def push(self, tasks: Sequence[Task]) -> PushSummary:
         """Do each task: creates first, then updates, voids and payments."""
@@ -88,20 +105,28 @@ class Engine:
                 if _stops(error):
                     summary.stopped = error
                     return self._finish(summary)
-                await self._books.record([self._books.failure(t, None, error.cause,
-                                                              f"contacts: {error}")
-                                          for t in with_invoice], summary)
+                await self._books.record(
+                    [
+                        self._books.failure(t, None, error.cause, f"contacts: {error}")
+                        for t in with_invoice
+                    ],
+                    summary,
+                )
                 groups[Operation.CREATE] = groups[Operation.UPDATE] = []
-        runners: dict[Operation, Callable[[list[Task], Contacts, PushSummary],
-                                          Awaitable[list[Task]]]] = {
-            Operation.CREATE: self._create, Operation.UPDATE: self._update,
-            Operation.VOID: self._void, Operation.PAYMENT: self._pay}
+        runners: dict[
+            Operation, Callable[[list[Task], Contacts, PushSummary], Awaitable[list[Task]]]
+        ] = {
+            Operation.CREATE: self._create,
+            Operation.UPDATE: self._update,
+            Operation.VOID: self._void,
+            Operation.PAYMENT: self._pay,
+        }
         for operation, run in runners.items():  # in this order: follow-ups come later
             group, start = groups[operation], 0
             while start < len(group):
                 if summary.stopped is not None:
                     return self._finish(summary)
-                batch, start = group[start:start + self._batch_size], start + self._batch_size
+                batch, start = group[start : start + self._batch_size], start + self._batch_size
                 for task in await run(batch, contacts, summary):
                     groups[task.operation].append(task)
         return self._finish(summary)
@@ -131,7 +156,7 @@ class Engine:
         pending = list(missing.values())
         clashed = False
         for start in range(0, len(pending), self._batch_size):
-            chunk = pending[start:start + self._batch_size]
+            chunk = pending[start : start + self._batch_size]
             results = await self._xero.create_contacts(chunk, uuid.uuid4().hex)
             for contact, result in zip(chunk, _padded(results, len(chunk)), strict=True):
                 if result.ok and result.remote_id:
@@ -148,15 +173,18 @@ class Engine:
                         f"{m} A Xero contact already has the name '{contact.name}' but not "
                         f"this client's contact number {contact.participant_id}: give it that "
                         "number (Contact Code) in Xero, or rename one of them"
-                        if NAME_TAKEN in m else m
-                        for m in index[contact.participant_id])
+                        if NAME_TAKEN in m
+                        else m
+                        for m in index[contact.participant_id]
+                    )
         if pending:
             created = sum(1 for c in pending if isinstance(index.get(c.participant_id), str))
             self._event(EventKind.INFO, f"{created} of {len(pending)} new contacts ready in Xero")
         return index
 
-    def _with_contacts(self, batch: list[Task], contacts: Contacts
-                       ) -> tuple[list[tuple[Task, InvoiceDraft, str]], list[Settled]]:
+    def _with_contacts(
+        self, batch: list[Task], contacts: Contacts
+    ) -> tuple[list[tuple[Task, InvoiceDraft, str]], list[Settled]]:
         """Split a batch into the tasks whose client is in Xero and failures for the rest."""
         ready: list[tuple[Task, InvoiceDraft, str]] = []
         refused: list[Settled] = []
@@ -167,15 +195,22 @@ class Engine:
                 ready.append((task, task.draft, contact))
             else:
                 messages = contact or ("contact not available",)
-                refused.append(self._books.failure(task, None, classify(messages),
-                                                   "contact: " + "; ".join(messages)))
+                refused.append(
+                    self._books.failure(
+                        task, None, classify(messages), "contact: " + "; ".join(messages)
+                    )
+                )
         return ready, refused
 
     # -- one call per batch -----------------------------------------------------------------
 
-    async def _send(self, tasks: Sequence[Task], what: str, summary: PushSummary,
-                    call: Callable[[str], Awaitable[list[ElementResult]]]
-                    ) -> tuple[str, list[ElementResult]] | None:
+    async def _send(
+        self,
+        tasks: Sequence[Task],
+        what: str,
+        summary: PushSummary,
+        call: Callable[[str], Awaitable[list[ElementResult]]],
+    ) -> tuple[str, list[ElementResult]] | None:
         """Record intent, make the call; on a failure of the whole call, record it for every
         task and return None."""
         key = uuid.uuid4().hex
@@ -184,9 +219,13 @@ class Engine:
         try:
             results = await call(key)
         except RemoteError as error:
-            await self._books.record([self._books.failure(t, key, error.cause, str(error),
-                                                          raw=error.raw)
-                                      for t in tasks], summary)
+            await self._books.record(
+                [
+                    self._books.failure(t, key, error.cause, str(error), raw=error.raw)
+                    for t in tasks
+                ],
+                summary,
+            )
             if _stops(error):
                 summary.stopped = error
             return None
@@ -194,15 +233,19 @@ class Engine:
 
     # -- create ---------------------------------------------------------------------------
 
-    async def _create(self, batch: list[Task], contacts: Contacts,
-                      summary: PushSummary) -> list[Task]:
+    async def _create(
+        self, batch: list[Task], contacts: Contacts, summary: PushSummary
+    ) -> list[Task]:
         ready, refused = self._with_contacts(batch, contacts)
         await self._books.record(refused, summary)
         if not ready:
             return []
-        sent = await self._send([t for t, _, _ in ready], "new invoices", summary,
-                                lambda key: self._xero.create_invoices(
-                                    [(d, c) for _, d, c in ready], key))
+        sent = await self._send(
+            [t for t, _, _ in ready],
+            "new invoices",
+            summary,
+            lambda key: self._xero.create_invoices([(d, c) for _, d, c in ready], key),
+        )
         if sent is None:
             return []
         key, results = sent
@@ -214,16 +257,27 @@ class Engine:
             elif any(DUPLICATE_NUMBER in m.lower() for m in result.messages):
                 duplicates.append((task, draft, contact_id))
             else:
-                settled.append(self._books.failure(task, key, classify(result.messages),
-                                                   "; ".join(result.messages)
-                                                   or "refused by Xero"))
+                settled.append(
+                    self._books.failure(
+                        task,
+                        key,
+                        classify(result.messages),
+                        "; ".join(result.messages) or "refused by Xero",
+                    )
+                )
         if duplicates:
             settled += await self._adopt(duplicates, key)
         await self._books.record(settled, summary)
         return _follow_ups(batch, settled)
 
-    def _created(self, task: Task, key: str, invoice_id: str,
-                 existing: RemoteInvoice | None = None, source: str | None = None) -> Settled:
+    def _created(
+        self,
+        task: Task,
+        key: str,
+        invoice_id: str,
+        existing: RemoteInvoice | None = None,
+        source: str | None = None,
+    ) -> Settled:
         """`source`: the version of the bill the invoice shows, when not the current one (an
         earlier push's, whose answer was lost before the bill was edited)."""
         assert task.draft is not None
@@ -232,91 +286,142 @@ class Engine:
             note = " (an earlier version, from a push whose answer was lost: updated next)"
         total = existing.total if existing else task.draft.total
         return self._books.success(
-            task, key, Outcome.ADOPTED if existing else Outcome.CREATED,
+            task,
+            key,
+            Outcome.ADOPTED if existing else Outcome.CREATED,
             f"{format_money(total, task.draft.currency)} → Xero invoice {invoice_id}{note}",
-            invoice_id=invoice_id, source=source or fingerprint(task.bill), voided=False,
-            paid=existing.amount_paid if existing else ZERO)
+            invoice_id=invoice_id,
+            source=source or fingerprint(task.bill),
+            voided=False,
+            paid=existing.amount_paid if existing else ZERO,
+        )
 
-    async def _adopt(self, duplicates: list[tuple[Task, InvoiceDraft, str]],
-                     key: str) -> list[Settled]:
+    async def _adopt(
+        self, duplicates: list[tuple[Task, InvoiceDraft, str]], key: str
+    ) -> list[Settled]:
         """Bills whose number Xero already has: adopt the invoice when it is the same one.
         Payments Xero already shows against it count as pushed, so none is sent twice."""
         try:
             found = await self._xero.invoices_by_number([d.number for _, d, _ in duplicates])
         except RemoteError as error:
-            return [self._books.failure(t, key, error.cause, "looking up the existing invoice: "
-                                                             f"{error}")
-                    for t, _, _ in duplicates]
+            return [
+                self._books.failure(
+                    t, key, error.cause, f"looking up the existing invoice: {error}"
+                )
+                for t, _, _ in duplicates
+            ]
         by_number = _prefer_live(found)
         settled: list[Settled] = []
         for task, draft, contact_id in duplicates:
             existing = by_number.get(draft.number)
             ours = existing is not None and existing.contact_id in (None, contact_id)
-            earlier = task.job.sending if task.job is not None and existing is not None and \
-                existing.total == task.job.total else ""
+            earlier = (
+                task.job.sending
+                if task.job is not None
+                and existing is not None
+                and existing.total == task.job.total
+                else ""
+            )
             if existing is None:
-                settled.append(self._books.failure(
-                    task, key, Cause.NUMBER_CONFLICT,
-                    "Xero says the number is taken but cannot find it"))
+                settled.append(
+                    self._books.failure(
+                        task,
+                        key,
+                        Cause.NUMBER_CONFLICT,
+                        "Xero says the number is taken but cannot find it",
+                    )
+                )
             elif existing.status in VOID_STATUSES:
-                settled.append(self._books.failure(
-                    task, key, Cause.ALREADY_SETTLED,
-                    f"invoice {draft.number} is {existing.status.lower()} in Xero",
-                    existing.invoice_id))
+                settled.append(
+                    self._books.failure(
+                        task,
+                        key,
+                        Cause.ALREADY_SETTLED,
+                        f"invoice {draft.number} is {existing.status.lower()} in Xero",
+                        existing.invoice_id,
+                    )
+                )
             elif ours and existing.total == draft.total:
                 settled.append(self._created(task, key, existing.invoice_id, existing))
             elif ours and earlier:
                 settled.append(self._created(task, key, existing.invoice_id, existing, earlier))
             elif existing.status == "PAID" or existing.amount_paid > 0:
-                settled.append(self._books.failure(
-                    task, key, Cause.ALREADY_SETTLED,
-                    f"invoice {draft.number} is "
-                    f"{'paid' if existing.status == 'PAID' else 'part paid'} in Xero at "
-                    f"{format_money(existing.total)}, but the bill is now "
-                    f"{format_money(draft.total)}: it was changed after it reached Xero",
-                    existing.invoice_id))
+                settled.append(
+                    self._books.failure(
+                        task,
+                        key,
+                        Cause.ALREADY_SETTLED,
+                        f"invoice {draft.number} is "
+                        f"{'paid' if existing.status == 'PAID' else 'part paid'} in Xero at "
+                        f"{format_money(existing.total)}, but the bill is now "
+                        f"{format_money(draft.total)}: it was changed after it reached Xero",
+                        existing.invoice_id,
+                    )
+                )
             else:
-                settled.append(self._books.failure(
-                    task, key, Cause.NUMBER_CONFLICT,
-                    f"Xero already has invoice {draft.number} for "
-                    f"{format_money(existing.total)}, this bill is {format_money(draft.total)}"
-                    + ("" if ours else ", for another contact"), existing.invoice_id))
+                settled.append(
+                    self._books.failure(
+                        task,
+                        key,
+                        Cause.NUMBER_CONFLICT,
+                        f"Xero already has invoice {draft.number} for "
+                        f"{format_money(existing.total)}, this bill is {format_money(draft.total)}"
+                        + ("" if ours else ", for another contact"),
+                        existing.invoice_id,
+                    )
+                )
         return settled
 
     # -- update, void ---------------------------------------------------------------------
 
-    async def _update(self, batch: list[Task], contacts: Contacts,
-                      summary: PushSummary) -> list[Task]:
+    async def _update(
+        self, batch: list[Task], contacts: Contacts, summary: PushSummary
+    ) -> list[Task]:
         ready, refused = self._with_contacts(batch, contacts)
         await self._books.record(refused, summary)
         if not ready:
             return []
-        sent = await self._send([t for t, _, _ in ready], "edited invoices", summary,
-                                lambda key: self._xero.update_invoices(
-                                    [(_invoice_id(t), d, c) for t, d, c in ready], key))
+        sent = await self._send(
+            [t for t, _, _ in ready],
+            "edited invoices",
+            summary,
+            lambda key: self._xero.update_invoices(
+                [(_invoice_id(t), d, c) for t, d, c in ready], key
+            ),
+        )
         if sent is None:
             return []
         key, results = sent
         settled: list[Settled] = []
         for (task, draft, _), result in zip(ready, results, strict=True):
             if result.ok:
-                settled.append(self._books.success(
-                    task, key, Outcome.UPDATED,
-                    f"Xero invoice updated to {format_money(draft.total, draft.currency)} "
-                    "after an edit in Actionstep", source=fingerprint(task.bill)))
+                settled.append(
+                    self._books.success(
+                        task,
+                        key,
+                        Outcome.UPDATED,
+                        f"Xero invoice updated to {format_money(draft.total, draft.currency)} "
+                        "after an edit in Actionstep",
+                        source=fingerprint(task.bill),
+                    )
+                )
             else:
                 settled.append(self._refused(task, key, result, "the edit cannot be applied"))
         await self._books.record(settled, summary)
         return _follow_ups(batch, settled)
 
-    async def _void(self, batch: list[Task], contacts: Contacts,
-                    summary: PushSummary) -> list[Task]:
+    async def _void(
+        self, batch: list[Task], contacts: Contacts, summary: PushSummary
+    ) -> list[Task]:
         batch = await self._find_unconfirmed(batch, summary)
         if not batch:
             return []
-        sent = await self._send(batch, "deleted bills' invoices to void", summary,
-                                lambda key: self._xero.void_invoices(
-                                    [_invoice_id(t) for t in batch], key))
+        sent = await self._send(
+            batch,
+            "deleted bills' invoices to void",
+            summary,
+            lambda key: self._xero.void_invoices([_invoice_id(t) for t in batch], key),
+        )
         if sent is None:
             return []
         key, results = sent
@@ -331,9 +436,15 @@ class Engine:
         settled: list[Settled] = []
         for task, result in zip(batch, results, strict=True):
             if result.ok or _invoice_id(task) in already:
-                settled.append(self._books.success(
-                    task, key, Outcome.VOIDED,
-                    "deleted in Actionstep: Xero invoice voided", voided=True))
+                settled.append(
+                    self._books.success(
+                        task,
+                        key,
+                        Outcome.VOIDED,
+                        "deleted in Actionstep: Xero invoice voided",
+                        voided=True,
+                    )
+                )
             else:
                 settled.append(self._refused(task, key, result, "it cannot be voided"))
         await self._books.record(settled, summary)
@@ -346,11 +457,13 @@ class Engine:
         if not unknown:
             return batch
         try:
-            found = _prefer_live(await self._xero.invoices_by_number(
-                [t.bill.number for t in unknown]))
+            found = _prefer_live(
+                await self._xero.invoices_by_number([t.bill.number for t in unknown])
+            )
         except RemoteError as error:
-            await self._books.record([self._books.failure(t, None, error.cause, str(error))
-                                      for t in unknown], summary)
+            await self._books.record(
+                [self._books.failure(t, None, error.cause, str(error)) for t in unknown], summary
+            )
             return [t for t in batch if t not in unknown]
         known: list[Task] = []
         gone: list[Settled] = []
@@ -359,14 +472,24 @@ class Engine:
                 known.append(task)
                 continue
             existing = found.get(task.bill.number)
-            if existing is not None and existing.status not in VOID_STATUSES and \
-                    existing.total == task.total:
+            if (
+                existing is not None
+                and existing.status not in VOID_STATUSES
+                and existing.total == task.total
+            ):
                 job = replace(self._books.base(task), invoice_id=existing.invoice_id)
                 known.append(replace(task, job=job))
             else:
-                gone.append(self._books.success(
-                    task, "", Outcome.VOIDED, "deleted in Actionstep; Xero never received it "
-                    "(checked by number): nothing to void", voided=True))
+                gone.append(
+                    self._books.success(
+                        task,
+                        "",
+                        Outcome.VOIDED,
+                        "deleted in Actionstep; Xero never received it "
+                        "(checked by number): nothing to void",
+                        voided=True,
+                    )
+                )
         await self._books.record(gone, summary)
         return known
 
@@ -374,111 +497,183 @@ class Engine:
         cause = classify(result.messages)
         detail = "; ".join(result.messages) or "refused by Xero"
         if cause is Cause.ALREADY_SETTLED:
-            detail = (f"{what}: invoice {task.bill.number} is paid, part paid or written off in "
-                      f"Xero ({detail})")
+            detail = (
+                f"{what}: invoice {task.bill.number} is paid, part paid or written off in "
+                f"Xero ({detail})"
+            )
         return self._books.failure(task, key, cause, detail)
 
     # -- payments -------------------------------------------------------------------------
 
-    async def _pay(self, batch: list[Task], contacts: Contacts,
-                   summary: PushSummary) -> list[Task]:
+    async def _pay(self, batch: list[Task], contacts: Contacts, summary: PushSummary) -> list[Task]:
         """Payments; one that an earlier attempt may have made is looked up by its Reference
         first, and counted instead of sent again."""
         settled: list[Settled] = []
-        retried = [t for t in batch if t.job is not None and t.job.operation is Operation.PAYMENT
-                   and t.job.amount is not None]
+        retried = [
+            t
+            for t in batch
+            if t.job is not None
+            and t.job.operation is Operation.PAYMENT
+            and t.job.amount is not None
+        ]
         if retried:
             try:
-                found = {p.reference: p for p in await self._xero.payments_by_reference(
-                    [t.payment_reference for t in retried])}
+                found = {
+                    p.reference: p
+                    for p in await self._xero.payments_by_reference(
+                        [t.payment_reference for t in retried]
+                    )
+                }
             except RemoteError as error:
-                await self._books.record([self._books.failure(
-                    t, None, error.cause, f"looking for an earlier payment: {error}")
-                    for t in batch], summary)
+                await self._books.record(
+                    [
+                        self._books.failure(
+                            t, None, error.cause, f"looking for an earlier payment: {error}"
+                        )
+                        for t in batch
+                    ],
+                    summary,
+                )
                 if _stops(error):
                     summary.stopped = error
                 return []
             for task in retried:
                 payment = found.get(task.payment_reference)
                 if payment is not None:
-                    settled.append(self._paid(task, task.job.idempotency_key if task.job
-                                              else "", payment.amount,
-                                              " (found in Xero from an earlier push)"))
+                    settled.append(
+                        self._paid(
+                            task,
+                            task.job.idempotency_key if task.job else "",
+                            payment.amount,
+                            " (found in Xero from an earlier push)",
+                        )
+                    )
             done = {s.job.bill_id for s in settled}
             batch = [t for t in batch if t.bill.bill_id not in done]
         await self._books.record(settled, summary)
         if not batch:
             return []
         day = self._clock().date()
-        drafts = [PaymentDraft(_invoice_id(t), t.bank_account_id or "", t.amount or ZERO, day,
-                               t.payment_reference) for t in batch]
-        sent = await self._send(batch, "payments", summary,
-                                lambda key: self._xero.create_payments(drafts, key))
+        drafts = [
+            PaymentDraft(
+                _invoice_id(t), t.bank_account_id or "", t.amount or ZERO, day, t.payment_reference
+            )
+            for t in batch
+        ]
+        sent = await self._send(
+            batch, "payments", summary, lambda key: self._xero.create_payments(drafts, key)
+        )
         if sent is None:
             return []
         key, results = sent
-        settled = [self._paid(task, key, draft.amount) if result.ok
-                   else self._refused(task, key, result, "the payment cannot be recorded")
-                   for task, draft, result in zip(batch, drafts, results, strict=True)]
+        settled = [
+            self._paid(task, key, draft.amount)
+            if result.ok
+            else self._refused(task, key, result, "the payment cannot be recorded")
+            for task, draft, result in zip(batch, drafts, results, strict=True)
+        ]
         await self._books.record(settled, summary)
         return []
 
     def _paid(self, task: Task, key: str, amount: Decimal, note: str = "") -> Settled:
         base = self._books.base(task)
         return self._books.success(
-            task, key, Outcome.PAID,
+            task,
+            key,
+            Outcome.PAID,
             f"payment of {format_money(amount, task.bill.currency)} recorded in Xero{note}",
-            paid=base.paid + amount, payments=base.payments + 1)
+            paid=base.paid + amount,
+            payments=base.payments + 1,
+        )
 
     # -- after a crash --------------------------------------------------------------------
 
-    async def reconcile(self, stuck: Sequence[tuple[Job, Bill | None, InvoiceDraft | None]]
-                        ) -> None:
+    async def reconcile(
+        self, stuck: Sequence[tuple[Job, Bill | None, InvoiceDraft | None]]
+    ) -> None:
         """Jobs left `sending` by an interrupted push: look each up in Xero before any retry.
         Done there: recorded as done. Not there: failed for a passing reason, so the next push
         sends it again. A different invoice under the number: triage."""
         if not stuck:
             return
-        self._event(EventKind.INFO, f"{len(stuck)} bills were being sent when a push was "
-                                    "interrupted: checking Xero before anything else")
+        self._event(
+            EventKind.INFO,
+            f"{len(stuck)} bills were being sent when a push was "
+            "interrupted: checking Xero before anything else",
+        )
         numbers = [job.number for job, _, _ in stuck if job.operation is not Operation.PAYMENT]
-        references = [job.payment_reference for job, _, _ in stuck
-                      if job.operation is Operation.PAYMENT]
+        references = [
+            job.payment_reference for job, _, _ in stuck if job.operation is Operation.PAYMENT
+        ]
         found = await self._xero.invoices_by_number(numbers) if numbers else []
         invoices = _prefer_live(found)
         voided = {inv.invoice_id for inv in found if inv.status in VOID_STATUSES}
-        payments = {p.reference: p for p in await self._xero.payments_by_reference(references)} \
-            if references else {}
-        settled = [self._reconciled(job, bill, draft, invoices.get(job.number),
-                                    payments.get(job.payment_reference),
-                                    job.invoice_id in voided)
-                   for job, bill, draft in stuck]
+        payments = (
+            {p.reference: p for p in await self._xero.payments_by_reference(references)}
+            if references
+            else {}
+        )
+        settled = [
+            self._reconciled(
+                job,
+                bill,
+                draft,
+                invoices.get(job.number),
+                payments.get(job.payment_reference),
+                job.invoice_id in voided,
+            )
+            for job, bill, draft in stuck
+        ]
         await self._books.record(settled, None)
 
-    def _reconciled(self, job: Job, bill: Bill | None, draft: InvoiceDraft | None,
-                    existing: RemoteInvoice | None, payment: RemotePayment | None,
-                    voided: bool) -> Settled:
+    def _reconciled(
+        self,
+        job: Job,
+        bill: Bill | None,
+        draft: InvoiceDraft | None,
+        existing: RemoteInvoice | None,
+        payment: RemotePayment | None,
+        voided: bool,
+    ) -> Settled:
         books, op = self._books, job.operation
 
         def done(outcome: Outcome, message: str, **changes: Any) -> Settled:
-            return books.settle(job, op, outcome, message, key=job.idempotency_key,
-                                action="reconcile", **changes)
+            return books.settle(
+                job, op, outcome, message, key=job.idempotency_key, action="reconcile", **changes
+            )
 
-        def again(cause: Cause = Cause.XERO_UNAVAILABLE, message: str = INTERRUPTED,
-                  found_id: str | None = None) -> Settled:
-            return books.settle(job, op, Outcome.FAILED, message, key=job.idempotency_key,
-                                cause=cause, amount=job.amount, action="reconcile",
-                                found_id=found_id, sending=job.sending)
+        def again(
+            cause: Cause = Cause.XERO_UNAVAILABLE,
+            message: str = INTERRUPTED,
+            found_id: str | None = None,
+        ) -> Settled:
+            return books.settle(
+                job,
+                op,
+                Outcome.FAILED,
+                message,
+                key=job.idempotency_key,
+                cause=cause,
+                amount=job.amount,
+                action="reconcile",
+                found_id=found_id,
+                sending=job.sending,
+            )
 
         if op is Operation.PAYMENT:
             if payment is None:
                 return again()
-            return done(Outcome.PAID, "payment found in Xero after an interrupted push",
-                        paid=job.paid + payment.amount, payments=job.payments + 1)
+            return done(
+                Outcome.PAID,
+                "payment found in Xero after an interrupted push",
+                paid=job.paid + payment.amount,
+                payments=job.payments + 1,
+            )
         if op is Operation.VOID:
             if voided:
-                return done(Outcome.VOIDED, "found voided in Xero after an interrupted push",
-                            voided=True)
+                return done(
+                    Outcome.VOIDED, "found voided in Xero after an interrupted push", voided=True
+                )
             return again()
         if existing is None:
             return again()
@@ -494,16 +689,25 @@ class Engine:
         if shown is not None:
             found = {"total": existing.total, "source": shown}
             if op is Operation.UPDATE:
-                return done(Outcome.UPDATED, "found updated in Xero after an interrupted push",
-                            **found)
-            return done(Outcome.ADOPTED, "found in Xero after an interrupted push",
-                        invoice_id=existing.invoice_id, paid=existing.amount_paid, **found)
+                return done(
+                    Outcome.UPDATED, "found updated in Xero after an interrupted push", **found
+                )
+            return done(
+                Outcome.ADOPTED,
+                "found in Xero after an interrupted push",
+                invoice_id=existing.invoice_id,
+                paid=existing.amount_paid,
+                **found,
+            )
         if op is Operation.UPDATE:
             return again()
-        return again(Cause.NUMBER_CONFLICT,
-                     f"after an interrupted push, Xero has invoice {job.number} "
-                     f"({existing.status.lower()}, {format_money(existing.total)}) that does "
-                     "not match the bill", existing.invoice_id)
+        return again(
+            Cause.NUMBER_CONFLICT,
+            f"after an interrupted push, Xero has invoice {job.number} "
+            f"({existing.status.lower()}, {format_money(existing.total)}) that does "
+            "not match the bill",
+            existing.invoice_id,
+        )
 
 
 def _follow_ups(tasks: Sequence[Task], settled: Sequence[Settled]) -> list[Task]:
@@ -517,12 +721,25 @@ def _follow_ups(tasks: Sequence[Task], settled: Sequence[Settled]) -> list[Task]
         if task is None or item.attempt.outcome is Outcome.FAILED:
             continue
         if job.source != fingerprint(task.bill):
-            due.append(Task(task.bill, Operation.UPDATE, task.draft, job,
-                            bank_account_id=task.bank_account_id))
+            due.append(
+                Task(
+                    task.bill,
+                    Operation.UPDATE,
+                    task.draft,
+                    job,
+                    bank_account_id=task.bank_account_id,
+                )
+            )
         elif task.bank_account_id and task.bill.total_paid > job.paid:
-            due.append(Task(task.bill, Operation.PAYMENT, job=job,
-                            amount=task.bill.total_paid - job.paid,
-                            bank_account_id=task.bank_account_id))
+            due.append(
+                Task(
+                    task.bill,
+                    Operation.PAYMENT,
+                    job=job,
+                    amount=task.bill.total_paid - job.paid,
+                    bank_account_id=task.bank_account_id,
+                )
+            )
     return due
 
 
@@ -545,7 +762,8 @@ def _invoice_id(task: Task) -> str:
 def _stops(error: RemoteError) -> bool:
     """Errors after which no further batch can succeed in this push."""
     return isinstance(error, ReconnectNeeded) or (
-        isinstance(error, RemoteRateLimited) and error.problem == "day")
+        isinstance(error, RemoteRateLimited) and error.problem == "day"
+    )
 
 
 def _padded(results: Sequence[ElementResult], size: int) -> list[ElementResult]:

@@ -10,8 +10,14 @@ class RemoteError(Exception):
 
     cause: Cause = Cause.REFUSED
 
-    def __init__(self, message: str, *, status: int | None = None,
-                 messages: tuple[str, ...] = (), raw: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        messages: tuple[str, ...] = (),
+        raw: str = "",
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.messages = messages or (message,)
@@ -24,8 +30,14 @@ class RemoteUnavailable(RemoteError):
 
     cause = Cause.XERO_UNAVAILABLE
 
-    def __init__(self, message: str, *, status: int | None = None,
-                 outcome_unknown: bool = False, raw: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        outcome_unknown: bool = False,
+        raw: str = "",
+    ) -> None:
         super().__init__(message, status=status, raw=raw)
         self.outcome_unknown = outcome_unknown
 
@@ -48,8 +60,9 @@ class ReconnectNeeded(RemoteUnauthorised):
     so that every process sees it and none retries in a loop."""
 
     def __init__(self, service: str, reason: str) -> None:
-        super().__init__(f"{service} needs reconnecting ({reason}): run "
-                         f"`axpush connect {service.lower()}`")
+        super().__init__(
+            f"{service} needs reconnecting ({reason}): run `axpush connect {service.lower()}`"
+        )
         self.service = service
         self.reason = reason
 
@@ -57,7 +70,13 @@ class ReconnectNeeded(RemoteUnauthorised):
 class RemoteRejected(RemoteError):
     """The service understood the request and refused it (4xx), with its messages."""
 
-    def __init__(self, message: str, *, status: int | None = None,
-                 messages: tuple[str, ...] = (), raw: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        messages: tuple[str, ...] = (),
+        raw: str = "",
+    ) -> None:
         super().__init__(message, status=status, messages=messages, raw=raw)
         self.cause = classify(self.messages)

@@ -108,8 +108,11 @@ def rounding_limit(bill: Bill) -> Decimal:
 def with_rounding(draft: InvoiceDraft, difference: Decimal, chart: Chart) -> InvoiceDraft | None:
     """The invoice plus a tax-free line of `difference` on the largest line's account, so its
     total is Actionstep's to the cent; None when Xero offers no zero-rate sales TaxType."""
-    usable = [rate for rate in chart.tax_rates.values()
-              if rate.rate == 0 and rate.can_apply_to_revenue and rate.status == "ACTIVE"]
+    usable = [
+        rate
+        for rate in chart.tax_rates.values()
+        if rate.rate == 0 and rate.can_apply_to_revenue and rate.status == "ACTIVE"
+    ]
     if not usable or not draft.lines:
         return None
     rank = {tax_type: i for i, tax_type in enumerate(ZERO_RATE_PREFERENCE)}

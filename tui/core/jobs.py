@@ -85,19 +85,38 @@ class Job:
     @property
     def may_be_in_xero(self) -> bool:
         """A create whose answer never came: Xero may hold the invoice though no id is known."""
-        return not self.in_xero and not self.voided and self.operation is Operation.CREATE \
-            and (self.state is JobState.SENDING or (self.state is JobState.FAILED and
-                                                    self.cause is Cause.XERO_UNAVAILABLE))
+        return (
+            not self.in_xero
+            and not self.voided
+            and self.operation is Operation.CREATE
+            and (
+                self.state is JobState.SENDING
+                or (self.state is JobState.FAILED and self.cause is Cause.XERO_UNAVAILABLE)
+            )
+        )
 
     @property
     def payment_reference(self) -> str:
         """The Reference the next payment carries."""
         return payment_reference(self.bill_id, self.payments + 1)
 
-    def settled(self, state: JobState, at: datetime, *, invoice_id: str | None = None,
-                cause: Cause | None = None, message: str = "") -> Job:
-        return replace(self, state=state, updated=at, invoice_id=invoice_id or self.invoice_id,
-                       cause=cause, message=message)
+    def settled(
+        self,
+        state: JobState,
+        at: datetime,
+        *,
+        invoice_id: str | None = None,
+        cause: Cause | None = None,
+        message: str = "",
+    ) -> Job:
+        return replace(
+            self,
+            state=state,
+            updated=at,
+            invoice_id=invoice_id or self.invoice_id,
+            cause=cause,
+            message=message,
+        )
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -16,8 +16,11 @@ from typing import Any
 from tui.core.models import Chart, XeroAccount
 from tui.core.problems import MappingKey, MappingKind
 
-_TABLES = {MappingKind.ACCOUNT: "accounts", MappingKind.TAX: "tax_codes",
-           MappingKind.BANK: "bank_accounts"}
+_TABLES = {
+    MappingKind.ACCOUNT: "accounts",
+    MappingKind.TAX: "tax_codes",
+    MappingKind.BANK: "bank_accounts",
+}
 
 
 class Origin(StrEnum):
@@ -50,8 +53,12 @@ class Seen:
         if not isinstance(data, dict):
             raise ValueError("mapping.seen entries must be objects")
         code = data.get("code")
-        return cls(str(code) if code is not None else None, str(data.get("name") or ""),
-                   str(data.get("type") or ""), str(data.get("status") or ""))
+        return cls(
+            str(code) if code is not None else None,
+            str(data.get("name") or ""),
+            str(data.get("type") or ""),
+            str(data.get("status") or ""),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +87,13 @@ class Mapping:
     def origin(self, key: MappingKey) -> Origin:
         return self.origins.get(key.text, Origin.ADMIN)
 
-    def with_target(self, key: MappingKey, target: str | None, chart: Chart | None = None,
-                    origin: Origin = Origin.ADMIN) -> Mapping:
+    def with_target(
+        self,
+        key: MappingKey,
+        target: str | None,
+        chart: Chart | None = None,
+        origin: Origin = Origin.ADMIN,
+    ) -> Mapping:
         """A copy with one row set (or cleared when `target` is None), remembering what the
         Xero account looked like in `chart` at that moment."""
         field_name = _TABLES[key.kind]
@@ -94,17 +106,25 @@ class Mapping:
         else:
             table[key.source_id] = target
             origins[key.text] = origin
-            account = chart.accounts.get(target) if chart and key.kind is not \
-                MappingKind.TAX else None
+            account = (
+                chart.accounts.get(target) if chart and key.kind is not MappingKind.TAX else None
+            )
             if account is not None:
                 seen[key.text] = Seen.of(account)
         tables: dict[str, dict[str, str]] = {n: getattr(self, n) for n in _TABLES.values()}
         tables[field_name] = table
-        return replace(self, accounts=tables["accounts"], tax_codes=tables["tax_codes"],
-                       bank_accounts=tables["bank_accounts"], seen=seen, origins=origins)
+        return replace(
+            self,
+            accounts=tables["accounts"],
+            tax_codes=tables["tax_codes"],
+            bank_accounts=tables["bank_accounts"],
+            seen=seen,
+            origins=origins,
+        )
 
-    def accepting(self, changes: Iterable[RowChange], chart: Chart, origin: Origin
-                  ) -> tuple[Mapping, list[RowChange]]:
+    def accepting(
+        self, changes: Iterable[RowChange], chart: Chart, origin: Origin
+    ) -> tuple[Mapping, list[RowChange]]:
         """A copy with proposed or imported rows set, and those that were: a row whose target
         is no longer the one the change started from (someone changed it since) is left."""
         mapping, applied = self, []
@@ -120,25 +140,35 @@ class Mapping:
         seen = dict(self.seen)
         for key in self.keys() if keys is None else keys:
             target = self.target(key)
-            account = chart.accounts.get(target) if target and key.kind is not \
-                MappingKind.TAX else None
+            account = (
+                chart.accounts.get(target) if target and key.kind is not MappingKind.TAX else None
+            )
             if account is not None:
                 seen[key.text] = Seen.of(account)
         return replace(self, seen=seen)
 
     def unseen(self, chart: Chart) -> list[MappingKey]:
         """Account rows mapped before axpush kept a picture of their account."""
-        return [key for key in self.keys() if key.kind is not MappingKind.TAX
-                and key.text not in self.seen and self.target(key) in chart.accounts]
+        return [
+            key
+            for key in self.keys()
+            if key.kind is not MappingKind.TAX
+            and key.text not in self.seen
+            and self.target(key) in chart.accounts
+        ]
 
     def keys(self) -> list[MappingKey]:
         """Every mapped row."""
-        return [MappingKey(kind, source_id) for kind, name in _TABLES.items()
-                for source_id in getattr(self, name)]
+        return [
+            MappingKey(kind, source_id)
+            for kind, name in _TABLES.items()
+            for source_id in getattr(self, name)
+        ]
 
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {name: dict(sorted(getattr(self, name).items()))
-                                for name in _TABLES.values()}
+        data: dict[str, Any] = {
+            name: dict(sorted(getattr(self, name).items())) for name in _TABLES.values()
+        }
         data["seen"] = {k: v.to_json() for k, v in sorted(self.seen.items())}
         data["origins"] = {k: v.value for k, v in sorted(self.origins.items())}
         if self.organisation_id:
@@ -153,14 +183,15 @@ class Mapping:
                 raise ValueError(f"mapping.{name} must be an object")
             return {str(k): v for k, v in raw.items()}
 
-        tables = {name: {k: str(v) for k, v in table(name).items()}
-                  for name in _TABLES.values()}
+        tables = {name: {k: str(v) for k, v in table(name).items()} for name in _TABLES.values()}
         organisation = table("organisation")
-        return cls(**tables,
-                   seen={k: Seen.from_json(v) for k, v in table("seen").items()},
-                   origins={k: Origin(str(v)) for k, v in table("origins").items()},
-                   organisation_id=str(organisation["id"]) if organisation.get("id") else None,
-                   organisation_name=str(organisation.get("name") or ""))
+        return cls(
+            **tables,
+            seen={k: Seen.from_json(v) for k, v in table("seen").items()},
+            origins={k: Origin(str(v)) for k, v in table("origins").items()},
+            organisation_id=str(organisation["id"]) if organisation.get("id") else None,
+            organisation_name=str(organisation.get("name") or ""),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,10 +237,18 @@ class MappingChange:
         return f"{when}  {self.who}  {self.how:<9} {self.subject}: {old} → {new}{note}"
 
     def to_json(self) -> dict[str, str | None]:
-        return {"at": self.at.isoformat(), "who": self.who, "row": self.row,
-                "subject": self.subject, "old": self.old, "old_label": self.old_label,
-                "new": self.new, "new_label": self.new_label, "how": self.how,
-                "note": self.note}
+        return {
+            "at": self.at.isoformat(),
+            "who": self.who,
+            "row": self.row,
+            "subject": self.subject,
+            "old": self.old,
+            "old_label": self.old_label,
+            "new": self.new,
+            "new_label": self.new_label,
+            "how": self.how,
+            "note": self.note,
+        }
 
     @classmethod
     def from_json(cls, data: MappingABC[str, Any]) -> MappingChange:
@@ -220,6 +259,15 @@ class MappingChange:
             value = data.get(name)
             return None if value is None else str(value)
 
-        return cls(datetime.fromisoformat(text("at")), text("who"), text("row"),
-                   text("subject"), optional("old"), text("old_label"), optional("new"),
-                   text("new_label"), text("how"), text("note"))
+        return cls(
+            datetime.fromisoformat(text("at")),
+            text("who"),
+            text("row"),
+            text("subject"),
+            optional("old"),
+            text("old_label"),
+            optional("new"),
+            text("new_label"),
+            text("how"),
+            text("note"),
+        )

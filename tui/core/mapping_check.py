@@ -28,31 +28,47 @@ def account_problem(account: IncomeAccount, mapping: Mapping, chart: Chart) -> P
 
     target_id = mapping.accounts.get(account.account_id)
     if target_id is None:
-        return problem(Cause.MAPPING_MISSING,
-                       f"Actionstep account {account.label} is not mapped to a Xero account",
-                       "unmapped")
+        return problem(
+            Cause.MAPPING_MISSING,
+            f"Actionstep account {account.label} is not mapped to a Xero account",
+            "unmapped",
+        )
     target = chart.accounts.get(target_id)
     if target is None:
-        return problem(Cause.ACCOUNT_CODE,
-                       f"Actionstep account {account.label} is mapped to a Xero account that "
-                       "is no longer in Xero's chart", "not in Xero")
+        return problem(
+            Cause.ACCOUNT_CODE,
+            f"Actionstep account {account.label} is mapped to a Xero account that "
+            "is no longer in Xero's chart",
+            "not in Xero",
+        )
     if target.status != ACTIVE:
-        return problem(Cause.ACCOUNT_CODE,
-                       f"Xero account {target.label} (mapped from {account.label}) is "
-                       f"{target.status.lower()}", target.status.lower())
+        return problem(
+            Cause.ACCOUNT_CODE,
+            f"Xero account {target.label} (mapped from {account.label}) is {target.status.lower()}",
+            target.status.lower(),
+        )
     if not target.code:
-        return problem(Cause.ACCOUNT_CODE,
-                       f"Xero account '{target.name}' (mapped from {account.label}) has no Code "
-                       "(Actionstep's \"reference #\")", "no Code")
+        return problem(
+            Cause.ACCOUNT_CODE,
+            f"Xero account '{target.name}' (mapped from {account.label}) has no Code "
+            '(Actionstep\'s "reference #")',
+            "no Code",
+        )
     if target.type == BANK:
-        return problem(Cause.ACCOUNT_TYPE,
-                       f"Xero account {target.label} (mapped from {account.label}) is a bank "
-                       "account: invoice lines cannot be coded to it", "bank account")
+        return problem(
+            Cause.ACCOUNT_TYPE,
+            f"Xero account {target.label} (mapped from {account.label}) is a bank "
+            "account: invoice lines cannot be coded to it",
+            "bank account",
+        )
     if not target.is_income:
-        return problem(Cause.ACCOUNT_TYPE,
-                       f"Xero account {target.label} (mapped from {account.label}) is "
-                       f"{_article(target.kind)} {target.kind.lower()} account ({target.type}): "
-                       "what a client is billed belongs in a revenue account", "not income")
+        return problem(
+            Cause.ACCOUNT_TYPE,
+            f"Xero account {target.label} (mapped from {account.label}) is "
+            f"{_article(target.kind)} {target.kind.lower()} account ({target.type}): "
+            "what a client is billed belongs in a revenue account",
+            "not income",
+        )
     return None
 
 
@@ -69,24 +85,38 @@ def bank_problem(mapping: Mapping, chart: Chart) -> Problem | None:
 
     target_id = mapping.bank_accounts.get(RECEIPTS)
     if target_id is None:
-        return problem(Cause.MAPPING_MISSING, "no Xero bank account is mapped for payments "
-                       "received, so payments cannot be recorded in Xero", "unmapped")
+        return problem(
+            Cause.MAPPING_MISSING,
+            "no Xero bank account is mapped for payments "
+            "received, so payments cannot be recorded in Xero",
+            "unmapped",
+        )
     target = chart.accounts.get(target_id)
     if target is None:
-        return problem(Cause.ACCOUNT_CODE, "payments received are mapped to a Xero account "
-                       "that is no longer in Xero's chart", "not in Xero")
+        return problem(
+            Cause.ACCOUNT_CODE,
+            "payments received are mapped to a Xero account that is no longer in Xero's chart",
+            "not in Xero",
+        )
     if target.status != ACTIVE:
-        return problem(Cause.ACCOUNT_CODE, f"Xero account {target.label}, where payments "
-                       f"received go, is {target.status.lower()}", target.status.lower())
+        return problem(
+            Cause.ACCOUNT_CODE,
+            f"Xero account {target.label}, where payments received go, is {target.status.lower()}",
+            target.status.lower(),
+        )
     if target.type != BANK and not target.enable_payments:
-        return problem(Cause.ACCOUNT_TYPE, f"Xero account {target.label}, where payments "
-                       "received go, is neither a bank account nor enabled for payments",
-                       "not a bank account")
+        return problem(
+            Cause.ACCOUNT_TYPE,
+            f"Xero account {target.label}, where payments "
+            "received go, is neither a bank account nor enabled for payments",
+            "not a bank account",
+        )
     return None
 
 
-def tax_problem(tax_code: TaxCode, mapping: Mapping, chart: Chart,
-                account: XeroAccount | None = None) -> Problem | None:
+def tax_problem(
+    tax_code: TaxCode, mapping: Mapping, chart: Chart, account: XeroAccount | None = None
+) -> Problem | None:
     """What is wrong with where this tax code is mapped, on a line coded to `account`."""
     key = MappingKey(MappingKind.TAX, tax_code.tax_code_id)
 
@@ -95,28 +125,37 @@ def tax_problem(tax_code: TaxCode, mapping: Mapping, chart: Chart,
 
     tax_type = mapping.tax_codes.get(tax_code.tax_code_id)
     if tax_type is None:
-        return problem(Cause.MAPPING_MISSING,
-                       f"Actionstep tax code {tax_code.label} is not mapped to a Xero TaxType",
-                       "unmapped")
+        return problem(
+            Cause.MAPPING_MISSING,
+            f"Actionstep tax code {tax_code.label} is not mapped to a Xero TaxType",
+            "unmapped",
+        )
     rate = chart.tax_rates.get(tax_type)
     if rate is None or rate.status != ACTIVE:
-        return problem(Cause.TAX_NOT_ALLOWED,
-                       f"TaxType {tax_type} (mapped from {tax_code.code}) is not an active tax "
-                       "rate in Xero", "unknown TaxType")
+        return problem(
+            Cause.TAX_NOT_ALLOWED,
+            f"TaxType {tax_type} (mapped from {tax_code.code}) is not an active tax rate in Xero",
+            "unknown TaxType",
+        )
     if account is not None and not rate.allowed_on(account):
-        return problem(Cause.TAX_NOT_ALLOWED,
-                       f"TaxType {tax_type} (mapped from {tax_code.code}) cannot be used with "
-                       f"account {account.label}",
-                       "not for sales" if account.is_income else "not on account")
+        return problem(
+            Cause.TAX_NOT_ALLOWED,
+            f"TaxType {tax_type} (mapped from {tax_code.code}) cannot be used with "
+            f"account {account.label}",
+            "not for sales" if account.is_income else "not on account",
+        )
     if account is None and not rate.can_apply_to_revenue:
-        return problem(Cause.TAX_NOT_ALLOWED,
-                       f"TaxType {tax_type} (mapped from {tax_code.code}) cannot be used on "
-                       "sales", "not for sales")
+        return problem(
+            Cause.TAX_NOT_ALLOWED,
+            f"TaxType {tax_type} (mapped from {tax_code.code}) cannot be used on sales",
+            "not for sales",
+        )
     return None
 
 
-def row_problem(key: MappingKey, mapping: Mapping, catalog: Catalog,
-                chart: Chart) -> Problem | None:
+def row_problem(
+    key: MappingKey, mapping: Mapping, catalog: Catalog, chart: Chart
+) -> Problem | None:
     """The problem with one row as mapped (None also when Actionstep has no such row)."""
     if key.kind is MappingKind.ACCOUNT:
         account = catalog.accounts.get(key.source_id)
@@ -138,8 +177,9 @@ def source_label(key: MappingKey, catalog: Catalog) -> str:
     return "Payments received"
 
 
-def target_label(key: MappingKey, target: str | None, chart: Chart,
-                 mapping: Mapping | None = None) -> str:
+def target_label(
+    key: MappingKey, target: str | None, chart: Chart, mapping: Mapping | None = None
+) -> str:
     """The Xero side of a row: "201 Legal Fees", "OUTPUT GST on Income", "" when unmapped; an
     account gone from the chart as `mapping` last saw it."""
     if target is None:
@@ -162,8 +202,7 @@ def drift(key: MappingKey, mapping: Mapping, chart: Chart) -> str | None:
         return None
     now = chart.accounts.get(target)
     if now is None:
-        return f"deleted from Xero since it was mapped (was {seen.code or '(no code)'} " \
-               f"{seen.name})"
+        return f"deleted from Xero since it was mapped (was {seen.code or '(no code)'} {seen.name})"
     changes: list[str] = []
     if now.status != seen.status:
         changes.append(f"{now.status.lower()} (was {seen.status.lower()})")
@@ -193,16 +232,31 @@ class MappingRow:
     origin: Origin = Origin.ADMIN
 
 
-def mapping_rows(catalog: Catalog, mapping: Mapping, chart: Chart,
-                 blocked_by_row: MappingABC[MappingKey, int]) -> list[MappingRow]:
+def mapping_rows(
+    catalog: Catalog, mapping: Mapping, chart: Chart, blocked_by_row: MappingABC[MappingKey, int]
+) -> list[MappingRow]:
     """Every Actionstep account, then every tax code, then where payments go."""
-    keys = [*(MappingKey(MappingKind.ACCOUNT, a.account_id)
-              for a in sorted(catalog.accounts.values(), key=lambda a: a.number)),
-            *(MappingKey(MappingKind.TAX, t.tax_code_id)
-              for t in sorted(catalog.tax_codes.values(), key=lambda t: t.code)),
-            MappingKey(MappingKind.BANK, RECEIPTS)]
-    return [MappingRow(key, source_label(key, catalog), mapping.target(key),
-                       target_label(key, mapping.target(key), chart, mapping),
-                       row_problem(key, mapping, catalog, chart), blocked_by_row.get(key, 0),
-                       drift(key, mapping, chart), mapping.origin(key))
-            for key in keys]
+    keys = [
+        *(
+            MappingKey(MappingKind.ACCOUNT, a.account_id)
+            for a in sorted(catalog.accounts.values(), key=lambda a: a.number)
+        ),
+        *(
+            MappingKey(MappingKind.TAX, t.tax_code_id)
+            for t in sorted(catalog.tax_codes.values(), key=lambda t: t.code)
+        ),
+        MappingKey(MappingKind.BANK, RECEIPTS),
+    ]
+    return [
+        MappingRow(
+            key,
+            source_label(key, catalog),
+            mapping.target(key),
+            target_label(key, mapping.target(key), chart, mapping),
+            row_problem(key, mapping, catalog, chart),
+            blocked_by_row.get(key, 0),
+            drift(key, mapping, chart),
+            mapping.origin(key),
+        )
+        for key in keys
+    ]

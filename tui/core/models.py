@@ -98,8 +98,10 @@ class Bill:
             data[name] = value.isoformat() if value is not None else None
         for name in ("total_ex", "total_tax", "total_inc", "total_paid"):
             data[name] = str(getattr(self, name))
-        data["lines"] = [{**asdict(line), "amount": str(line.amount), "tax": str(line.tax)}
-                         for line in self.lines]
+        data["lines"] = [
+            {**asdict(line), "amount": str(line.amount), "tax": str(line.tax)}
+            for line in self.lines
+        ]
         return data
 
     @classmethod
@@ -108,16 +110,29 @@ class Bill:
             return date.fromisoformat(value) if value else None
 
         return cls(
-            bill_id=str(data["bill_id"]), number=str(data["number"]),
-            status=BillStatus(data["status"]), currency=str(data["currency"]),
-            invoice_date=day(data.get("invoice_date")), due_date=day(data.get("due_date")),
-            total_ex=Decimal(data["total_ex"]), total_tax=Decimal(data["total_tax"]),
-            total_inc=Decimal(data["total_inc"]), total_paid=Decimal(data["total_paid"]),
+            bill_id=str(data["bill_id"]),
+            number=str(data["number"]),
+            status=BillStatus(data["status"]),
+            currency=str(data["currency"]),
+            invoice_date=day(data.get("invoice_date")),
+            due_date=day(data.get("due_date")),
+            total_ex=Decimal(data["total_ex"]),
+            total_tax=Decimal(data["total_tax"]),
+            total_inc=Decimal(data["total_inc"]),
+            total_paid=Decimal(data["total_paid"]),
             contact=Contact(**data["contact"]) if data.get("contact") else None,
             matter=Matter(**data["matter"]) if data.get("matter") else None,
-            lines=tuple(Line(**{**line, "kind": LineKind(line["kind"]),
-                                "amount": Decimal(line["amount"]), "tax": Decimal(line["tax"])})
-                        for line in data.get("lines") or []),
+            lines=tuple(
+                Line(
+                    **{
+                        **line,
+                        "kind": LineKind(line["kind"]),
+                        "amount": Decimal(line["amount"]),
+                        "tax": Decimal(line["tax"]),
+                    }
+                )
+                for line in data.get("lines") or []
+            ),
             modified=datetime.fromisoformat(data["modified"]) if data.get("modified") else None,
             data_problems=tuple(data.get("data_problems") or ()),
         )

@@ -25,11 +25,20 @@ from tui.core.words import count
 
 Emit = Callable[[EngineEvent], None]
 
-ACTIONS = {Operation.CREATE: "create-invoice", Operation.UPDATE: "update-invoice",
-           Operation.VOID: "void-invoice", Operation.PAYMENT: "create-payment"}
-_KINDS = {Outcome.CREATED: EventKind.CREATED, Outcome.ADOPTED: EventKind.ADOPTED,
-          Outcome.UPDATED: EventKind.UPDATED, Outcome.VOIDED: EventKind.VOIDED,
-          Outcome.PAID: EventKind.PAID, Outcome.RESOLVED: EventKind.INFO}
+ACTIONS = {
+    Operation.CREATE: "create-invoice",
+    Operation.UPDATE: "update-invoice",
+    Operation.VOID: "void-invoice",
+    Operation.PAYMENT: "create-payment",
+}
+_KINDS = {
+    Outcome.CREATED: EventKind.CREATED,
+    Outcome.ADOPTED: EventKind.ADOPTED,
+    Outcome.UPDATED: EventKind.UPDATED,
+    Outcome.VOIDED: EventKind.VOIDED,
+    Outcome.PAID: EventKind.PAID,
+    Outcome.RESOLVED: EventKind.INFO,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,14 +66,20 @@ class Task:
         if self.operation is Operation.VOID:
             return "Status VOIDED"
         if self.operation is Operation.PAYMENT:
-            return (f"payment {self.amount} {self.bill.currency} to bank account "
-                    f"{self.bank_account_id}, Reference {self.payment_reference}")
+            return (
+                f"payment {self.amount} {self.bill.currency} to bank account "
+                f"{self.bank_account_id}, Reference {self.payment_reference}"
+            )
         if self.draft is None:
             return ""
-        lines = "; ".join(f"{line.account_code}/{line.tax_type} {line.amount} + tax {line.tax}"
-                          for line in self.draft.lines)
-        return (f"{count(len(self.draft.lines), 'line')} ({lines}) = {self.draft.total} "
-                f"{self.draft.currency}, contact {self.draft.contact_number}")
+        lines = "; ".join(
+            f"{line.account_code}/{line.tax_type} {line.amount} + tax {line.tax}"
+            for line in self.draft.lines
+        )
+        return (
+            f"{count(len(self.draft.lines), 'line')} ({lines}) = {self.draft.total} "
+            f"{self.draft.currency}, contact {self.draft.contact_number}"
+        )
 
     @property
     def payment_reference(self) -> str:
@@ -90,9 +105,15 @@ class PushSummary:
 
     def line(self) -> str:
         parts = [f"{self.created} created", f"{self.adopted} adopted"]
-        parts += [f"{count} {name}" for count, name in ((self.updated, "updated"),
-                                                       (self.voided, "voided"),
-                                                       (self.paid, "paid")) if count]
+        parts += [
+            f"{count} {name}"
+            for count, name in (
+                (self.updated, "updated"),
+                (self.voided, "voided"),
+                (self.paid, "paid"),
+            )
+            if count
+        ]
         return ", ".join([*parts, f"{self.failed} failed"])
 
     def count(self, outcome: Outcome, cause: Cause | None) -> None:
@@ -115,62 +136,134 @@ class Settled:
 class Recorder:
     """Builds and stores the engine's outcomes: intent before a call, the result after."""
 
-    def __init__(self, outbox: OutboxPort, emit: Emit, who: str,
-                 clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, outbox: OutboxPort, emit: Emit, who: str, clock: Callable[[], datetime]
+    ) -> None:
         self.outbox = outbox
         self.emit = emit
         self.who = who
         self.clock = clock
 
     def base(self, task: Task) -> Job:
-        return task.job or Job(task.bill.bill_id, task.bill.number, JobState.FAILED, "",
-                               self.clock())
+        return task.job or Job(
+            task.bill.bill_id, task.bill.number, JobState.FAILED, "", self.clock()
+        )
 
     async def intend(self, tasks: Sequence[Task], key: str) -> None:
         at = self.clock()
-        await self.outbox.record_intent([
-            replace(self.base(t), number=t.bill.number, state=JobState.SENDING,
-                    idempotency_key=key, updated=at, operation=t.operation, total=t.total,
-                    amount=t.amount, cause=None, message="", sending=self._sending(t))
-            for t in tasks])
+        await self.outbox.record_intent(
+            [
+                replace(
+                    self.base(t),
+                    number=t.bill.number,
+                    state=JobState.SENDING,
+                    idempotency_key=key,
+                    updated=at,
+                    operation=t.operation,
+                    total=t.total,
+                    amount=t.amount,
+                    cause=None,
+                    message="",
+                    sending=self._sending(t),
+                )
+                for t in tasks
+            ]
+        )
 
-    def settle(self, base: Job, operation: Operation, outcome: Outcome, message: str, *,
-               key: str | None, cause: Cause | None = None, total: Decimal | None = None,
-               amount: Decimal | None = None, action: str | None = None,
-               found_id: str | None = None, sent: str = "", raw: str = "",
-               **changes: Any) -> Settled:
+    def settle(
+        self,
+        base: Job,
+        operation: Operation,
+        outcome: Outcome,
+        message: str,
+        *,
+        key: str | None,
+        cause: Cause | None = None,
+        total: Decimal | None = None,
+        amount: Decimal | None = None,
+        action: str | None = None,
+        found_id: str | None = None,
+        sent: str = "",
+        raw: str = "",
+        **changes: Any,
+    ) -> Settled:
         """The job after one answer from Xero, the attempt history keeps, the log's event."""
         at = self.clock()
         failed = outcome is Outcome.FAILED
         if not failed:
             changes.setdefault("sending", "")
-        job = replace(base, state=JobState.FAILED if failed else JobState.PUSHED,
-                      idempotency_key=key or "", updated=at, operation=operation,
-                      total=total if total is not None else base.total,
-                      amount=amount if failed else None, cause=cause if failed else None,
-                      message=message if failed else "", found_id=found_id, **changes)
-        attempt = Attempt(job.bill_id, job.number, at, self.who, action or ACTIONS[operation],
-                          outcome, invoice_id=job.invoice_id, total=job.total, cause=cause,
-                          message=message, sent=sent, raw=raw)
+        job = replace(
+            base,
+            state=JobState.FAILED if failed else JobState.PUSHED,
+            idempotency_key=key or "",
+            updated=at,
+            operation=operation,
+            total=total if total is not None else base.total,
+            amount=amount if failed else None,
+            cause=cause if failed else None,
+            message=message if failed else "",
+            found_id=found_id,
+            **changes,
+        )
+        attempt = Attempt(
+            job.bill_id,
+            job.number,
+            at,
+            self.who,
+            action or ACTIONS[operation],
+            outcome,
+            invoice_id=job.invoice_id,
+            total=job.total,
+            cause=cause,
+            message=message,
+            sent=sent,
+            raw=raw,
+        )
         text = f"{(cause or Cause.REFUSED).heading}: {message}" if failed else message
-        event = EngineEvent(at, EventKind.FAILED if failed else _KINDS[outcome], text,
-                            job.bill_id, job.number)
+        event = EngineEvent(
+            at, EventKind.FAILED if failed else _KINDS[outcome], text, job.bill_id, job.number
+        )
         return Settled(job, attempt, event)
 
-    def success(self, task: Task, key: str, outcome: Outcome, message: str,
-                **changes: Any) -> Settled:
-        return self.settle(replace(self.base(task), number=task.bill.number), task.operation,
-                           outcome, message, key=key, total=task.total, sent=task.sent,
-                           **changes)
+    def success(
+        self, task: Task, key: str, outcome: Outcome, message: str, **changes: Any
+    ) -> Settled:
+        return self.settle(
+            replace(self.base(task), number=task.bill.number),
+            task.operation,
+            outcome,
+            message,
+            key=key,
+            total=task.total,
+            sent=task.sent,
+            **changes,
+        )
 
-    def failure(self, task: Task, key: str | None, cause: Cause, message: str,
-                found_id: str | None = None, raw: str = "") -> Settled:
+    def failure(
+        self,
+        task: Task,
+        key: str | None,
+        cause: Cause,
+        message: str,
+        found_id: str | None = None,
+        raw: str = "",
+    ) -> Settled:
         sent = task.sent if key else ""  # without a key, nothing was sent
         sending = self._sending(task) if key else self.base(task).sending
-        return self.settle(replace(self.base(task), number=task.bill.number), task.operation,
-                           Outcome.FAILED, message, key=key, cause=cause, total=task.total,
-                           amount=task.amount, found_id=found_id, sent=sent, raw=raw,
-                           sending=sending)
+        return self.settle(
+            replace(self.base(task), number=task.bill.number),
+            task.operation,
+            Outcome.FAILED,
+            message,
+            key=key,
+            cause=cause,
+            total=task.total,
+            amount=task.amount,
+            found_id=found_id,
+            sent=sent,
+            raw=raw,
+            sending=sending,
+        )
 
     def _sending(self, task: Task) -> str:
         return fingerprint(task.bill) if task.draft is not None else self.base(task).sending

@@ -22,13 +22,36 @@ def fingerprint(bill: Bill) -> str:
     time states are computed (`asdict` and JSON were most of a push's CPU)."""
     contact, matter = bill.contact, bill.matter
     content = (
-        bill.number, bill.currency, str(bill.invoice_date), str(bill.due_date),
-        str(bill.total_ex), str(bill.total_tax), str(bill.total_inc),
-        (contact.participant_id, contact.name, contact.email, contact.first_name,
-         contact.last_name, contact.is_company) if contact else None,
+        bill.number,
+        bill.currency,
+        str(bill.invoice_date),
+        str(bill.due_date),
+        str(bill.total_ex),
+        str(bill.total_tax),
+        str(bill.total_inc),
+        (
+            contact.participant_id,
+            contact.name,
+            contact.email,
+            contact.first_name,
+            contact.last_name,
+            contact.is_company,
+        )
+        if contact
+        else None,
         (matter.matter_id, matter.name, matter.reference) if matter else None,
-        tuple((ln.line_id, ln.kind.value, ln.description, str(ln.amount), str(ln.tax),
-               ln.account_id, ln.tax_code_id) for ln in bill.lines),
+        tuple(
+            (
+                ln.line_id,
+                ln.kind.value,
+                ln.description,
+                str(ln.amount),
+                str(ln.tax),
+                ln.account_id,
+                ln.tax_code_id,
+            )
+            for ln in bill.lines
+        ),
     )
     return hashlib.sha256(repr(content).encode("utf-8")).hexdigest()[:32]
 
@@ -45,8 +68,10 @@ class Due:
         if self.operation is Operation.VOID:
             return "deleted in Actionstep: the Xero invoice will be voided"
         if self.operation is Operation.PAYMENT and self.amount is not None:
-            return (f"{currency + ' ' if currency else ''}{self.amount:,.2f} received in "
-                    "Actionstep: a payment will be pushed")
+            return (
+                f"{currency + ' ' if currency else ''}{self.amount:,.2f} received in "
+                "Actionstep: a payment will be pushed"
+            )
         return "ready to go to Xero"
 
 
@@ -76,10 +101,28 @@ def resolve(bill: Bill, job: Job | None, at: datetime, who: str, why: str) -> tu
     credited, re-entered). Nothing is due until Actionstep changes the bill again; a bill whose
     invoice axpush never created is left to the admin for good."""
     base = job or Job(bill.bill_id, bill.number, JobState.FAILED, "", at)
-    settled = replace(base, state=JobState.PUSHED, updated=at, cause=None, message="",
-                      amount=None, source=fingerprint(bill), paid=bill.total_paid,
-                      voided=bill.status is BillStatus.DELETED, resolved=why)
-    attempt = Attempt(bill.bill_id, bill.number, at, who, "mark-resolved", Outcome.RESOLVED,
-                      invoice_id=base.xero_id, total=bill.total_inc,
-                      cause=job.cause if job else None, message=why)
+    settled = replace(
+        base,
+        state=JobState.PUSHED,
+        updated=at,
+        cause=None,
+        message="",
+        amount=None,
+        source=fingerprint(bill),
+        paid=bill.total_paid,
+        voided=bill.status is BillStatus.DELETED,
+        resolved=why,
+    )
+    attempt = Attempt(
+        bill.bill_id,
+        bill.number,
+        at,
+        who,
+        "mark-resolved",
+        Outcome.RESOLVED,
+        invoice_id=base.xero_id,
+        total=bill.total_inc,
+        cause=job.cause if job else None,
+        message=why,
+    )
     return settled, attempt

@@ -60,33 +60,33 @@ class XeroPort(Protocol):
         """Every contact that has a ContactNumber: ContactNumber -> ContactID."""
         ...
 
-    async def create_contacts(self, contacts: Sequence[Contact],
-                              idempotency_key: str) -> list[ElementResult]:
-        ...
+    async def create_contacts(
+        self, contacts: Sequence[Contact], idempotency_key: str
+    ) -> list[ElementResult]: ...
 
-    async def create_invoices(self, invoices: Sequence[tuple[InvoiceDraft, str]],
-                              idempotency_key: str) -> list[ElementResult]:
+    async def create_invoices(
+        self, invoices: Sequence[tuple[InvoiceDraft, str]], idempotency_key: str
+    ) -> list[ElementResult]:
         """PUT (create-only) a batch of (invoice, ContactID), one result per element, in order."""
         ...
 
-    async def invoices_by_number(self, numbers: Sequence[str]) -> list[RemoteInvoice]:
-        ...
+    async def invoices_by_number(self, numbers: Sequence[str]) -> list[RemoteInvoice]: ...
 
-    async def update_invoices(self, invoices: Sequence[tuple[str, InvoiceDraft, str]],
-                              idempotency_key: str) -> list[ElementResult]:
+    async def update_invoices(
+        self, invoices: Sequence[tuple[str, InvoiceDraft, str]], idempotency_key: str
+    ) -> list[ElementResult]:
         """POST a batch of (InvoiceID, invoice, ContactID): the invoices' content replaced."""
         ...
 
-    async def void_invoices(self, invoice_ids: Sequence[str],
-                            idempotency_key: str) -> list[ElementResult]:
-        ...
+    async def void_invoices(
+        self, invoice_ids: Sequence[str], idempotency_key: str
+    ) -> list[ElementResult]: ...
 
-    async def create_payments(self, payments: Sequence[PaymentDraft],
-                              idempotency_key: str) -> list[ElementResult]:
-        ...
+    async def create_payments(
+        self, payments: Sequence[PaymentDraft], idempotency_key: str
+    ) -> list[ElementResult]: ...
 
-    async def payments_by_reference(self, references: Sequence[str]) -> list[RemotePayment]:
-        ...
+    async def payments_by_reference(self, references: Sequence[str]) -> list[RemotePayment]: ...
 
 
 class OutboxPort(Protocol):

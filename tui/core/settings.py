@@ -14,14 +14,18 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-XERO_GRANULAR_SCOPES = ("offline_access accounting.invoices accounting.payments "
-                        "accounting.contacts accounting.settings.read")
+XERO_GRANULAR_SCOPES = (
+    "offline_access accounting.invoices accounting.payments "
+    "accounting.contacts accounting.settings.read"
+)
 """For Xero apps created on or after 2 March 2026 (the default)."""
-XERO_BROAD_SCOPES = ("offline_access accounting.transactions accounting.contacts "
-                     "accounting.settings.read")
+XERO_BROAD_SCOPES = (
+    "offline_access accounting.transactions accounting.contacts accounting.settings.read"
+)
 """For older apps, which keep the broad scopes until September 2027."""
-XERO_CUSTOM_CONNECTION_SCOPES = "accounting.invoices accounting.payments accounting.contacts " \
-                                "accounting.settings.read"
+XERO_CUSTOM_CONNECTION_SCOPES = (
+    "accounting.invoices accounting.payments accounting.contacts accounting.settings.read"
+)
 DEFAULT_REDIRECT_PORT = 8749
 
 XERO_MODES = ("pkce", "secret", "client_credentials")
@@ -49,10 +53,14 @@ class XeroSettings:
 
 
 ACTIONSTEP_ENVIRONMENTS = {
-    "production": ("https://go.actionstep.com/api/oauth/authorize",
-                   "https://api.actionstep.com/api/oauth/token"),
-    "staging": ("https://go.actionstepstaging.com/api/oauth/authorize",
-                "https://api.actionstepstaging.com/api/oauth/token"),
+    "production": (
+        "https://go.actionstep.com/api/oauth/authorize",
+        "https://api.actionstep.com/api/oauth/token",
+    ),
+    "staging": (
+        "https://go.actionstepstaging.com/api/oauth/authorize",
+        "https://api.actionstepstaging.com/api/oauth/token",
+    ),
 }
 
 
@@ -101,14 +109,19 @@ class Connections:
     binding: BoundOrganisation = field(default_factory=BoundOrganisation)
 
     def to_json(self) -> dict[str, Any]:
-        return {"xero": asdict(self.xero), "actionstep": asdict(self.actionstep),
-                "binding": asdict(self.binding)}
+        return {
+            "xero": asdict(self.xero),
+            "actionstep": asdict(self.actionstep),
+            "binding": asdict(self.binding),
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Connections:
-        return cls(_load(XeroSettings, data.get("xero")),
-                   _load(ActionstepSettings, data.get("actionstep")),
-                   _load(BoundOrganisation, data.get("binding")))
+        return cls(
+            _load(XeroSettings, data.get("xero")),
+            _load(ActionstepSettings, data.get("actionstep")),
+            _load(BoundOrganisation, data.get("binding")),
+        )
 
     def with_environment(self, environ: Mapping[str, str] | None = None) -> Connections:
         """The settings with `AXPUSH_XERO_<FIELD>` / `AXPUSH_ACTIONSTEP_<FIELD>` applied."""
@@ -118,8 +131,11 @@ class Connections:
         if environment in ACTIONSTEP_ENVIRONMENTS:
             authorize, token = ACTIONSTEP_ENVIRONMENTS[environment]
             actionstep = replace(actionstep, authorize_url=authorize, token_url=token)
-        return replace(self, xero=_override(self.xero, "AXPUSH_XERO_", env),
-                       actionstep=_override(actionstep, "AXPUSH_ACTIONSTEP_", env))
+        return replace(
+            self,
+            xero=_override(self.xero, "AXPUSH_XERO_", env),
+            actionstep=_override(actionstep, "AXPUSH_ACTIONSTEP_", env),
+        )
 
 
 def _load(kind: type[T], data: Any) -> T:
@@ -143,13 +159,17 @@ def sandbox_connections(base_url: str) -> Connections:
     """Settings that point both services at a sandbox served at `base_url`."""
     base = base_url.rstrip("/")
     return Connections(
-        xero=XeroSettings(authorize_url=f"{base}/xero/login/identity/connect/authorize",
-                          token_url=f"{base}/xero/identity/connect/token",
-                          revocation_url=f"{base}/xero/identity/connect/revocation",
-                          connections_url=f"{base}/xero/connections",
-                          api_url=f"{base}/xero/api.xro/2.0",
-                          client_id="axpush-sandbox"),
-        actionstep=ActionstepSettings(authorize_url=f"{base}/actionstep/api/oauth/authorize",
-                                      token_url=f"{base}/actionstep/api/oauth/token",
-                                      client_id="sandbox-actionstep"),
+        xero=XeroSettings(
+            authorize_url=f"{base}/xero/login/identity/connect/authorize",
+            token_url=f"{base}/xero/identity/connect/token",
+            revocation_url=f"{base}/xero/identity/connect/revocation",
+            connections_url=f"{base}/xero/connections",
+            api_url=f"{base}/xero/api.xro/2.0",
+            client_id="axpush-sandbox",
+        ),
+        actionstep=ActionstepSettings(
+            authorize_url=f"{base}/actionstep/api/oauth/authorize",
+            token_url=f"{base}/actionstep/api/oauth/token",
+            client_id="sandbox-actionstep",
+        ),
     )

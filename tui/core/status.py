@@ -27,8 +27,9 @@ class BillState(StrEnum):
     """Sent, and Xero refused it, or the outcome is unknown."""
 
 
-INTERRUPTED = ("interrupted before Xero answered: the next push checks Xero first, so nothing "
-               "is sent twice")
+INTERRUPTED = (
+    "interrupted before Xero answered: the next push checks Xero first, so nothing is sent twice"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +79,11 @@ class BillRow:
             extra = len(self.problems) - 1
             return self.problems[0].brief + (f" (+{extra})" if extra else "")
         if self.state is BillState.CHANGED and self.due is not None:
-            return {Operation.UPDATE: "edited: update due", Operation.VOID: "deleted: void due",
-                    Operation.PAYMENT: f"paid {self.due.amount or 0:,.2f}: payment due",
-                    }.get(self.due.operation, self.reason)
+            return {
+                Operation.UPDATE: "edited: update due",
+                Operation.VOID: "deleted: void due",
+                Operation.PAYMENT: f"paid {self.due.amount or 0:,.2f}: payment due",
+            }.get(self.due.operation, self.reason)
         return self.reason
 
     @property
@@ -104,8 +107,14 @@ class BillRow:
         return True
 
 
-def bill_state(bill: Bill, verdict: Verdict, job: Job | None, pushing: bool,
-               due: Due | None = None, payment_problem: Problem | None = None) -> BillState:
+def bill_state(
+    bill: Bill,
+    verdict: Verdict,
+    job: Job | None,
+    pushing: bool,
+    due: Due | None = None,
+    payment_problem: Problem | None = None,
+) -> BillState:
     if pushing:
         return BillState.PUSHING
     if job is not None and job.state in (JobState.SENDING, JobState.FAILED):

@@ -40,12 +40,18 @@ class Cause(StrEnum):
 
 
 _LABELS = {
-    Cause.ALREADY_SETTLED: "Paid or voided in Xero", Cause.ACCOUNT_CODE: "Account without Code",
-    Cause.ACCOUNT_TYPE: "Wrong account type", Cause.MAPPING_MISSING: "Mapping missing",
-    Cause.TAX_NOT_ALLOWED: "Tax not allowed", Cause.NUMBER_CONFLICT: "Number conflict",
-    Cause.XERO_UNAVAILABLE: "Xero unavailable", Cause.RATE_LIMITED: "Rate limited",
-    Cause.NOT_AUTHORISED: "Not authorised", Cause.WRONG_ORGANISATION: "Wrong organisation",
-    Cause.BAD_DATA: "Bad data from Actionstep", Cause.REFUSED: "Refused by Xero",
+    Cause.ALREADY_SETTLED: "Paid or voided in Xero",
+    Cause.ACCOUNT_CODE: "Account without Code",
+    Cause.ACCOUNT_TYPE: "Wrong account type",
+    Cause.MAPPING_MISSING: "Mapping missing",
+    Cause.TAX_NOT_ALLOWED: "Tax not allowed",
+    Cause.NUMBER_CONFLICT: "Number conflict",
+    Cause.XERO_UNAVAILABLE: "Xero unavailable",
+    Cause.RATE_LIMITED: "Rate limited",
+    Cause.NOT_AUTHORISED: "Not authorised",
+    Cause.WRONG_ORGANISATION: "Wrong organisation",
+    Cause.BAD_DATA: "Bad data from Actionstep",
+    Cause.REFUSED: "Refused by Xero",
 }
 
 

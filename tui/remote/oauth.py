@@ -81,15 +81,18 @@ class TokenRecord:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> TokenRecord:
-        return cls(access_token=str(data.get("access_token", "")),
-                   expires_at=datetime.fromisoformat(str(data["expires_at"])),
-                   refresh_token=str(data.get("refresh_token") or ""),
-                   scope=str(data.get("scope") or ""),
-                   reconnect=str(data.get("reconnect") or ""))
+        return cls(
+            access_token=str(data.get("access_token", "")),
+            expires_at=datetime.fromisoformat(str(data["expires_at"])),
+            refresh_token=str(data.get("refresh_token") or ""),
+            scope=str(data.get("scope") or ""),
+            reconnect=str(data.get("reconnect") or ""),
+        )
 
     @classmethod
-    def from_response(cls, body: Mapping[str, Any], now: datetime,
-                      previous: TokenRecord | None = None) -> TokenRecord:
+    def from_response(
+        cls, body: Mapping[str, Any], now: datetime, previous: TokenRecord | None = None
+    ) -> TokenRecord:
         """A token endpoint's answer; keeps the old refresh token when none is sent back."""
         access = body.get("access_token")
         if not isinstance(access, str) or not access:
@@ -104,8 +107,14 @@ class TokenRecord:
 
 # -- the token endpoint ------------------------------------------------------------------------
 
-async def token_request(http: httpx.AsyncClient, service: str, url: str, form: dict[str, str],
-                        basic: tuple[str, str] | None = None) -> dict[str, Any]:
+
+async def token_request(
+    http: httpx.AsyncClient,
+    service: str,
+    url: str,
+    form: dict[str, str],
+    basic: tuple[str, str] | None = None,
+) -> dict[str, Any]:
     """POST a form to a token endpoint: its JSON answer, TokenRefused for an OAuth2 error, or
     RemoteUnavailable when the service did not answer properly. Never echoes the form."""
     try:
@@ -113,9 +122,11 @@ async def token_request(http: httpx.AsyncClient, service: str, url: str, form: d
     except httpx.TransportError as error:
         raise transport_failure(f"{service}'s token endpoint", "POST", error) from None
     if response.status_code >= 500:
-        raise RemoteUnavailable(f"{service}'s token endpoint is unavailable "
-                                f"({response.status_code}): {plain_excerpt(response)}",
-                                status=response.status_code)
+        raise RemoteUnavailable(
+            f"{service}'s token endpoint is unavailable "
+            f"({response.status_code}): {plain_excerpt(response)}",
+            status=response.status_code,
+        )
     try:
         body = loads(response.content)
     except ValueError:
@@ -123,12 +134,14 @@ async def token_request(http: httpx.AsyncClient, service: str, url: str, form: d
     if response.status_code != 200 or not isinstance(body, dict):
         code = body.get("error", "") if isinstance(body, dict) else ""
         description = body.get("error_description", "") if isinstance(body, dict) else ""
-        raise TokenRefused(str(code or f"http {response.status_code}"), response.status_code,
-                           str(description))
+        raise TokenRefused(
+            str(code or f"http {response.status_code}"), response.status_code, str(description)
+        )
     return body
 
 
 # -- signing in ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class AuthorizationRequest:
@@ -139,14 +152,25 @@ class AuthorizationRequest:
     """PKCE: sent with the code. A secret: never logged."""
 
 
-def begin_authorization(authorize_url: str, client_id: str, redirect_uri: str, scope: str,
-                        *, pkce: bool) -> AuthorizationRequest:
+def begin_authorization(
+    authorize_url: str, client_id: str, redirect_uri: str, scope: str, *, pkce: bool
+) -> AuthorizationRequest:
     state = generate_token(24)
     verifier = generate_token(64) if pkce else None
-    extra = {"code_challenge": create_s256_code_challenge(verifier),
-             "code_challenge_method": "S256"} if verifier else {}
-    url = prepare_grant_uri(authorize_url, client_id, "code", redirect_uri=redirect_uri,
-                            scope=scope, state=state, **extra)
+    extra = (
+        {"code_challenge": create_s256_code_challenge(verifier), "code_challenge_method": "S256"}
+        if verifier
+        else {}
+    )
+    url = prepare_grant_uri(
+        authorize_url,
+        client_id,
+        "code",
+        redirect_uri=redirect_uri,
+        scope=scope,
+        state=state,
+        **extra,
+    )
     return AuthorizationRequest(str(url), state, redirect_uri, verifier)
 
 
@@ -156,16 +180,22 @@ def code_from_redirect(request: AuthorizationRequest, redirected_url: str) -> st
     query = urlparse(url).query
     if "error=" in query and "code=" not in query:
         error = parse_qs(query).get("error", ["unknown"])[0]
-        raise SignInError(f"the sign-in was refused ({error}); check the client id, the "
-                          "redirect URI registered for the app, and the scopes")
+        raise SignInError(
+            f"the sign-in was refused ({error}); check the client id, the "
+            "redirect URI registered for the app, and the scopes"
+        )
     try:
         params = parse_authorization_code_response(url, state=request.state)
     except MismatchingStateException:
-        raise SignInError("the redirect's state does not match this sign-in: paste the URL "
-                          "of this attempt, or start again") from None
+        raise SignInError(
+            "the redirect's state does not match this sign-in: paste the URL "
+            "of this attempt, or start again"
+        ) from None
     except MissingCodeException:
-        raise SignInError("that URL carries no authorization code: paste the full address "
-                          "the browser ended on (it contains ?code=...)") from None
+        raise SignInError(
+            "that URL carries no authorization code: paste the full address "
+            "the browser ended on (it contains ?code=...)"
+        ) from None
     return str(params["code"])
 
 
@@ -186,12 +216,15 @@ class AutoConsent:
             try:
                 response = await http.get(request.url)
             except httpx.TransportError as error:
-                raise SignInError(f"the sign-in page could not be reached: "
-                                  f"{type(error).__name__}") from None
+                raise SignInError(
+                    f"the sign-in page could not be reached: {type(error).__name__}"
+                ) from None
         location = response.headers.get("location")
         if response.status_code not in (301, 302, 303, 307) or not location:
-            raise SignInError(f"the sign-in page did not redirect back "
-                              f"({response.status_code}): {plain_excerpt(response, 120)}")
+            raise SignInError(
+                f"the sign-in page did not redirect back "
+                f"({response.status_code}): {plain_excerpt(response, 120)}"
+            )
         return str(location)
 
 
@@ -209,16 +242,19 @@ class PasteBack:
     async def consent(self, request: AuthorizationRequest) -> str:
         self._say("Open this address in a browser on any machine and sign in:")
         self._say(f"  {request.url}")
-        self._say(f"The browser then goes to {request.redirect_uri}?code=... (the page may not "
-                  "load; that is expected). Copy that whole address.")
+        self._say(
+            f"The browser then goes to {request.redirect_uri}?code=... (the page may not "
+            "load; that is expected). Copy that whole address."
+        )
         return await self._ask("Paste the address here: ")
 
 
 class LoopbackReceiver:
     """On a desktop: listen on localhost for the redirect, and open the browser if possible."""
 
-    def __init__(self, port: int, say: Say, *, open_browser: bool = True,
-                 wait_seconds: float = 300) -> None:
+    def __init__(
+        self, port: int, say: Say, *, open_browser: bool = True, wait_seconds: float = 300
+    ) -> None:
         self._port = port
         self._say = say
         self._open = open_browser
@@ -232,9 +268,13 @@ class LoopbackReceiver:
                 line = (await reader.readline()).decode("latin-1")
                 target = line.split(" ")[1] if line.count(" ") >= 2 else "/"
                 body = b"Signed in. You can close this tab and return to axpush."
-                writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                             b"Content-Length: " + str(len(body)).encode() +
-                             b"\r\nConnection: close\r\n\r\n" + body)
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                    b"Content-Length: "
+                    + str(len(body)).encode()
+                    + b"\r\nConnection: close\r\n\r\n"
+                    + body
+                )
                 await writer.drain()
                 if target.startswith("/callback") and not arrived.done():
                     arrived.set_result(f"http://localhost:{self._port}{target}")
@@ -243,9 +283,10 @@ class LoopbackReceiver:
         try:
             server = await asyncio.start_server(handle, "127.0.0.1", self._port)
         except OSError as error:
-            raise SignInError(f"cannot listen on localhost:{self._port} for the sign-in "
-                              f"({error.strerror}); use --paste, or another redirect port") \
-                from None
+            raise SignInError(
+                f"cannot listen on localhost:{self._port} for the sign-in "
+                f"({error.strerror}); use --paste, or another redirect port"
+            ) from None
         async with server:
             self._say("Sign in with your browser:")
             self._say(f"  {request.url}")
@@ -256,8 +297,7 @@ class LoopbackReceiver:
                 url: str = await asyncio.wait_for(arrived, self._wait)
                 return url
             except TimeoutError:
-                raise SignInError("no sign-in arrived in time; try again, or use --paste") \
-                    from None
+                raise SignInError("no sign-in arrived in time; try again, or use --paste") from None
 
 
 # -- keeping tokens ----------------------------------------------------------------------------
@@ -269,9 +309,17 @@ Refresher = Callable[[TokenRecord], Awaitable[dict[str, Any]]]
 class TokenKeeper:
     """A valid access token for one service of one profile, refreshed once across processes."""
 
-    def __init__(self, profile: Profile, service: str, refresher: Refresher, *,
-                 clock: Clock = REAL_CLOCK, leeway: timedelta = REFRESH_LEEWAY,
-                 attempts: int = REFRESH_ATTEMPTS, backoff: float = 1.0) -> None:
+    def __init__(
+        self,
+        profile: Profile,
+        service: str,
+        refresher: Refresher,
+        *,
+        clock: Clock = REAL_CLOCK,
+        leeway: timedelta = REFRESH_LEEWAY,
+        attempts: int = REFRESH_ATTEMPTS,
+        backoff: float = 1.0,
+    ) -> None:
         self._profile = profile
         self.service = service
         self._key = service.lower()
@@ -327,13 +375,16 @@ class TokenKeeper:
             try:
                 body = await self._refresher(current)
             except TokenRefused as refused:
-                reason = "the refresh token was refused" if refused.error == "invalid_grant" \
+                reason = (
+                    "the refresh token was refused"
+                    if refused.error == "invalid_grant"
                     else f"the token endpoint refused: {refused.error}"
+                )
                 await self.save(replace(current, reconnect=reason))
                 raise ReconnectNeeded(self.service, reason) from None
             except RemoteUnavailable as error:
                 last = error  # the answer may be lost: the same refresh token is good for 30 min
-                await self._clock.sleep(self._backoff * (2 ** attempt) * random.uniform(0.5, 1.5))
+                await self._clock.sleep(self._backoff * (2**attempt) * random.uniform(0.5, 1.5))
                 continue
             return TokenRecord.from_response(body, self._clock.now(), current)
         assert last is not None

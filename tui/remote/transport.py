@@ -29,6 +29,7 @@ class TokenProvider(Protocol):
         """A new token, because the service refused `stale`."""
         ...
 
+
 USER_AGENT = f"axpush/{__version__}"
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 """Xero and Actionstep can be slow on a first page; a read timeout on a write is an unknown
@@ -46,21 +47,24 @@ class StaticToken:
         return self._token
 
     async def refresh(self, stale: str | None) -> str:
-        raise RemoteUnauthorised("the access token was refused and cannot be refreshed: "
-                                 "reconnect")
+        raise RemoteUnauthorised("the access token was refused and cannot be refreshed: reconnect")
 
 
 def static_token(token: str) -> StaticToken:
     return StaticToken(token)
 
 
-def new_client(base_url: str, transport: httpx.AsyncBaseTransport | None,
-               headers: dict[str, str]) -> httpx.AsyncClient:
+def new_client(
+    base_url: str, transport: httpx.AsyncBaseTransport | None, headers: dict[str, str]
+) -> httpx.AsyncClient:
     """An httpx client with our timeouts and user agent; `base_url` may be empty."""
-    return httpx.AsyncClient(base_url=base_url.rstrip("/") + "/" if base_url else "",
-                             transport=transport, timeout=TIMEOUT,
-                             headers={"User-Agent": USER_AGENT, **headers},
-                             follow_redirects=False)
+    return httpx.AsyncClient(
+        base_url=base_url.rstrip("/") + "/" if base_url else "",
+        transport=transport,
+        timeout=TIMEOUT,
+        headers={"User-Agent": USER_AGENT, **headers},
+        follow_redirects=False,
+    )
 
 
 def transport_failure(service: str, method: str, error: httpx.TransportError) -> RemoteError:
@@ -86,9 +90,11 @@ def plain_excerpt(response: httpx.Response, limit: int = 200) -> str:
 
 def unavailable(service: str, response: httpx.Response) -> RemoteUnavailable:
     """A 5xx answer: the service is down or unstable, its body usually plain text."""
-    return RemoteUnavailable(f"{service} is unavailable ({response.status_code}): "
-                             f"{plain_excerpt(response)}", status=response.status_code,
-                             raw=redact(response.text))
+    return RemoteUnavailable(
+        f"{service} is unavailable ({response.status_code}): {plain_excerpt(response)}",
+        status=response.status_code,
+        raw=redact(response.text),
+    )
 
 
 @dataclass(frozen=True)
@@ -100,21 +106,26 @@ class RetryPolicy:
     cap: float = 30.0
 
     def delay(self, attempt: int) -> float:
-        return float(min(self.cap, self.base * 2 ** attempt) * random.uniform(0.5, 1.0))
+        return float(min(self.cap, self.base * 2**attempt) * random.uniform(0.5, 1.0))
 
 
 DEFAULT_RETRY = RetryPolicy(base=float(os.environ.get("AXPUSH_RETRY_BASE_SECONDS", "1")))
 """The first wait is about a second; `AXPUSH_RETRY_BASE_SECONDS` scales every wait (soak tests
 run with a hundredth of it)."""
 
-_SECRETS = re.compile(r'("(?:access_token|refresh_token|id_token|client_secret|code_verifier)"'
-                      r'\s*:\s*")[^"]*(")|(Bearer\s+)[A-Za-z0-9._~+/=-]+', re.IGNORECASE)
+_SECRETS = re.compile(
+    r'("(?:access_token|refresh_token|id_token|client_secret|code_verifier)"'
+    r'\s*:\s*")[^"]*(")|(Bearer\s+)[A-Za-z0-9._~+/=-]+',
+    re.IGNORECASE,
+)
 
 
 def redact(text: str, limit: int = 2000) -> str:
     """An answer's start, safe to keep and show: token values and bearer credentials removed."""
+
     def hide(match: re.Match[str]) -> str:
         if match.group(3):
             return match.group(3) + "[redacted]"
         return match.group(1) + "[redacted]" + match.group(2)
+
     return _SECRETS.sub(hide, text[:limit])

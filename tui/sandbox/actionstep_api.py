@@ -36,10 +36,20 @@ OPERATORS = ("_nteq", "_gteq", "_lteq", "_eq", "_gt", "_lt", "_ilike")
 # The links each resource carries, with the resource each one points at.
 LINKS: dict[str, dict[str, str]] = {
     "bills": {"action": "actions", "theirParticipant": "participants", "division": "divisions"},
-    "timeentries": {"action": "actions", "bill": "bills", "incomeAccount": "accounts",
-                    "taxCode": "taxcodes", "owner": "participants"},
-    "disbursements": {"action": "actions", "bill": "bills", "incomeAccount": "accounts",
-                      "taxCode": "taxcodes", "enteredByParticipant": "participants"},
+    "timeentries": {
+        "action": "actions",
+        "bill": "bills",
+        "incomeAccount": "accounts",
+        "taxCode": "taxcodes",
+        "owner": "participants",
+    },
+    "disbursements": {
+        "action": "actions",
+        "bill": "bills",
+        "incomeAccount": "accounts",
+        "taxCode": "taxcodes",
+        "enteredByParticipant": "participants",
+    },
     "actions": {"assignedTo": "participants", "primaryParticipants": "participants"},
     "participants": {},
     "accounts": {},
@@ -109,16 +119,19 @@ def _filter(name: str, raw: str) -> Callable[[dict[str, Any]], bool]:
             return any(pattern in str(v).lower() for v in values)
         target = wanted[0]
         try:
-            return any({"_gt": v > target, "_gteq": v >= target, "_lt": v < target,
-                        "_lteq": v <= target}[operator] for v in values)
+            return any(
+                {"_gt": v > target, "_gteq": v >= target, "_lt": v < target, "_lteq": v <= target}[
+                    operator
+                ]
+                for v in values
+            )
         except TypeError:
             return False
 
     return test
 
 
-def _fields(records: list[dict[str, Any]], resource: str,
-            params: Any) -> list[dict[str, Any]]:
+def _fields(records: list[dict[str, Any]], resource: str, params: Any) -> list[dict[str, Any]]:
     """Fieldsets: `fields=a,b` or `fields[resource]=a,b` keep those attributes (and id, links)."""
     wanted = params.get(f"fields[{resource}]") or params.get("fields")
     if not wanted:
@@ -145,8 +158,9 @@ def create_actionstep_app(state: SandboxState) -> Starlette:
             if refused is not None:
                 return refused
             try:
-                body = state.identity.token(ACTIONSTEP, form,
-                                            request.headers.get("authorization"), api_endpoint)
+                body = state.identity.token(
+                    ACTIONSTEP, form, request.headers.get("authorization"), api_endpoint
+                )
             except OAuthError as error:
                 return json_response(error.body(), error.status)
         if fault is not None and fault.kind == "lost":
@@ -158,9 +172,13 @@ def create_actionstep_app(state: SandboxState) -> Starlette:
             try:
                 state.identity.access(ACTIONSTEP, request.headers.get("authorization"))
             except TokenProblem as problem:
-                return _error(401, "Unauthorized",
-                              "The access token has expired" if problem.kind == "expired"
-                              else "The access token is not valid")
+                return _error(
+                    401,
+                    "Unauthorized",
+                    "The access token has expired"
+                    if problem.kind == "expired"
+                    else "The access token is not valid",
+                )
             fault = state.faults.draw(request.method, request.url.path)
             refused = refusal(fault, service=ACTIONSTEP)
             if refused is not None:
@@ -189,8 +207,11 @@ def create_actionstep_app(state: SandboxState) -> Starlette:
                 return _error(404, f"No {resource} with id {ids_text}")
         else:
             try:
-                tests = [_filter(k, v) for k, v in params.items()
-                         if k not in RESERVED and not k.startswith("fields[")]
+                tests = [
+                    _filter(k, v)
+                    for k, v in params.items()
+                    if k not in RESERVED and not k.startswith("fields[")
+                ]
             except ValueError as error:
                 return _error(400, str(error))
             records = [r for r in table.values() if all(t(r) for t in tests)]
@@ -200,7 +221,7 @@ def create_actionstep_app(state: SandboxState) -> Starlette:
             size = min(MAX_PAGE_SIZE, max(1, int(params.get("pageSize") or DEFAULT_PAGE_SIZE)))
         except ValueError:
             return _error(400, "page and pageSize must be whole numbers")
-        chunk = records[(page - 1) * size: page * size]
+        chunk = records[(page - 1) * size : page * size]
         if not chunk:
             return Response(status_code=204)
         linked = _linked(resource, chunk, params.get("include"))
@@ -217,20 +238,34 @@ def create_actionstep_app(state: SandboxState) -> Starlette:
             return f"{base}?{urlencode(query)}"
 
         body: dict[str, Any] = {
-            "links": {f"{resource}.{link}": {
-                "href": f"{api_base}/rest/{target}/{{{resource}.{link}}}", "type": target}
-                for link, target in LINKS.get(resource, {}).items()},
+            "links": {
+                f"{resource}.{link}": {
+                    "href": f"{api_base}/rest/{target}/{{{resource}.{link}}}",
+                    "type": target,
+                }
+                for link, target in LINKS.get(resource, {}).items()
+            },
             resource: chunk[0] if len(chunk) == 1 else chunk,
         }
         if linked:
             body["linked"] = linked
-        body["meta"] = {"paging": {resource: {
-            "recordCount": count, "pageCount": pages, "page": page, "pageSize": size,
-            "prevPage": page_url(page - 1), "nextPage": page_url(page + 1)}}}
+        body["meta"] = {
+            "paging": {
+                resource: {
+                    "recordCount": count,
+                    "pageCount": pages,
+                    "page": page,
+                    "pageSize": size,
+                    "prevPage": page_url(page - 1),
+                    "nextPage": page_url(page + 1),
+                }
+            }
+        }
         return _json(_without_nulls(body))
 
-    def _linked(resource: str, records: list[dict[str, Any]],
-                include: str | None) -> dict[str, list[dict[str, Any]]]:
+    def _linked(
+        resource: str, records: list[dict[str, Any]], include: str | None
+    ) -> dict[str, list[dict[str, Any]]]:
         linked: dict[str, list[dict[str, Any]]] = {}
         for link in filter(None, (include or "").split(",")):
             target = LINKS.get(resource, {}).get(link)
@@ -247,12 +282,14 @@ def create_actionstep_app(state: SandboxState) -> Starlette:
                 linked.setdefault(target or link, []).extend(found)
         return linked
 
-    return Starlette(routes=[
-        Route("/oauth/authorize", authorize, methods=["GET"]),
-        Route("/oauth/token", token, methods=["POST"]),
-        Route("/rest/{resource}", collection, methods=["GET"]),
-        Route("/rest/{resource}/{ids}", collection, methods=["GET"]),
-    ])
+    return Starlette(
+        routes=[
+            Route("/oauth/authorize", authorize, methods=["GET"]),
+            Route("/oauth/token", token, methods=["POST"]),
+            Route("/rest/{resource}", collection, methods=["GET"]),
+            Route("/rest/{resource}/{ids}", collection, methods=["GET"]),
+        ]
+    )
 
 
 def _sorted(records: list[dict[str, Any]], sort: str | None) -> list[dict[str, Any]]:

@@ -53,8 +53,10 @@ class ActionstepBooks:
     def recompute(self, bill_id: int) -> None:
         """The bill's totals from its lines."""
         bill = self.bill(bill_id)
-        rates = {code_id: Decimal(code["percentage"])
-                 for code_id, code in self.resources["taxcodes"].items()}
+        rates = {
+            code_id: Decimal(code["percentage"])
+            for code_id, code in self.resources["taxcodes"].items()
+        }
         total_ex = total_tax = ZERO
         for kind in ("timeentries", "disbursements"):
             for record in self.resources[kind].values():
@@ -63,25 +65,48 @@ class ActionstepBooks:
                 amount, tax = line_amounts(kind, record, rates[int(record["links"]["taxCode"])])
                 total_ex += amount
                 total_tax += tax
-        bill.update({"totalExclusive": total_ex, "totalSalesTax": total_tax,
-                     "totalInclusive": total_ex + total_tax,
-                     "totalDue": total_ex + total_tax - Decimal(bill["totalPaid"])})
+        bill.update(
+            {
+                "totalExclusive": total_ex,
+                "totalSalesTax": total_tax,
+                "totalInclusive": total_ex + total_tax,
+                "totalDue": total_ex + total_tax - Decimal(bill["totalPaid"]),
+            }
+        )
         self._touch(bill)
 
-    def add_fee(self, bill_id: int, description: str, amount: Decimal,
-                account_id: int = 4001, tax_code_id: int = 1) -> dict[str, Any]:
+    def add_fee(
+        self,
+        bill_id: int,
+        description: str,
+        amount: Decimal,
+        account_id: int = 4001,
+        tax_code_id: int = 1,
+    ) -> dict[str, Any]:
         """A time entry added to a finalised bill (as a bill edited after its push)."""
         bill = self.bill(bill_id)
         entries = self.resources["timeentries"]
         entry_id = max(entries, default=70000) + 1
         entries[entry_id] = {
-            "id": entry_id, "timestampDate": bill["invoiceDate"], "description": description,
-            "actualHours": Decimal(1), "billableHours": Decimal(1),
-            "createdTimestamp": actionstep_stamp(self._now()), "billingBehavior": "Bill",
-            "rateUnitPrice": amount, "rateSource": "Participant",
-            "billableAmountType": "Calculated", "billableAmount": amount, "isBillable": "T",
-            "links": {"action": bill["links"]["action"][0], "owner": 11, "bill": bill_id,
-                      "incomeAccount": account_id, "taxCode": tax_code_id},
+            "id": entry_id,
+            "timestampDate": bill["invoiceDate"],
+            "description": description,
+            "actualHours": Decimal(1),
+            "billableHours": Decimal(1),
+            "createdTimestamp": actionstep_stamp(self._now()),
+            "billingBehavior": "Bill",
+            "rateUnitPrice": amount,
+            "rateSource": "Participant",
+            "billableAmountType": "Calculated",
+            "billableAmount": amount,
+            "isBillable": "T",
+            "links": {
+                "action": bill["links"]["action"][0],
+                "owner": 11,
+                "bill": bill_id,
+                "incomeAccount": account_id,
+                "taxCode": tax_code_id,
+            },
         }
         self.recompute(bill_id)
         return entries[entry_id]

@@ -38,10 +38,18 @@ from tui.sandbox.limits import Limits
 from tui.sandbox.state import SandboxState
 from tui.sandbox.xero_books import XeroOrg
 
-ACCOUNT_CLASSES = {"REVENUE": "REVENUE", "SALES": "REVENUE", "OTHERINCOME": "REVENUE",
-                   "EXPENSE": "EXPENSE", "OVERHEADS": "EXPENSE", "DIRECTCOSTS": "EXPENSE",
-                   "CURRLIAB": "LIABILITY", "LIABILITY": "LIABILITY", "TERMLIAB": "LIABILITY",
-                   "EQUITY": "EQUITY"}
+ACCOUNT_CLASSES = {
+    "REVENUE": "REVENUE",
+    "SALES": "REVENUE",
+    "OTHERINCOME": "REVENUE",
+    "EXPENSE": "EXPENSE",
+    "OVERHEADS": "EXPENSE",
+    "DIRECTCOSTS": "EXPENSE",
+    "CURRLIAB": "LIABILITY",
+    "LIABILITY": "LIABILITY",
+    "TERMLIAB": "LIABILITY",
+    "EQUITY": "EQUITY",
+}
 """Xero's Class for an account Type (the others are ASSET)."""
 
 
@@ -65,10 +73,17 @@ def create_admin_app(state: SandboxState) -> Starlette:
             "faults": {"spec": state.faults.spec, "injected": len(state.faults.injected)},
             "limits": vars(state.limits.limits),
             "token_requests": [list(r) for r in state.identity.token_requests],
-            "xero": [{"tenant_id": org.tenant_id, "name": org.name,
-                      "class": org.organisation.get("Class"), "invoices": len(org.invoices),
-                      "payments": len(org.payments), "contacts": len(org.contacts)}
-                     for org in state.orgs.values()],
+            "xero": [
+                {
+                    "tenant_id": org.tenant_id,
+                    "name": org.name,
+                    "class": org.organisation.get("Class"),
+                    "invoices": len(org.invoices),
+                    "payments": len(org.payments),
+                    "contacts": len(org.contacts),
+                }
+                for org in state.orgs.values()
+            ],
             "actionstep": {name: len(table) for name, table in state.firm.actionstep.items()},
         }
 
@@ -100,8 +115,11 @@ def create_admin_app(state: SandboxState) -> Starlette:
             bill_id = int(path.rsplit("/", 1)[1])
             if "add_fee" in data:
                 fee = data["add_fee"]
-                books.add_fee(bill_id, str(fee.get("description", "Additional work")),
-                              Decimal(str(fee["amount"])))
+                books.add_fee(
+                    bill_id,
+                    str(fee.get("description", "Additional work")),
+                    Decimal(str(fee["amount"])),
+                )
             if "status" in data:
                 books.set_status(bill_id, str(data["status"]))
             if "pay" in data:
@@ -138,10 +156,14 @@ def create_admin_app(state: SandboxState) -> Starlette:
             raise KeyError(f"no Xero invoice {number}")
         if "pay" in data:
             amount = _amount(data["pay"]) or invoice["AmountDue"]
-            _, errors = org.create_payment({
-                "Invoice": {"InvoiceID": invoice["InvoiceID"]},
-                "Account": {"Code": data.get("account", "090")}, "Amount": amount,
-                "Reference": "paid in Xero"})
+            _, errors = org.create_payment(
+                {
+                    "Invoice": {"InvoiceID": invoice["InvoiceID"]},
+                    "Account": {"Code": data.get("account", "090")},
+                    "Amount": amount,
+                    "Reference": "paid in Xero",
+                }
+            )
             if errors:
                 raise ValueError("; ".join(errors))
         if data.get("void"):
@@ -156,19 +178,25 @@ def create_admin_app(state: SandboxState) -> Starlette:
         """Another organisation with a copy of the firm's chart (same Codes, its own
         AccountIDs, as when a firm re-creates its books) and no transactions."""
         tenant_id = str(uuid.uuid4())
-        organisation = {**copy.deepcopy(state.xero.organisation),
-                        "OrganisationID": str(uuid.uuid4()),
-                        "Name": str(data.get("name", "Demo Company (AU)")),
-                        "Class": str(data.get("class", "DEMO")),
-                        "IsDemoCompany": str(data.get("class", "DEMO")) == "DEMO",
-                        "ShortCode": "!" + tenant_id[:5]}
-        accounts = [{**account, "AccountID": str(uuid.uuid4())}  # ids are per organisation
-                    for account in copy.deepcopy(state.xero.accounts)]
+        organisation = {
+            **copy.deepcopy(state.xero.organisation),
+            "OrganisationID": str(uuid.uuid4()),
+            "Name": str(data.get("name", "Demo Company (AU)")),
+            "Class": str(data.get("class", "DEMO")),
+            "IsDemoCompany": str(data.get("class", "DEMO")) == "DEMO",
+            "ShortCode": "!" + tenant_id[:5],
+        }
+        accounts = [
+            {**account, "AccountID": str(uuid.uuid4())}  # ids are per organisation
+            for account in copy.deepcopy(state.xero.accounts)
+        ]
         org = XeroOrg(tenant_id, organisation, accounts, copy.deepcopy(state.xero.tax_rates))
         state.add_organisation(org, consent=bool(data.get("consent", True)))
         return {"tenant_id": tenant_id, **organisation}
 
-    return Starlette(routes=[
-        Route("/", handle, methods=["GET"]),
-        Route("/{path:path}", handle, methods=["GET", "POST", "PUT", "DELETE"]),
-    ])
+    return Starlette(
+        routes=[
+            Route("/", handle, methods=["GET"]),
+            Route("/{path:path}", handle, methods=["GET", "POST", "PUT", "DELETE"]),
+        ]
+    )

@@ -18,12 +18,14 @@ ADMIN_PREFIX = "/_sandbox"
 
 def create_app(state: SandboxState) -> Starlette:
     admin = create_admin_app(state)
-    return Starlette(routes=[
-        Mount(XERO_PREFIX, app=create_xero_app(state)),
-        Mount(ACTIONSTEP_PREFIX, app=create_actionstep_app(state)),
-        Route(ADMIN_PREFIX, admin),  # the summary, without the trailing slash too
-        Mount(ADMIN_PREFIX, app=admin),
-    ])
+    return Starlette(
+        routes=[
+            Mount(XERO_PREFIX, app=create_xero_app(state)),
+            Mount(ACTIONSTEP_PREFIX, app=create_actionstep_app(state)),
+            Route(ADMIN_PREFIX, admin),  # the summary, without the trailing slash too
+            Mount(ADMIN_PREFIX, app=admin),
+        ]
+    )
 
 
 def xero_api_url(base_url: str) -> str:

@@ -81,30 +81,115 @@ XERO_TAX_RATES = [
 # Actionstep tax code -> TaxType. Mediation Fees (215) is missing on purpose; Conveyancing Fees
 # goes to a Xero account without a Code, and GST on Purchases to a TaxType not for sales: the
 # problems the demo's triage tour is made of.
-DEMO_ACCOUNT_MAP = {"201": "Legal Fees", "203": "Legal Fees", "202": "Disbursements Recovered",
-                    "270": "Interest Income", "204": "Conveyancing Income"}
+DEMO_ACCOUNT_MAP = {
+    "201": "Legal Fees",
+    "203": "Legal Fees",
+    "202": "Disbursements Recovered",
+    "270": "Interest Income",
+    "204": "Conveyancing Income",
+}
 DEMO_TAX_MAP = {"GST": "OUTPUT", "FRE": "EXEMPTOUTPUT", "N-T": "BASEXCLUDED", "INP": "INPUT"}
 DEMO_FAULTS = "PUT */Invoices=seq:ok,503"
 """`axpush demo`'s weather: the second batch of invoices meets an offline organisation."""
 
-_FIRST = ["Amelia", "Oliver", "Charlotte", "Jack", "Isla", "Noah", "Mia", "William", "Ava",
-          "Henry", "Grace", "Leo", "Chloe", "Lucas", "Zoe", "Thomas", "Ruby", "James", "Ella",
-          "Hamish", "Priya", "Wei", "Sofia", "Mateo", "Aroha"]
-_LAST = ["Nguyen", "Smith", "Williams", "Brown", "Wilson", "Taylor", "Anderson", "Martin",
-         "Thompson", "Walker", "Kaur", "Chen", "O'Brien", "Papadopoulos", "Rossi", "Murphy",
-         "Kelly", "Campbell", "Stewart", "Müller", "Tran", "Singh", "Cooper", "Hughes"]
-_COMPANY = ["Brightwater", "Coastal Freight", "Ironbark", "Southern Cross", "Blue Gum",
-            "Kingfisher", "Redgum", "Tasman", "Wattle & Co", "Harbourview", "Saltbush",
-            "Coral Sea", "Stringybark", "Greenhill", "Koala Creek", "Banksia", "Jarrah",
-            "Lyrebird", "Magpie"]
+_FIRST = [
+    "Amelia",
+    "Oliver",
+    "Charlotte",
+    "Jack",
+    "Isla",
+    "Noah",
+    "Mia",
+    "William",
+    "Ava",
+    "Henry",
+    "Grace",
+    "Leo",
+    "Chloe",
+    "Lucas",
+    "Zoe",
+    "Thomas",
+    "Ruby",
+    "James",
+    "Ella",
+    "Hamish",
+    "Priya",
+    "Wei",
+    "Sofia",
+    "Mateo",
+    "Aroha",
+]
+_LAST = [
+    "Nguyen",
+    "Smith",
+    "Williams",
+    "Brown",
+    "Wilson",
+    "Taylor",
+    "Anderson",
+    "Martin",
+    "Thompson",
+    "Walker",
+    "Kaur",
+    "Chen",
+    "O'Brien",
+    "Papadopoulos",
+    "Rossi",
+    "Murphy",
+    "Kelly",
+    "Campbell",
+    "Stewart",
+    "Müller",
+    "Tran",
+    "Singh",
+    "Cooper",
+    "Hughes",
+]
+_COMPANY = [
+    "Brightwater",
+    "Coastal Freight",
+    "Ironbark",
+    "Southern Cross",
+    "Blue Gum",
+    "Kingfisher",
+    "Redgum",
+    "Tasman",
+    "Wattle & Co",
+    "Harbourview",
+    "Saltbush",
+    "Coral Sea",
+    "Stringybark",
+    "Greenhill",
+    "Koala Creek",
+    "Banksia",
+    "Jarrah",
+    "Lyrebird",
+    "Magpie",
+]
 _SUFFIX = ["Pty Ltd", "Holdings Pty Ltd", "Group", "Trading Pty Ltd", "Partners"]
-_MATTER_KINDS = ["Conveyance of {n} {street}", "Estate of the late {last}", "{client} v {other}",
-                 "Lease review - {n} {street}", "Employment dispute", "Family law property",
-                 "Commercial contract review", "Debt recovery", "Will and powers of attorney"]
+_MATTER_KINDS = [
+    "Conveyance of {n} {street}",
+    "Estate of the late {last}",
+    "{client} v {other}",
+    "Lease review - {n} {street}",
+    "Employment dispute",
+    "Family law property",
+    "Commercial contract review",
+    "Debt recovery",
+    "Will and powers of attorney",
+]
 _STREETS = ["Smith St", "George St", "Beach Rd", "Church St", "Victoria Pde", "King William St"]
-_FEE_WORK = ["Attendance on client", "Drafting correspondence", "Review of documents",
-             "Preparing advice", "Telephone attendance", "Court appearance",
-             "Negotiations with other side", "Research", "Settlement attendance"]
+_FEE_WORK = [
+    "Attendance on client",
+    "Drafting correspondence",
+    "Review of documents",
+    "Preparing advice",
+    "Telephone attendance",
+    "Court appearance",
+    "Negotiations with other side",
+    "Research",
+    "Settlement attendance",
+]
 _DISBURSEMENTS = [  # description, unit price range in cents, tax code id, includes tax
     ("Title search", (1800, 4500), 1, False),
     ("Court filing fee", (9000, 120000), 2, False),
@@ -133,16 +218,27 @@ class DemoFirm:
         """The firm's initial mapping, in axpush's terms: AS account id -> Xero AccountID,
         AS tax code id -> TaxType, and "receipts" -> the office bank account's AccountID."""
         by_name = {a["Name"]: a["AccountID"] for a in self.xero.accounts}
-        accounts = {str(rec["id"]): by_name[DEMO_ACCOUNT_MAP[rec["accountNumber"]]]
-                    for rec in self.actionstep["accounts"].values()
-                    if rec["accountNumber"] in DEMO_ACCOUNT_MAP}
-        tax = {str(rec["id"]): DEMO_TAX_MAP[rec["code"]]
-               for rec in self.actionstep["taxcodes"].values() if rec["code"] in DEMO_TAX_MAP}
+        accounts = {
+            str(rec["id"]): by_name[DEMO_ACCOUNT_MAP[rec["accountNumber"]]]
+            for rec in self.actionstep["accounts"].values()
+            if rec["accountNumber"] in DEMO_ACCOUNT_MAP
+        }
+        tax = {
+            str(rec["id"]): DEMO_TAX_MAP[rec["code"]]
+            for rec in self.actionstep["taxcodes"].values()
+            if rec["code"] in DEMO_TAX_MAP
+        }
         return accounts, tax, {"receipts": by_name["Business Bank Account"]}
 
 
-def build_demo_firm(seed: int = DEFAULT_SEED, *, bills: int = 220, clients: int = 46,
-                    matters: int = 72, tour: bool = True) -> DemoFirm:
+def build_demo_firm(
+    seed: int = DEFAULT_SEED,
+    *,
+    bills: int = 220,
+    clients: int = 46,
+    matters: int = 72,
+    tour: bool = True,
+) -> DemoFirm:
     """The firm; with `tour`, also what has gone wrong before the demo starts (see
     `_triage_tour`); without, a clean slate for tests of the services' own rules."""
     rng = random.Random(seed)
@@ -155,46 +251,90 @@ def build_demo_firm(seed: int = DEFAULT_SEED, *, bills: int = 220, clients: int 
     xero = XeroOrg(tenant_id, _organisation(new_uuid(), rng))
     firm = DemoFirm(seed=seed, xero=xero)
     xero.accounts = [
-        {"AccountID": new_uuid(), **({"Code": code} if code else {}), "Name": name, "Type": kind,
-         "Status": status, "TaxType": tax, "EnablePaymentsToAccount": False,
-         "Class": "ASSET" if kind in ("BANK", "CURRENT") else
-                  "LIABILITY" if kind == "CURRLIAB" else
-                  "EXPENSE" if kind == "EXPENSE" else "REVENUE",
-         **({"BankAccountType": "BANK", "BankAccountNumber": f"0620{rng.randrange(10**8):08d}"}
-            if kind == "BANK" else {}),
-         **({"SystemAccount": "DEBTORS"} if code == "610" else {}),
-         **({"SystemAccount": "GST"} if code == "820" else {}),
-         "UpdatedDateUTC": _xero_date(EPOCH)}
+        {
+            "AccountID": new_uuid(),
+            **({"Code": code} if code else {}),
+            "Name": name,
+            "Type": kind,
+            "Status": status,
+            "TaxType": tax,
+            "EnablePaymentsToAccount": False,
+            "Class": "ASSET"
+            if kind in ("BANK", "CURRENT")
+            else "LIABILITY"
+            if kind == "CURRLIAB"
+            else "EXPENSE"
+            if kind == "EXPENSE"
+            else "REVENUE",
+            **(
+                {"BankAccountType": "BANK", "BankAccountNumber": f"0620{rng.randrange(10**8):08d}"}
+                if kind == "BANK"
+                else {}
+            ),
+            **({"SystemAccount": "DEBTORS"} if code == "610" else {}),
+            **({"SystemAccount": "GST"} if code == "820" else {}),
+            "UpdatedDateUTC": _xero_date(EPOCH),
+        }
         for code, name, kind, status, tax in XERO_ACCOUNTS
     ]
     xero.tax_rates = [
-        {"Name": name, "TaxType": tax_type, "ReportTaxType": "OUTPUT" if rate else "EXEMPTOUTPUT",
-         "CanApplyToAssets": not revenue, "CanApplyToEquity": False,
-         "CanApplyToExpenses": not revenue or tax_type == "BASEXCLUDED",
-         "CanApplyToLiabilities": tax_type == "BASEXCLUDED", "CanApplyToRevenue": revenue,
-         "DisplayTaxRate": rate, "EffectiveRate": rate, "Status": "ACTIVE",
-         "TaxComponents": [{"Name": "GST", "Rate": rate, "IsCompound": False,
-                            "IsNonRecoverable": False}]}
+        {
+            "Name": name,
+            "TaxType": tax_type,
+            "ReportTaxType": "OUTPUT" if rate else "EXEMPTOUTPUT",
+            "CanApplyToAssets": not revenue,
+            "CanApplyToEquity": False,
+            "CanApplyToExpenses": not revenue or tax_type == "BASEXCLUDED",
+            "CanApplyToLiabilities": tax_type == "BASEXCLUDED",
+            "CanApplyToRevenue": revenue,
+            "DisplayTaxRate": rate,
+            "EffectiveRate": rate,
+            "Status": "ACTIVE",
+            "TaxComponents": [
+                {"Name": "GST", "Rate": rate, "IsCompound": False, "IsNonRecoverable": False}
+            ],
+        }
         for tax_type, name, rate, revenue in XERO_TAX_RATES
     ]
     for name in ("Officeworks", "Telstra", "Law Society of NSW"):
         contact_id = new_uuid()
-        xero.contacts[contact_id] = {"ContactID": contact_id, "Name": name,
-                                     "ContactStatus": "ACTIVE", "IsSupplier": True,
-                                     "IsCustomer": False, "UpdatedDateUTC": _xero_date(EPOCH)}
+        xero.contacts[contact_id] = {
+            "ContactID": contact_id,
+            "Name": name,
+            "ContactStatus": "ACTIVE",
+            "IsSupplier": True,
+            "IsCustomer": False,
+            "UpdatedDateUTC": _xero_date(EPOCH),
+        }
 
     resources: dict[str, dict[int, dict[str, Any]]] = {
-        "accounts": {}, "taxcodes": {}, "participants": {}, "actions": {}, "bills": {},
-        "timeentries": {}, "disbursements": {}}
+        "accounts": {},
+        "taxcodes": {},
+        "participants": {},
+        "actions": {},
+        "bills": {},
+        "timeentries": {},
+        "disbursements": {},
+    }
     firm.actionstep = resources
     for account_id, number, name in AS_ACCOUNTS:
         resources["accounts"][account_id] = {
-            "id": account_id, "accountNumber": number, "name": name, "active": "T",
-            "header": "F", "links": {"accountType": "4"}}
+            "id": account_id,
+            "accountNumber": number,
+            "name": name,
+            "active": "T",
+            "header": "F",
+            "links": {"accountType": "4"},
+        }
     for code_id, code, description, percentage in AS_TAX_CODES:
         resources["taxcodes"][code_id] = {
-            "id": code_id, "code": code, "description": description, "percentage": percentage,
-            "effectiveFrom": "2000-07-01", "effectiveTo": None}
+            "id": code_id,
+            "code": code,
+            "description": description,
+            "percentage": percentage,
+            "effectiveFrom": "2000-07-01",
+            "effectiveTo": None,
+        }
 
     client_ids = _participants(rng, resources["participants"], clients)
     matter_ids = _matters(rng, resources, client_ids, matters)
@@ -210,18 +350,30 @@ def _triage_tour(firm: DemoFirm, rng: random.Random, new_uuid: Callable[[], str]
     searches coded with a purchases tax code, a bill paid in Xero then edited in Actionstep, and
     a bill paid in Xero and receipted in Actionstep too."""
     books = ActionstepBooks(firm.actionstep, lambda: EPOCH + timedelta(days=141))
-    candidates = [bill_id for bill_id, bill in firm.actionstep["bills"].items()
-                  if bill["status"] == "Open" and bill["totalPaid"] == 0 and not any(
-                      str(t["links"]["incomeAccount"]) == str(UNMAPPED_ACCOUNT_ID)
-                      for t in firm.actionstep["timeentries"].values()
-                      if t["links"]["bill"] == bill_id)]
+    candidates = [
+        bill_id
+        for bill_id, bill in firm.actionstep["bills"].items()
+        if bill["status"] == "Open"
+        and bill["totalPaid"] == 0
+        and not any(
+            str(t["links"]["incomeAccount"]) == str(UNMAPPED_ACCOUNT_ID)
+            for t in firm.actionstep["timeentries"].values()
+            if t["links"]["bill"] == bill_id
+        )
+    ]
     chosen = rng.sample(candidates, 9)
     for bill_id in chosen[:4]:
-        books.add_fee(bill_id, "Conveyancing: settlement", Decimal(rng.randrange(400, 1500)),
-                      account_id=4006)
+        books.add_fee(
+            bill_id, "Conveyancing: settlement", Decimal(rng.randrange(400, 1500)), account_id=4006
+        )
     for bill_id in chosen[4:7]:
-        books.add_fee(bill_id, "Land title search", Decimal(rng.randrange(20, 80)),
-                      account_id=4003, tax_code_id=4)
+        books.add_fee(
+            bill_id,
+            "Land title search",
+            Decimal(rng.randrange(20, 80)),
+            account_id=4003,
+            tax_code_id=4,
+        )
     xero = firm.xero
     xero.new_id = new_uuid
     _paid_in_xero(firm, chosen[7])
@@ -239,34 +391,71 @@ def _paid_in_xero(firm: DemoFirm, bill_id: int) -> None:
     bill = firm.actionstep["bills"][bill_id]
     client = firm.actionstep["participants"][int(bill["links"]["theirParticipant"])]
     xero = firm.xero
-    contact = xero.find_contact({"ContactNumber": str(client["id"])}) or xero.create_contact(
-        {"Name": client["displayName"], "ContactNumber": str(client["id"])})[0]
-    invoice, errors = xero.create_invoice({
-        "Type": "ACCREC", "Contact": {"ContactID": contact["ContactID"]},
-        "InvoiceNumber": bill["ourReference"], "Status": "AUTHORISED",
-        "Date": bill["invoiceDate"], "DueDate": bill["dueDate"],
-        "LineItems": [{"Description": "Professional Fees", "Quantity": 1,
-                       "UnitAmount": bill["totalExclusive"], "AccountCode": "201",
-                       "TaxType": "OUTPUT", "TaxAmount": bill["totalSalesTax"]}]})
+    contact = (
+        xero.find_contact({"ContactNumber": str(client["id"])})
+        or xero.create_contact({"Name": client["displayName"], "ContactNumber": str(client["id"])})[
+            0
+        ]
+    )
+    invoice, errors = xero.create_invoice(
+        {
+            "Type": "ACCREC",
+            "Contact": {"ContactID": contact["ContactID"]},
+            "InvoiceNumber": bill["ourReference"],
+            "Status": "AUTHORISED",
+            "Date": bill["invoiceDate"],
+            "DueDate": bill["dueDate"],
+            "LineItems": [
+                {
+                    "Description": "Professional Fees",
+                    "Quantity": 1,
+                    "UnitAmount": bill["totalExclusive"],
+                    "AccountCode": "201",
+                    "TaxType": "OUTPUT",
+                    "TaxAmount": bill["totalSalesTax"],
+                }
+            ],
+        }
+    )
     assert not errors, errors
-    xero.create_payment({"Invoice": {"InvoiceID": invoice["InvoiceID"]},
-                         "Account": {"Code": "090"}, "Amount": invoice["Total"],
-                         "Date": bill["dueDate"], "Reference": "bank feed"})
+    xero.create_payment(
+        {
+            "Invoice": {"InvoiceID": invoice["InvoiceID"]},
+            "Account": {"Code": "090"},
+            "Amount": invoice["Total"],
+            "Date": bill["dueDate"],
+            "Reference": "bank feed",
+        }
+    )
 
 
 def _organisation(organisation_id: str, rng: random.Random) -> dict[str, Any]:
     return {
-        "OrganisationID": organisation_id, "APIKey": "", "Name": FIRM_NAME,
-        "LegalName": "Harbour & Finch Lawyers Pty Ltd", "PaysTax": True, "Version": "AU",
-        "OrganisationType": "COMPANY", "BaseCurrency": "AUD", "CountryCode": "AU",
-        "IsDemoCompany": False, "OrganisationStatus": "ACTIVE", "TaxNumber": "51824753556",
-        "FinancialYearEndDay": 30, "FinancialYearEndMonth": 6, "SalesTaxBasis": "ACCRUALS",
-        "SalesTaxPeriod": "QUARTERLY", "DefaultSalesTax": "Tax Exclusive",
-        "DefaultPurchasesTax": "Tax Exclusive", "CreatedDateUTC": _xero_date(EPOCH),
-        "OrganisationEntityType": "COMPANY", "Timezone": "AUSEASTERNSTANDARDTIME",
-        "ShortCode": "!" + "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
-                                   for _ in range(5)),
-        "Edition": "BUSINESS", "Class": "STANDARD",
+        "OrganisationID": organisation_id,
+        "APIKey": "",
+        "Name": FIRM_NAME,
+        "LegalName": "Harbour & Finch Lawyers Pty Ltd",
+        "PaysTax": True,
+        "Version": "AU",
+        "OrganisationType": "COMPANY",
+        "BaseCurrency": "AUD",
+        "CountryCode": "AU",
+        "IsDemoCompany": False,
+        "OrganisationStatus": "ACTIVE",
+        "TaxNumber": "51824753556",
+        "FinancialYearEndDay": 30,
+        "FinancialYearEndMonth": 6,
+        "SalesTaxBasis": "ACCRUALS",
+        "SalesTaxPeriod": "QUARTERLY",
+        "DefaultSalesTax": "Tax Exclusive",
+        "DefaultPurchasesTax": "Tax Exclusive",
+        "CreatedDateUTC": _xero_date(EPOCH),
+        "OrganisationEntityType": "COMPANY",
+        "Timezone": "AUSEASTERNSTANDARDTIME",
+        "ShortCode": "!"
+        + "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(5)),
+        "Edition": "BUSINESS",
+        "Class": "STANDARD",
     }
 
 
@@ -288,12 +477,18 @@ def _participants(rng: random.Random, table: dict[int, dict[str, Any]], count: i
         stamp = _stamp(EPOCH - timedelta(days=rng.randrange(30, 900)))
         email_local = "".join(c for c in display.lower() if c.isalnum())[:20]
         table[next_id] = {
-            "id": next_id, "displayName": display, "isCompany": "T" if is_company else "F",
-            "companyName": display if is_company else None, "firstName": first,
-            "lastName": last, "email": f"accounts@{email_local}.example.com.au",
+            "id": next_id,
+            "displayName": display,
+            "isCompany": "T" if is_company else "F",
+            "companyName": display if is_company else None,
+            "firstName": first,
+            "lastName": last,
+            "email": f"accounts@{email_local}.example.com.au",
             "mailingCity": rng.choice(["Sydney", "Newcastle", "Wollongong", "Parramatta"]),
-            "mailingStateProvince": "NSW", "mailingPostCode": f"2{rng.randrange(1000):03d}",
-            "createdTimestamp": stamp, "modifiedTimestamp": stamp,
+            "mailingStateProvince": "NSW",
+            "mailingPostCode": f"2{rng.randrange(1000):03d}",
+            "createdTimestamp": stamp,
+            "modifiedTimestamp": stamp,
             "links": {"physicalCountry": "AU", "mailingCountry": "AU", "division": 1},
         }
         ids.append(next_id)
@@ -301,8 +496,12 @@ def _participants(rng: random.Random, table: dict[int, dict[str, Any]], count: i
     return ids
 
 
-def _matters(rng: random.Random, resources: dict[str, dict[int, dict[str, Any]]],
-             client_ids: list[int], count: int) -> list[int]:
+def _matters(
+    rng: random.Random,
+    resources: dict[str, dict[int, dict[str, Any]]],
+    client_ids: list[int],
+    count: int,
+) -> list[int]:
     participants = resources["participants"]
     ids: list[int] = []
     for index in range(count):
@@ -312,18 +511,31 @@ def _matters(rng: random.Random, resources: dict[str, dict[int, dict[str, Any]]]
         client = participants[client_id]
         template = rng.choice(_MATTER_KINDS)
         name = template.format(
-            n=rng.randrange(1, 200), street=rng.choice(_STREETS),
+            n=rng.randrange(1, 200),
+            street=rng.choice(_STREETS),
             last=client.get("lastName") or client["displayName"].split()[0],
             client=client["displayName"].split(" Pty")[0],
-            other=participants[rng.choice(client_ids)]["displayName"].split(" Pty")[0])
+            other=participants[rng.choice(client_ids)]["displayName"].split(" Pty")[0],
+        )
         stamp = _stamp(EPOCH - timedelta(days=rng.randrange(1, 400)))
         resources["actions"][matter_id] = {
-            "id": matter_id, "name": name, "reference": f"HF-{matter_id}", "priority": 0,
-            "status": "Active", "createdTimestamp": stamp[:10], "modifiedTimestamp": stamp,
-            "isDeleted": "F", "isFavorite": "F",
+            "id": matter_id,
+            "name": name,
+            "reference": f"HF-{matter_id}",
+            "priority": 0,
+            "status": "Active",
+            "createdTimestamp": stamp[:10],
+            "modifiedTimestamp": stamp,
+            "isDeleted": "F",
+            "isFavorite": "F",
             # actions.yml types these links as integers (primaryParticipants too: one id)
-            "links": {"assignedTo": 11, "division": 1, "actionType": 7,
-                      "primaryParticipants": client_id, "step": f"{matter_id}--1"},
+            "links": {
+                "assignedTo": 11,
+                "division": 1,
+                "actionType": 7,
+                "primaryParticipants": client_id,
+                "step": f"{matter_id}--1",
+            },
         }
         ids.append(matter_id)
     return ids
@@ -338,48 +550,80 @@ class _Ledger:
         self.rates = {code_id: pct for code_id, _, _, pct in AS_TAX_CODES}
         self.next_time, self.next_disbursement = 70001, 90001
 
-    def time_entry(self, bill_id: int, matter_id: int, day: date, description: str,
-                   account_id: int, tax_code_id: int) -> tuple[Decimal, Decimal]:
+    def time_entry(
+        self,
+        bill_id: int,
+        matter_id: int,
+        day: date,
+        description: str,
+        account_id: int,
+        tax_code_id: int,
+    ) -> tuple[Decimal, Decimal]:
         hours = Decimal(self.rng.randrange(1, 60)) / 10
         rate = Decimal(self.rng.choice([280, 350, 420, 480, 550, 650]))
         amount = _cents(hours * rate)
         record = self.resources["timeentries"][self.next_time] = {
-            "id": self.next_time, "timestampDate": day.isoformat(), "description": description,
-            "actualHours": hours, "billableHours": hours, "createdTimestamp": _at(day),
-            "billingBehavior": "Bill", "rateUnitPrice": rate, "rateSource": "Participant",
-            "billableAmountType": "Calculated", "billableAmount": amount, "isBillable": "T",
+            "id": self.next_time,
+            "timestampDate": day.isoformat(),
+            "description": description,
+            "actualHours": hours,
+            "billableHours": hours,
+            "createdTimestamp": _at(day),
+            "billingBehavior": "Bill",
+            "rateUnitPrice": rate,
+            "rateSource": "Participant",
+            "billableAmountType": "Calculated",
+            "billableAmount": amount,
+            "isBillable": "T",
             # timeentries.yml types these links as integers (disbursements' as text)
-            "links": {"action": matter_id, "owner": 11, "bill": bill_id,
-                      "incomeAccount": account_id, "taxCode": tax_code_id},
+            "links": {
+                "action": matter_id,
+                "owner": 11,
+                "bill": bill_id,
+                "incomeAccount": account_id,
+                "taxCode": tax_code_id,
+            },
         }
         self.next_time += 1
         return line_amounts("timeentries", record, self.rates[tax_code_id])
 
     def disbursement(self, bill_id: int, matter_id: int, day: date) -> tuple[Decimal, Decimal]:
         description, (low, high), tax_code_id, includes_tax = self.rng.choice(_DISBURSEMENTS)
-        quantity = Decimal(self.rng.randrange(20, 200)) if description == "Photocopying" \
-            else Decimal(1)
+        quantity = (
+            Decimal(self.rng.randrange(20, 200)) if description == "Photocopying" else Decimal(1)
+        )
         unit_price = Decimal(self.rng.randrange(low, high)) / 100
         record = self.resources["disbursements"][self.next_disbursement] = {
-            "id": self.next_disbursement, "date": day.isoformat(), "description": description,
-            "quantity": quantity, "unitPrice": unit_price,
-            "unitPriceIncludesTax": "T" if includes_tax else "F", "isAnticipated": "F",
+            "id": self.next_disbursement,
+            "date": day.isoformat(),
+            "description": description,
+            "quantity": quantity,
+            "unitPrice": unit_price,
+            "unitPriceIncludesTax": "T" if includes_tax else "F",
+            "isAnticipated": "F",
             "enteredTimestamp": _at(day),
-            "links": {"action": str(matter_id), "enteredByParticipant": "11",
-                      "bill": str(bill_id), "taxCode": str(tax_code_id),
-                      "incomeAccount": "4003"},
+            "links": {
+                "action": str(matter_id),
+                "enteredByParticipant": "11",
+                "bill": str(bill_id),
+                "taxCode": str(tax_code_id),
+                "incomeAccount": "4003",
+            },
         }
         self.next_disbursement += 1
         return line_amounts("disbursements", record, self.rates[tax_code_id])
 
 
 def _at(day: date, hours: int = 0) -> str:
-    return _stamp(datetime.combine(day, datetime.min.time(), tzinfo=UTC)
-                  + timedelta(hours=hours))
+    return _stamp(datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=hours))
 
 
-def _bills(rng: random.Random, resources: dict[str, dict[int, dict[str, Any]]],
-           matter_ids: list[int], count: int) -> None:
+def _bills(
+    rng: random.Random,
+    resources: dict[str, dict[int, dict[str, Any]]],
+    matter_ids: list[int],
+    count: int,
+) -> None:
     ledger = _Ledger(rng, resources)
     unmapped_bills = set(rng.sample(range(count), 7))
     # Every matter is billed at least once; the rest of the bills go to random matters.
@@ -394,16 +638,25 @@ def _bills(rng: random.Random, resources: dict[str, dict[int, dict[str, Any]]],
         lines: list[tuple[Decimal, Decimal]] = []
         for _ in range(rng.randrange(1, 6)):
             account = 4001 if rng.random() < 0.8 else 4002
-            lines.append(ledger.time_entry(bill_id, matter_id, invoice_day,
-                                           rng.choice(_FEE_WORK), account, 1))
+            lines.append(
+                ledger.time_entry(
+                    bill_id, matter_id, invoice_day, rng.choice(_FEE_WORK), account, 1
+                )
+            )
         if index in unmapped_bills:
-            lines.append(ledger.time_entry(bill_id, matter_id, invoice_day, "Mediation session",
-                                           UNMAPPED_ACCOUNT_ID, 1))
+            lines.append(
+                ledger.time_entry(
+                    bill_id, matter_id, invoice_day, "Mediation session", UNMAPPED_ACCOUNT_ID, 1
+                )
+            )
         for _ in range(rng.choice([0, 0, 1, 1, 2, 3])):
             lines.append(ledger.disbursement(bill_id, matter_id, invoice_day))
         if rng.random() < 0.08:
-            lines.append(ledger.time_entry(bill_id, matter_id, invoice_day,
-                                           "Interest on overdue account", 4004, 3))
+            lines.append(
+                ledger.time_entry(
+                    bill_id, matter_id, invoice_day, "Interest on overdue account", 4004, 3
+                )
+            )
 
         total_ex = sum((a for a, _ in lines), Decimal("0.00"))
         total_tax = sum((t for _, t in lines), Decimal("0.00"))
@@ -412,16 +665,31 @@ def _bills(rng: random.Random, resources: dict[str, dict[int, dict[str, Any]]],
         status = "Draft" if roll < 0.06 else "Closed" if roll < 0.28 else "Open"
         if index in unmapped_bills:
             status = "Open"
-        paid = total_inc if status == "Closed" else (
-            _cents(total_inc * Decimal(rng.choice([25, 50]) / 100))
-            if status == "Open" and rng.random() < 0.1 else Decimal("0.00"))
+        paid = (
+            total_inc
+            if status == "Closed"
+            else (
+                _cents(total_inc * Decimal(rng.choice([25, 50]) / 100))
+                if status == "Open" and rng.random() < 0.1
+                else Decimal("0.00")
+            )
+        )
         modified = _at(invoice_day, rng.randrange(9, 18))
         resources["bills"][bill_id] = {
-            "id": bill_id, "status": status, "ourReference": str(10001 + index),
-            "theirReference": None, "currency": "AUD", "invoiceDate": invoice_day.isoformat(),
+            "id": bill_id,
+            "status": status,
+            "ourReference": str(10001 + index),
+            "theirReference": None,
+            "currency": "AUD",
+            "invoiceDate": invoice_day.isoformat(),
             "dueDate": (invoice_day + timedelta(days=rng.choice([14, 30]))).isoformat(),
-            "totalInclusive": total_inc, "totalExclusive": total_ex, "totalSalesTax": total_tax,
-            "totalPaid": paid, "totalDue": total_inc - paid, "createdTimestamp": modified,
-            "modifiedTimestamp": modified, "deletedTimestamp": None,
+            "totalInclusive": total_inc,
+            "totalExclusive": total_ex,
+            "totalSalesTax": total_tax,
+            "totalPaid": paid,
+            "totalDue": total_inc - paid,
+            "createdTimestamp": modified,
+            "modifiedTimestamp": modified,
+            "deletedTimestamp": None,
             "links": {"division": 1, "action": [matter_id], "theirParticipant": str(client_id)},
         }

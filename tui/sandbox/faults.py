@@ -51,15 +51,19 @@ class Rule:
         return (self.method in (None, method.upper())) and fnmatch.fnmatchcase(path, self.pattern)
 
 
-_FAULT = re.compile(r"^(500|503|429-minute|429-day|timeout|reset|lost|ok|slow\((\d+(?:\.\d+)?)\))"
-                    r"(?::(\d*\.?\d+))?$")
+_FAULT = re.compile(
+    r"^(500|503|429-minute|429-day|timeout|reset|lost|ok|slow\((\d+(?:\.\d+)?)\))"
+    r"(?::(\d*\.?\d+))?$"
+)
 
 
 def _fault(text: str, rule: str) -> tuple[Fault, float]:
     match = _FAULT.match(text.strip())
     if not match:
-        raise FaultSpecError(f"unknown fault {text.strip()!r} in rule {rule!r}; faults are "
-                             "500, 503, 429-minute, 429-day, slow(SECONDS), timeout, reset, lost")
+        raise FaultSpecError(
+            f"unknown fault {text.strip()!r} in rule {rule!r}; faults are "
+            "500, 503, 429-minute, 429-day, slow(SECONDS), timeout, reset, lost"
+        )
     name, seconds, probability = match.groups()
     fault = Fault("slow", float(seconds)) if seconds else Fault(name)
     weight = float(probability) if probability else 1.0

@@ -32,9 +32,15 @@ def xero_date_string(day: date) -> str:
 
 
 # Xero's XML: a collection <Invoices> holds <Invoice> elements; these are the irregular plurals.
-_SINGULAR = {"TaxRates": "TaxRate", "Addresses": "Address", "Phones": "Phone",
-             "Elements": "DataContractBase", "ValidationErrors": "ValidationError",
-             "TaxComponents": "TaxComponent", "Warnings": "Warning"}
+_SINGULAR = {
+    "TaxRates": "TaxRate",
+    "Addresses": "Address",
+    "Phones": "Phone",
+    "Elements": "DataContractBase",
+    "ValidationErrors": "ValidationError",
+    "TaxComponents": "TaxComponent",
+    "Warnings": "Warning",
+}
 
 
 def _singular(name: str) -> str:

@@ -79,8 +79,9 @@ class Gate:
 
     # -- the test's side ---------------------------------------------------------------------
 
-    def wait_arrived(self, limit: float = 120.0, *,
-                     alive: Callable[[], bool] | None = None) -> bool:
+    def wait_arrived(
+        self, limit: float = 120.0, *, alive: Callable[[], bool] | None = None
+    ) -> bool:
         """Block until every call the gate holds has arrived. With `alive`, stop early and
         return False once it says the client has stopped without reaching the gate."""
         deadline = time.monotonic() + limit
@@ -89,8 +90,10 @@ class Gate:
                 if alive is not None and not alive():
                     return self.full
                 if time.monotonic() > deadline:
-                    raise HoldTimeout(f"{self.count} call(s) to {self.pattern} did not arrive "
-                                      f"in {limit:g} s ({len(self.held)} did)")
+                    raise HoldTimeout(
+                        f"{self.count} call(s) to {self.pattern} did not arrive "
+                        f"in {limit:g} s ({len(self.held)} did)"
+                    )
                 self._arrived.wait(0.05)
         return True
 

@@ -41,6 +41,13 @@ class IdempotencyStore:
             return f"Idempotency Key: {key} is used with a different request."
         return entry
 
-    def remember(self, tenant_id: str, key: str, print_: str, status: int,
-                 headers: dict[str, str], body: bytes) -> None:
+    def remember(
+        self,
+        tenant_id: str,
+        key: str,
+        print_: str,
+        status: int,
+        headers: dict[str, str],
+        body: bytes,
+    ) -> None:
         self._entries[(tenant_id, key)] = Stored(print_, status, headers, body, self._now())

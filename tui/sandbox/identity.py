@@ -130,8 +130,12 @@ def basic_credentials(header: str | None) -> tuple[str, str] | None:
 
 
 class Identity:
-    def __init__(self, now: Callable[[], datetime], tenants: Callable[[], list[str]],
-                 custom_tenant: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        now: Callable[[], datetime],
+        tenants: Callable[[], list[str]],
+        custom_tenant: Callable[[], str],
+    ) -> None:
         self._now = now
         self._tenants = tenants
         self._custom_tenant = custom_tenant
@@ -160,15 +164,22 @@ class Identity:
         if public and (not challenge or params.get("code_challenge_method") != "S256"):
             return f"{redirect_uri}?{urlencode({'error': 'invalid_request', **state})}"
         code = secrets.token_urlsafe(24)
-        self.codes[code] = AuthCode(code, service, client_id, redirect_uri,
-                                    params.get("scope", "").split(), challenge,
-                                    self._now() + CODE_LIFETIME)
+        self.codes[code] = AuthCode(
+            code,
+            service,
+            client_id,
+            redirect_uri,
+            params.get("scope", "").split(),
+            challenge,
+            self._now() + CODE_LIFETIME,
+        )
         return f"{redirect_uri}?{urlencode({'code': code, **state})}"
 
     # -- token endpoint -----------------------------------------------------------------------
 
-    def token(self, service: str, form: dict[str, str], authorization: str | None,
-              api_endpoint: str = "") -> dict[str, Any]:
+    def token(
+        self, service: str, form: dict[str, str], authorization: str | None, api_endpoint: str = ""
+    ) -> dict[str, Any]:
         grant_type = form.get("grant_type", "")
         self.token_requests.append((service, grant_type))
         client_id, secret = self._client(form, authorization)
@@ -179,14 +190,19 @@ class Identity:
         elif grant_type == "client_credentials" and service == XERO:
             if (client_id, secret) != CUSTOM_CONNECTION:
                 raise OAuthError("invalid_client", 401)
-            grant = Grant(str(uuid.uuid4()), XERO, client_id,
-                          form.get("scope", "").split(), self._now(), custom=True)
+            grant = Grant(
+                str(uuid.uuid4()),
+                XERO,
+                client_id,
+                form.get("scope", "").split(),
+                self._now(),
+                custom=True,
+            )
             self.connect(grant, self._custom_tenant())
             return self._issue(grant, refresh=False)
         else:
             raise OAuthError("unsupported_grant_type")
-        body = self._issue(grant, refresh=service == ACTIONSTEP or "offline_access" in
-                           grant.scopes)
+        body = self._issue(grant, refresh=service == ACTIONSTEP or "offline_access" in grant.scopes)
         if service == ACTIONSTEP:
             body.update({"api_endpoint": api_endpoint, "orgkey": ORGKEY})
         return body
@@ -204,8 +220,9 @@ class Identity:
         elif client_id in XERO_CONFIDENTIAL and XERO_CONFIDENTIAL[client_id] != secret:
             raise OAuthError("invalid_client", 401)
 
-    def _redeem_code(self, service: str, form: dict[str, str], client_id: str,
-                     secret: str) -> Grant:
+    def _redeem_code(
+        self, service: str, form: dict[str, str], client_id: str, secret: str
+    ) -> Grant:
         code = self.codes.pop(form.get("code", ""), None)  # single use
         if code is None or code.service != service or code.expires_at < self._now():
             raise OAuthError("invalid_grant")
@@ -245,12 +262,16 @@ class Identity:
         lifetime = DEMO_LIFETIME if grant.client_id == "demo" else ACCESS_LIFETIME[grant.service]
         access = AccessToken(secrets.token_urlsafe(32), grant, now + lifetime)
         self.access_tokens[access.token] = access
-        body: dict[str, Any] = {"access_token": access.token,
-                                "expires_in": int(lifetime.total_seconds()),
-                                "token_type": "Bearer", "scope": " ".join(grant.scopes)}
+        body: dict[str, Any] = {
+            "access_token": access.token,
+            "expires_in": int(lifetime.total_seconds()),
+            "token_type": "Bearer",
+            "scope": " ".join(grant.scopes),
+        }
         if refresh:
-            token = RefreshToken(secrets.token_urlsafe(32), grant,
-                                 now + REFRESH_LIFETIME[grant.service])
+            token = RefreshToken(
+                secrets.token_urlsafe(32), grant, now + REFRESH_LIFETIME[grant.service]
+            )
             self.refresh_tokens[token.token] = token
             body["refresh_token"] = token.token
         return body

@@ -43,9 +43,14 @@ class SandboxServer:
                 logger.handlers = [logging.NullHandler()]
                 logger.propagate = False
         logging.getLogger("uvicorn.error").addFilter(_not_a_dropped_connection)
-        config = uvicorn.Config(create_app(state), log_level="warning", lifespan="off",
-                                access_log=False, timeout_graceful_shutdown=1,
-                                log_config=None if quiet else uvicorn.config.LOGGING_CONFIG)
+        config = uvicorn.Config(
+            create_app(state),
+            log_level="warning",
+            lifespan="off",
+            access_log=False,
+            timeout_graceful_shutdown=1,
+            log_config=None if quiet else uvicorn.config.LOGGING_CONFIG,
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._serve, name="axpush-sandbox", daemon=True)
 
@@ -82,6 +87,10 @@ class SandboxServer:
     def __enter__(self) -> SandboxServer:
         return self.start()
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
         self.stop()

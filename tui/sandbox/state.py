@@ -55,8 +55,9 @@ class SandboxState:
         self.orgs: dict[str, XeroOrg] = {firm.xero.tenant_id: firm.xero}
         self.consented: list[str] = [firm.xero.tenant_id]
         """The organisations the sandbox user connects when an app asks for consent."""
-        self.identity = Identity(self.clock.now, lambda: list(self.consented),
-                                 lambda: firm.xero.tenant_id)
+        self.identity = Identity(
+            self.clock.now, lambda: list(self.consented), lambda: firm.xero.tenant_id
+        )
         self.limits = RateLimiter(self.clock.now, limits)
         self.idempotency = IdempotencyStore(self.clock.now)
         self.faults = FaultPlan(faults, seed=firm.seed)
@@ -66,8 +67,15 @@ class SandboxState:
         """The latest Accounting API requests, newest last."""
 
     @classmethod
-    def demo(cls, seed: int = DEFAULT_SEED, *, faults: str = "", limits: Limits | None = None,
-             tour: bool = True, bills: int = 220) -> SandboxState:
+    def demo(
+        cls,
+        seed: int = DEFAULT_SEED,
+        *,
+        faults: str = "",
+        limits: Limits | None = None,
+        tour: bool = True,
+        bills: int = 220,
+    ) -> SandboxState:
         scale = max(1.0, bills / 220)  # a bigger firm has more clients and matters
         clients, matters = round(46 * scale), round(72 * scale)
         firm = build_demo_firm(seed, tour=tour, bills=bills, clients=clients, matters=matters)

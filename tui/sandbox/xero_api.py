@@ -55,8 +55,17 @@ Handler = Callable[[Call], Answer]
 
 def _problem(status: int, title: str, detail: str) -> Response:
     """Xero's problem body, as sent with 401 and 403 (always JSON)."""
-    return json_response({"Type": None, "Title": title, "Status": status, "Detail": detail,
-                          "Instance": str(uuid.uuid4()), "Extensions": {}}, status)
+    return json_response(
+        {
+            "Type": None,
+            "Title": title,
+            "Status": status,
+            "Detail": detail,
+            "Instance": str(uuid.uuid4()),
+            "Extensions": {},
+        },
+        status,
+    )
 
 
 def _token_problem(problem: TokenProblem) -> Response:
@@ -75,8 +84,9 @@ def where_filter(expression: str | None) -> Callable[[dict[str, Any]], bool]:
     nested object (Invoice.InvoiceID)."""
     if not expression:
         return lambda _record: True
-    alternatives = [_all_of(part) for part in
-                    re.split(r"\s+OR\s+", expression.strip(), flags=re.IGNORECASE)]
+    alternatives = [
+        _all_of(part) for part in re.split(r"\s+OR\s+", expression.strip(), flags=re.IGNORECASE)
+    ]
     return lambda record: any(test(record) for test in alternatives)
 
 
@@ -87,11 +97,17 @@ def _all_of(expression: str) -> Callable[[dict[str, Any]], bool]:
         if not match:
             raise ValueError(f"unsupported where clause: {clause}")
         path, op, text, guid, bare = match.groups()
-        wanted: Any = text if text is not None else guid if guid is not None else \
-            {"true": True, "false": False}.get((bare or "").lower(), bare)
+        wanted: Any = (
+            text
+            if text is not None
+            else guid
+            if guid is not None
+            else {"true": True, "false": False}.get((bare or "").lower(), bare)
+        )
 
-        def test(record: dict[str, Any], path: str = path, op: str = op,
-                 wanted: Any = wanted) -> bool:
+        def test(
+            record: dict[str, Any], path: str = path, op: str = op, wanted: Any = wanted
+        ) -> bool:
             value: Any = record
             for part in path.split("."):
                 value = value.get(part) if isinstance(value, dict) else None
@@ -103,17 +119,21 @@ def _all_of(expression: str) -> Callable[[dict[str, Any]], bool]:
     return lambda record: all(test(record) for test in tests)
 
 
-def _page(call: Call, items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]],
-                                                             dict[str, Any] | None]:
+def _page(
+    call: Call, items: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     page_text = call.param("page")
     if not page_text:
         return items, None
     page = max(1, int(page_text))
     size = min(1000, max(1, int(call.param("pageSize") or 100)))
     count = len(items)
-    return items[(page - 1) * size: page * size], {
-        "page": page, "pageSize": size, "pageCount": max(1, -(-count // size)),
-        "itemCount": count}
+    return items[(page - 1) * size : page * size], {
+        "page": page,
+        "pageSize": size,
+        "pageCount": max(1, -(-count // size)),
+        "itemCount": count,
+    }
 
 
 def _ids(call: Call, name: str) -> set[str]:
@@ -121,13 +141,20 @@ def _ids(call: Call, name: str) -> set[str]:
 
 
 def _failed_element(element: dict[str, Any], messages: list[str]) -> dict[str, Any]:
-    return {**element, "HasErrors": True, "StatusAttributeString": "ERROR",
-            "ValidationErrors": [{"Message": m} for m in messages]}
+    return {
+        **element,
+        "HasErrors": True,
+        "StatusAttributeString": "ERROR",
+        "ValidationErrors": [{"Message": m} for m in messages],
+    }
 
 
 def _validation_exception(elements: list[dict[str, Any]], message: str = "") -> Answer:
-    body: dict[str, Any] = {"ErrorNumber": 10, "Type": "ValidationException",
-                            "Message": message or "A validation exception occurred"}
+    body: dict[str, Any] = {
+        "ErrorNumber": 10,
+        "Type": "ValidationException",
+        "Message": message or "A validation exception occurred",
+    }
     if elements:
         body["Elements"] = elements
     return 400, body
@@ -138,8 +165,14 @@ class XeroApi:
         self.state = state
 
     def envelope(self, key: str, items: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
-        return {"Id": str(uuid.uuid4()), "Status": "OK", "ProviderName": PROVIDER,
-                "DateTimeUTC": xero_date(self.state.clock.now()), **extra, key: items}
+        return {
+            "Id": str(uuid.uuid4()),
+            "Status": "OK",
+            "ProviderName": PROVIDER,
+            "DateTimeUTC": xero_date(self.state.clock.now()),
+            **extra,
+            key: items,
+        }
 
     # -- the pipeline every Accounting call goes through ---------------------------------------
 
@@ -149,14 +182,16 @@ class XeroApi:
         async def endpoint(request: Request) -> Response:
             body = await request.body()
             with state.lock:
-                state.received.append(Received(request.method, str(request.url),
-                                               dict(request.headers), body))
+                state.received.append(
+                    Received(request.method, str(request.url), dict(request.headers), body)
+                )
                 try:
                     access = state.identity.access(XERO, request.headers.get("authorization"))
                 except TokenProblem as problem:
                     return _token_problem(problem)
-                tenant = state.identity.tenant_allowed(access,
-                                                       request.headers.get("xero-tenant-id"))
+                tenant = state.identity.tenant_allowed(
+                    access, request.headers.get("xero-tenant-id")
+                )
                 if tenant is None or tenant not in state.orgs:
                     return _problem(403, "Forbidden", "AuthenticationUnsuccessful")
                 fault = state.faults.draw(request.method, request.url.path)
@@ -166,10 +201,14 @@ class XeroApi:
                 limited = state.limits.acquire(tenant)
                 if limited is not None:
                     return PlainTextResponse(
-                        "Rate limit exceeded", status_code=429,
-                        headers={**state.limits.headers(tenant),
-                                 "Retry-After": str(limited.retry_after),
-                                 "X-Rate-Limit-Problem": limited.problem})
+                        "Rate limit exceeded",
+                        status_code=429,
+                        headers={
+                            **state.limits.headers(tenant),
+                            "Retry-After": str(limited.retry_after),
+                            "X-Rate-Limit-Problem": limited.problem,
+                        },
+                    )
                 gate = state.holds.take(request.method, request.url.path)
             try:
                 if gate is not None and not await gate.wait():
@@ -198,19 +237,28 @@ class XeroApi:
         if key is None or request.method not in WRITE_METHODS:
             return self._render(request, *self._run(call, handler), limit_headers)
         if not key or len(key) > MAX_LENGTH:
-            return self._render(request, *_validation_exception(
-                [], f"Idempotency Key must be 1 to {MAX_LENGTH} characters"), limit_headers)
+            return self._render(
+                request,
+                *_validation_exception([], f"Idempotency Key must be 1 to {MAX_LENGTH} characters"),
+                limit_headers,
+            )
         print_ = fingerprint(request.method, str(request.url), call.body)
         found = self.state.idempotency.find(tenant, key, print_)
         if isinstance(found, str):
             return self._render(request, *_validation_exception([], found), limit_headers)
         if found is not None:
-            return Response(found.body, status_code=found.status,
-                            headers={**found.headers, **limit_headers})
+            return Response(
+                found.body, status_code=found.status, headers={**found.headers, **limit_headers}
+            )
         response = self._render(request, *self._run(call, handler), limit_headers)
         self.state.idempotency.remember(
-            tenant, key, print_, response.status_code,
-            {"content-type": response.headers.get("content-type", "")}, bytes(response.body))
+            tenant,
+            key,
+            print_,
+            response.status_code,
+            {"content-type": response.headers.get("content-type", "")},
+            bytes(response.body),
+        )
         return response
 
     @staticmethod
@@ -218,17 +266,25 @@ class XeroApi:
         try:
             return handler(call)
         except ValueError as error:  # a body that is not JSON, or values of the wrong type
-            return 400, {"ErrorNumber": 14, "Type": "PostDataInvalidException",
-                         "Message": str(error)}
+            return 400, {
+                "ErrorNumber": 14,
+                "Type": "PostDataInvalidException",
+                "Message": str(error),
+            }
 
     @staticmethod
-    def _render(request: Request, status: int, data: dict[str, Any],
-                headers: dict[str, str]) -> Response:
+    def _render(
+        request: Request, status: int, data: dict[str, Any], headers: dict[str, str]
+    ) -> Response:
         if "json" in request.headers.get("accept", "").lower():
             return json_response(data, status, headers)
         root = "ApiException" if status >= 400 else "Response"
-        return Response(to_xml(data, root), status_code=status,
-                        media_type="text/xml; charset=utf-8", headers=headers)
+        return Response(
+            to_xml(data, root),
+            status_code=status,
+            media_type="text/xml; charset=utf-8",
+            headers=headers,
+        )
 
     # -- batches ---------------------------------------------------------------------------------
 
@@ -269,9 +325,14 @@ class XeroApi:
     def list_contacts(self, call: Call) -> Answer:
         test = where_filter(call.param("where"))
         ids = _ids(call, "IDs")
-        found = sorted((c for c in call.org.contacts.values()
-                        if test(c) and (not ids or c["ContactID"] in ids)),
-                       key=lambda c: c["Name"].lower())
+        found = sorted(
+            (
+                c
+                for c in call.org.contacts.values()
+                if test(c) and (not ids or c["ContactID"] in ids)
+            ),
+            key=lambda c: c["Name"].lower(),
+        )
         page, pagination = _page(call, found)
         extra = {"pagination": pagination} if pagination else {}
         return 200, self.envelope("Contacts", page, **extra)
@@ -290,10 +351,14 @@ class XeroApi:
         test = where_filter(call.param("where"))
         ids, numbers = _ids(call, "IDs"), _ids(call, "InvoiceNumbers")
         statuses = _ids(call, "Statuses")
-        found = [inv for inv in call.org.invoices.values()
-                 if test(inv) and (not ids or inv["InvoiceID"] in ids)
-                 and (not numbers or inv["InvoiceNumber"] in numbers)
-                 and (not statuses or inv["Status"] in statuses)]
+        found = [
+            inv
+            for inv in call.org.invoices.values()
+            if test(inv)
+            and (not ids or inv["InvoiceID"] in ids)
+            and (not numbers or inv["InvoiceNumber"] in numbers)
+            and (not statuses or inv["Status"] in statuses)
+        ]
         page, pagination = _page(call, found)
         if pagination is None:  # as on Xero: unpaged lists leave out the line items
             page = [{k: v for k, v in inv.items() if k != "LineItems"} for inv in page]
@@ -319,8 +384,9 @@ class XeroApi:
         data = call.data
         elements = data.get("Invoices") if isinstance(data, dict) else None
         element = elements[0] if isinstance(elements, list) and elements else data
-        updated, errors = call.org.update_invoice(invoice, element if isinstance(element, dict)
-                                                  else {})
+        updated, errors = call.org.update_invoice(
+            invoice, element if isinstance(element, dict) else {}
+        )
         if errors:
             return _validation_exception([_failed_element(updated, errors)])
         return 200, self.envelope("Invoices", [updated])
@@ -360,15 +426,20 @@ class XeroApi:
 
     async def token(self, request: Request) -> Response:
         form = dict(parse_qsl((await request.body()).decode()))
-        return self._identity_call(request, lambda: json_response(
-            self.state.identity.token(XERO, form, request.headers.get("authorization"))))
+        return self._identity_call(
+            request,
+            lambda: json_response(
+                self.state.identity.token(XERO, form, request.headers.get("authorization"))
+            ),
+        )
 
     async def revocation(self, request: Request) -> Response:
         form = dict(parse_qsl((await request.body()).decode()))
 
         def revoke() -> Response:
-            self.state.identity.revoke(form.get("token", ""),
-                                       request.headers.get("authorization"), form)
+            self.state.identity.revoke(
+                form.get("token", ""), request.headers.get("authorization"), form
+            )
             return Response(status_code=200)
 
         return self._identity_call(request, revoke)
@@ -397,8 +468,9 @@ class XeroApi:
             headers = self.state.limits.headers(None)
             event = request.query_params.get("authEventId")
             if request.method == "DELETE":
-                found = self.state.identity.disconnect(access.grant,
-                                                       request.path_params["connection_id"])
+                found = self.state.identity.disconnect(
+                    access.grant, request.path_params["connection_id"]
+                )
                 return Response(status_code=204 if found else 404, headers=headers)
             listed = []
             for connection in self.state.identity.connections_of(access.grant):
@@ -408,11 +480,17 @@ class XeroApi:
                 # The identity file's example has no offset, but its schema asks for RFC 3339
                 # date-time: the sandbox follows the schema and adds the Z.
                 stamp = connection.created.strftime("%Y-%m-%dT%H:%M:%S.%f0Z")
-                listed.append({"id": connection.connection_id,
-                               "authEventId": connection.grant.grant_id,
-                               "tenantId": org.tenant_id, "tenantType": "ORGANISATION",
-                               "tenantName": org.name, "createdDateUtc": stamp,
-                               "updatedDateUtc": stamp})
+                listed.append(
+                    {
+                        "id": connection.connection_id,
+                        "authEventId": connection.grant.grant_id,
+                        "tenantId": org.tenant_id,
+                        "tenantType": "ORGANISATION",
+                        "tenantName": org.name,
+                        "createdDateUtc": stamp,
+                        "updatedDateUtc": stamp,
+                    }
+                )
             return json_response(listed, headers=headers)
 
 
@@ -423,24 +501,26 @@ def create_xero_app(state: SandboxState) -> Starlette:
     def route(path: str, handler: Handler, *methods: str) -> Route:
         return Route(f"{base}/{path}", api.accounting(handler), methods=list(methods))
 
-    return Starlette(routes=[
-        Route("/login/identity/connect/authorize", api.authorize, methods=["GET"]),
-        Route("/identity/connect/token", api.token, methods=["POST"]),
-        Route("/identity/connect/revocation", api.revocation, methods=["POST"]),
-        Route("/connections", api.connections, methods=["GET"]),
-        Route("/connections/{connection_id}", api.connections, methods=["DELETE"]),
-        route("Organisation", api.organisation, "GET"),
-        route("Accounts", api.accounts, "GET"),
-        route("TaxRates", api.tax_rates, "GET"),
-        route("Contacts", api.list_contacts, "GET"),
-        route("Contacts", api.create_contacts, "PUT", "POST"),
-        route("Contacts/{ref}", api.get_contact, "GET"),
-        route("Invoices", api.list_invoices, "GET"),
-        route("Invoices", api.create_invoices, "PUT"),
-        route("Invoices", api.upsert_invoices, "POST"),
-        route("Invoices/{ref}", api.get_invoice, "GET"),
-        route("Invoices/{ref}", api.update_invoice, "POST"),
-        route("Payments", api.list_payments, "GET"),
-        route("Payments", api.create_payments, "PUT", "POST"),
-        route("Payments/{ref}", api.delete_payment, "POST"),
-    ])
+    return Starlette(
+        routes=[
+            Route("/login/identity/connect/authorize", api.authorize, methods=["GET"]),
+            Route("/identity/connect/token", api.token, methods=["POST"]),
+            Route("/identity/connect/revocation", api.revocation, methods=["POST"]),
+            Route("/connections", api.connections, methods=["GET"]),
+            Route("/connections/{connection_id}", api.connections, methods=["DELETE"]),
+            route("Organisation", api.organisation, "GET"),
+            route("Accounts", api.accounts, "GET"),
+            route("TaxRates", api.tax_rates, "GET"),
+            route("Contacts", api.list_contacts, "GET"),
+            route("Contacts", api.create_contacts, "PUT", "POST"),
+            route("Contacts/{ref}", api.get_contact, "GET"),
+            route("Invoices", api.list_invoices, "GET"),
+            route("Invoices", api.create_invoices, "PUT"),
+            route("Invoices", api.upsert_invoices, "POST"),
+            route("Invoices/{ref}", api.get_invoice, "GET"),
+            route("Invoices/{ref}", api.update_invoice, "POST"),
+            route("Payments", api.list_payments, "GET"),
+            route("Payments", api.create_payments, "PUT", "POST"),
+            route("Payments/{ref}", api.delete_payment, "POST"),
+        ]
+    )

@@ -24,8 +24,7 @@ SYSTEM_ACCOUNTS_NOT_FOR_INVOICES = {"DEBTORS", "CREDITORS", "GST", "RETAINEDEARN
 
 # Xero's own texts.
 NOT_VALID_STATUS = "Invoice not of valid status for modification"
-HAS_PAYMENTS = ("This document cannot be edited as it has a payment or credit note allocated "
-                "to it.")
+HAS_PAYMENTS = "This document cannot be edited as it has a payment or credit note allocated to it."
 NUMBER_TAKEN = "Invoice # must be unique."
 ONLY_AUTHORISED = "Payments can only be made against Authorised documents"
 OVERPAYMENT = "Payment amount exceeds the amount outstanding on this document"
@@ -102,17 +101,30 @@ class XeroOrg:
         if ref.get("ContactID"):
             return self.contacts.get(ref["ContactID"])
         if ref.get("ContactNumber"):
-            return next((c for c in self.contacts.values()
-                         if c.get("ContactNumber") == ref["ContactNumber"]), None)
+            return next(
+                (
+                    c
+                    for c in self.contacts.values()
+                    if c.get("ContactNumber") == ref["ContactNumber"]
+                ),
+                None,
+            )
         if ref.get("Name"):
-            return next((c for c in self.contacts.values() if c["Name"] == ref["Name"]
-                         and c["ContactStatus"] == "ACTIVE"), None)
+            return next(
+                (
+                    c
+                    for c in self.contacts.values()
+                    if c["Name"] == ref["Name"] and c["ContactStatus"] == "ACTIVE"
+                ),
+                None,
+            )
         return None
 
     def invoice(self, ref: str) -> dict[str, Any] | None:
         """By InvoiceID or InvoiceNumber."""
         return self.invoices.get(ref) or next(
-            (inv for inv in self.invoices.values() if inv["InvoiceNumber"] == ref), None)
+            (inv for inv in self.invoices.values() if inv["InvoiceNumber"] == ref), None
+        )
 
     # -- contacts -------------------------------------------------------------------------------
 
@@ -120,17 +132,35 @@ class XeroOrg:
         name = str(element.get("Name") or "").strip()
         if not name:
             return element, ["The Contact Name must be specified."]
-        clash = any(c["Name"].lower() == name.lower() and c["ContactStatus"] == "ACTIVE"
-                    for c in self.contacts.values())
+        clash = any(
+            c["Name"].lower() == name.lower() and c["ContactStatus"] == "ACTIVE"
+            for c in self.contacts.values()
+        )
         if clash:
-            return element, [f"The contact name {name} is already assigned to another contact. "
-                             "The contact name must be unique across all active contacts."]
+            return element, [
+                f"The contact name {name} is already assigned to another contact. "
+                "The contact name must be unique across all active contacts."
+            ]
         contact_id = self.new_id()
         contact = {
-            "ContactID": contact_id, "ContactStatus": "ACTIVE", "Name": name,
-            **{k: element[k] for k in ("ContactNumber", "FirstName", "LastName", "EmailAddress",
-                                       "AccountNumber", "TaxNumber") if element.get(k)},
-            "IsSupplier": False, "IsCustomer": True, "HasAttachments": False,
+            "ContactID": contact_id,
+            "ContactStatus": "ACTIVE",
+            "Name": name,
+            **{
+                k: element[k]
+                for k in (
+                    "ContactNumber",
+                    "FirstName",
+                    "LastName",
+                    "EmailAddress",
+                    "AccountNumber",
+                    "TaxNumber",
+                )
+                if element.get(k)
+            },
+            "IsSupplier": False,
+            "IsCustomer": True,
+            "HasAttachments": False,
             "UpdatedDateUTC": xero_date(self.now()),
         }
         self.contacts[contact_id] = contact
@@ -142,9 +172,14 @@ class XeroOrg:
         """PUT: create only. A number already used by an ACCREC invoice is refused."""
         errors: list[str] = []
         number = str(element.get("InvoiceNumber") or "").strip()
-        if element.get("Type") == "ACCREC" and number and any(
+        if (
+            element.get("Type") == "ACCREC"
+            and number
+            and any(
                 inv["Type"] == "ACCREC" and inv["InvoiceNumber"] == number
-                for inv in self.invoices.values()):
+                for inv in self.invoices.values()
+            )
+        ):
             errors.append(NUMBER_TAKEN)
         status = str(element.get("Status") or "DRAFT")
         if status not in EDITABLE:
@@ -153,8 +188,13 @@ class XeroOrg:
         if errors or built is None:
             return element, errors
         invoice_id = self.new_id()
-        built.update({"InvoiceID": invoice_id, "Status": status,
-                      "InvoiceNumber": number or f"INV-{len(self.invoices) + 1:04d}"})
+        built.update(
+            {
+                "InvoiceID": invoice_id,
+                "Status": status,
+                "InvoiceNumber": number or f"INV-{len(self.invoices) + 1:04d}",
+            }
+        )
         self.invoices[invoice_id] = built
         return built, []
 
@@ -180,18 +220,29 @@ class XeroOrg:
             return element, [NOT_VALID_STATUS]
         if invoice["AmountPaid"] > 0 or invoice["AmountCredited"] > 0:
             if new_status == "AUTHORISED" and status != "AUTHORISED":
-                return element, ["The status AUTHORISED cannot be applied to the invoice because "
-                                 "it has payments or credit notes allocated to it."]
+                return element, [
+                    "The status AUTHORISED cannot be applied to the invoice because "
+                    "it has payments or credit notes allocated to it."
+                ]
             return element, [HAS_PAYMENTS]
-        allowed = {"DRAFT": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
-                   "SUBMITTED": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
-                   "AUTHORISED": {"AUTHORISED", "VOIDED"}}[status]
+        allowed = {
+            "DRAFT": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
+            "SUBMITTED": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
+            "AUTHORISED": {"AUTHORISED", "VOIDED"},
+        }[status]
         if new_status not in allowed:
             return element, [NOT_VALID_STATUS]
         errors: list[str] = []
         changes = {k: v for k, v in element.items() if k not in ("InvoiceID", "Status")}
-        content_keys = {"LineItems", "Contact", "Date", "DueDate", "Reference",
-                        "LineAmountTypes", "CurrencyCode"}
+        content_keys = {
+            "LineItems",
+            "Contact",
+            "Date",
+            "DueDate",
+            "Reference",
+            "LineAmountTypes",
+            "CurrencyCode",
+        }
         if changes.keys() & content_keys:
             merged = {**invoice, **changes}
             if "LineItems" not in element:
@@ -231,27 +282,48 @@ class XeroOrg:
         if errors or contact is None:
             return None
         return {
-            "Type": kind, "InvoiceNumber": element.get("InvoiceNumber"),
+            "Type": kind,
+            "InvoiceNumber": element.get("InvoiceNumber"),
             "Reference": element.get("Reference") or "",
-            "Contact": {k: contact[k] for k in ("ContactID", "ContactNumber", "Name",
-                                                "ContactStatus") if k in contact},
-            "Date": xero_date(invoice_date), "DateString": xero_date_string(invoice_date),
-            **({"DueDate": xero_date(due_date), "DueDateString": xero_date_string(due_date)}
-               if due_date else {}),
-            "LineAmountTypes": amount_types, "LineItems": lines,
-            "SubTotal": subtotal, "TotalTax": total_tax, "Total": total,
-            "AmountDue": total, "AmountPaid": ZERO, "AmountCredited": ZERO,
-            "CurrencyCode": currency, "CurrencyRate": Decimal("1.000000"),
-            "IsDiscounted": False, "HasAttachments": False, "HasErrors": False,
-            "SentToContact": False, "Payments": [], "UpdatedDateUTC": xero_date(self.now()),
+            "Contact": {
+                k: contact[k]
+                for k in ("ContactID", "ContactNumber", "Name", "ContactStatus")
+                if k in contact
+            },
+            "Date": xero_date(invoice_date),
+            "DateString": xero_date_string(invoice_date),
+            **(
+                {"DueDate": xero_date(due_date), "DueDateString": xero_date_string(due_date)}
+                if due_date
+                else {}
+            ),
+            "LineAmountTypes": amount_types,
+            "LineItems": lines,
+            "SubTotal": subtotal,
+            "TotalTax": total_tax,
+            "Total": total,
+            "AmountDue": total,
+            "AmountPaid": ZERO,
+            "AmountCredited": ZERO,
+            "CurrencyCode": currency,
+            "CurrencyRate": Decimal("1.000000"),
+            "IsDiscounted": False,
+            "HasAttachments": False,
+            "HasErrors": False,
+            "SentToContact": False,
+            "Payments": [],
+            "UpdatedDateUTC": xero_date(self.now()),
             **({"Url": element["Url"]} if element.get("Url") else {}),
         }
 
     def _invoice_contact(self, ref: Any, errors: list[str]) -> dict[str, Any] | None:
-        if not isinstance(ref, dict) or not any(ref.get(k) for k in
-                                                ("ContactID", "ContactNumber", "Name")):
-            errors.append("The Contact must contain at least 1 of the following elements to "
-                          "identify the contact: Name, ContactID, ContactNumber")
+        if not isinstance(ref, dict) or not any(
+            ref.get(k) for k in ("ContactID", "ContactNumber", "Name")
+        ):
+            errors.append(
+                "The Contact must contain at least 1 of the following elements to "
+                "identify the contact: Name, ContactID, ContactNumber"
+            )
             return None
         contact = self.find_contact(ref)
         if contact is None and ref.get("Name") and not ref.get("ContactID"):
@@ -262,13 +334,16 @@ class XeroOrg:
             errors.append("The contact with the specified contact details could not be found.")
             return None
         if contact["ContactStatus"] != "ACTIVE":
-            errors.append("The contact with the specified contact details has been archived. "
-                          "The contact must be un-archived before creating new invoices or "
-                          "credit notes.")
+            errors.append(
+                "The contact with the specified contact details has been archived. "
+                "The contact must be un-archived before creating new invoices or "
+                "credit notes."
+            )
         return contact
 
-    def _lines(self, items: list[Any], amount_types: str, kind: str,
-               errors: list[str]) -> list[dict[str, Any]]:
+    def _lines(
+        self, items: list[Any], amount_types: str, kind: str, errors: list[str]
+    ) -> list[dict[str, Any]]:
         rates = {r["TaxType"]: r for r in self.tax_rates}
         lines: list[dict[str, Any]] = []
         for item in items:
@@ -284,20 +359,27 @@ class XeroOrg:
             elif account is None:
                 errors.append(f"Account code '{code}' is not a valid code for this document.")
             elif account["Status"] != "ACTIVE":
-                errors.append(f"Account code '{code}' has been archived, or has been deleted. "
-                              "Each line item must reference a valid account.")
-            elif account["Type"] in NOT_FOR_INVOICES or \
-                    account.get("SystemAccount") in SYSTEM_ACCOUNTS_NOT_FOR_INVOICES:
+                errors.append(
+                    f"Account code '{code}' has been archived, or has been deleted. "
+                    "Each line item must reference a valid account."
+                )
+            elif (
+                account["Type"] in NOT_FOR_INVOICES
+                or account.get("SystemAccount") in SYSTEM_ACCOUNTS_NOT_FOR_INVOICES
+            ):
                 errors.append(f"Account code '{code}' is not a valid code for this document.")
             tax_type = item.get("TaxType") or (account or {}).get("TaxType") or "NONE"
             rate = rates.get(tax_type)
             if amount_types != "NoTax":
                 if rate is None or rate["Status"] != "ACTIVE":
-                    errors.append(f"The TaxType code {tax_type} does not exist or cannot be used "
-                                  "for this type of transaction.")
+                    errors.append(
+                        f"The TaxType code {tax_type} does not exist or cannot be used "
+                        "for this type of transaction."
+                    )
                 elif kind == "ACCREC" and not rate["CanApplyToRevenue"]:
-                    errors.append(f"The TaxType code '{tax_type}' cannot be used with account "
-                                  f"code '{code}'.")
+                    errors.append(
+                        f"The TaxType code '{tax_type}' cannot be used with account code '{code}'."
+                    )
             try:
                 quantity = _decimal(item.get("Quantity"), Decimal(1))
                 unit = _decimal(item.get("UnitAmount"), Decimal(0))
@@ -313,12 +395,20 @@ class XeroOrg:
             except ValueError as error:
                 errors.append(str(error))
                 continue
-            lines.append({
-                "LineItemID": item.get("LineItemID") or self.new_id(),
-                "Description": item.get("Description"), "Quantity": quantity,
-                "UnitAmount": unit, "AccountCode": code, "TaxType": tax_type,
-                "TaxAmount": tax_amount, "LineAmount": line_amount, "Tracking": [],
-                "ValidationErrors": []})
+            lines.append(
+                {
+                    "LineItemID": item.get("LineItemID") or self.new_id(),
+                    "Description": item.get("Description"),
+                    "Quantity": quantity,
+                    "UnitAmount": unit,
+                    "AccountCode": code,
+                    "TaxType": tax_type,
+                    "TaxAmount": tax_amount,
+                    "LineAmount": line_amount,
+                    "Tracking": [],
+                    "ValidationErrors": [],
+                }
+            )
         return lines
 
     # -- payments -------------------------------------------------------------------------------
@@ -329,16 +419,21 @@ class XeroOrg:
         invoice = None
         if isinstance(ref, dict):
             invoice = self.invoices.get(ref.get("InvoiceID") or "") or (
-                self.invoice(str(ref["InvoiceNumber"])) if ref.get("InvoiceNumber") else None)
+                self.invoice(str(ref["InvoiceNumber"])) if ref.get("InvoiceNumber") else None
+            )
         if invoice is None:
             return element, [DOCUMENT_NOT_FOUND]
         account_ref = element.get("Account")
         account = self.account(account_ref) if isinstance(account_ref, dict) else None
-        if not isinstance(account_ref, dict) or not (account_ref.get("Code") or
-                                                     account_ref.get("AccountID")):
+        if not isinstance(account_ref, dict) or not (
+            account_ref.get("Code") or account_ref.get("AccountID")
+        ):
             errors.append(NO_PAYMENT_ACCOUNT)
-        elif account is None or account["Status"] != "ACTIVE" or not (
-                account["Type"] == "BANK" or account.get("EnablePaymentsToAccount")):
+        elif (
+            account is None
+            or account["Status"] != "ACTIVE"
+            or not (account["Type"] == "BANK" or account.get("EnablePaymentsToAccount"))
+        ):
             errors.append(BAD_PAYMENT_ACCOUNT)
         try:
             amount = cents(_decimal(element.get("Amount"), ZERO))
@@ -356,19 +451,26 @@ class XeroOrg:
         assert account is not None
         payment_id = self.new_id()
         payment: dict[str, Any] = {
-            "PaymentID": payment_id, "Date": xero_date(paid_on), "Amount": amount,
-            "BankAmount": amount, "CurrencyRate": Decimal("1.000000"),
-            "Reference": element.get("Reference") or "", "PaymentType": "ACCRECPAYMENT",
-            "Status": "AUTHORISED", "IsReconciled": bool(element.get("IsReconciled")),
-            "HasAccount": True, "HasValidationErrors": False,
+            "PaymentID": payment_id,
+            "Date": xero_date(paid_on),
+            "Amount": amount,
+            "BankAmount": amount,
+            "CurrencyRate": Decimal("1.000000"),
+            "Reference": element.get("Reference") or "",
+            "PaymentType": "ACCRECPAYMENT",
+            "Status": "AUTHORISED",
+            "IsReconciled": bool(element.get("IsReconciled")),
+            "HasAccount": True,
+            "HasValidationErrors": False,
             "Account": {k: account[k] for k in ("AccountID", "Code", "Name") if k in account},
             "Invoice": {k: invoice[k] for k in ("Type", "InvoiceID", "InvoiceNumber")},
             "UpdatedDateUTC": xero_date(self.now()),
         }
         self.payments[payment_id] = payment
         self._apply_payment(invoice, amount, paid_on)
-        payment["Invoice"].update({k: invoice[k] for k in ("AmountDue", "AmountPaid", "Status",
-                                                           "Total")})
+        payment["Invoice"].update(
+            {k: invoice[k] for k in ("AmountDue", "AmountPaid", "Status", "Total")}
+        )
         return payment, []
 
     def delete_payment(self, payment_id: str) -> Result:
@@ -382,8 +484,9 @@ class XeroOrg:
         self._apply_payment(invoice, -payment["Amount"], None)
         return payment, []
 
-    def _apply_payment(self, invoice: dict[str, Any], amount: Decimal,
-                       paid_on: date | None) -> None:
+    def _apply_payment(
+        self, invoice: dict[str, Any], amount: Decimal, paid_on: date | None
+    ) -> None:
         invoice["AmountPaid"] += amount
         invoice["AmountDue"] = invoice["Total"] - invoice["AmountPaid"] - invoice["AmountCredited"]
         if invoice["AmountDue"] == 0 and paid_on is not None:
@@ -395,7 +498,8 @@ class XeroOrg:
         invoice["Payments"] = [
             {"PaymentID": p["PaymentID"], "Date": p["Date"], "Amount": p["Amount"]}
             for p in self.payments.values()
-            if p["Invoice"]["InvoiceID"] == invoice["InvoiceID"] and p["Status"] != "DELETED"]
+            if p["Invoice"]["InvoiceID"] == invoice["InvoiceID"] and p["Status"] != "DELETED"
+        ]
         invoice["UpdatedDateUTC"] = xero_date(self.now())
 
     def credit(self, invoice: dict[str, Any], amount: Decimal) -> None:

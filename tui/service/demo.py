@@ -37,8 +37,9 @@ def prepare_profile(profile: Profile, state: SandboxState, server: SandboxServer
 
 
 @contextlib.contextmanager
-def running_demo(seed: int = DEFAULT_SEED, home: Path | None = None,
-                 faults: str = "") -> Iterator[Demo]:
+def running_demo(
+    seed: int = DEFAULT_SEED, home: Path | None = None, faults: str = ""
+) -> Iterator[Demo]:
     """The sandbox on loopback and a demo profile in a temporary home (removed afterwards)."""
     with contextlib.ExitStack() as stack:
         if home is None:

@@ -104,16 +104,20 @@ class Profile:
         return cls((home or axpush_home()) / "profiles" / name)
 
     def _open(self, path: Path, schema: str) -> TinyDB:
-        return _ProfileDB(path, storage=AtomicJSONStorage, lock=self._lock,
-                      schema=f"axpush.{schema}", version=SCHEMA_VERSION,
-                      on_set_aside=self.set_aside.append)
+        return _ProfileDB(
+            path,
+            storage=AtomicJSONStorage,
+            lock=self._lock,
+            schema=f"axpush.{schema}",
+            version=SCHEMA_VERSION,
+            on_set_aside=self.set_aside.append,
+        )
 
     def _table(self, db: TinyDB, name: str) -> Table:
         return db.table(name)
 
     def close(self) -> None:
-        for db in (self._config, self._state, self._tokens, self._bills,
-                   *self._history.values()):
+        for db in (self._config, self._state, self._tokens, self._bills, *self._history.values()):
             db.close()
 
     # -- config -----------------------------------------------------------------------------
@@ -133,21 +137,24 @@ class Profile:
     def save_mapping(self, mapping: Mapping) -> None:
         self._replace_single(self._config, "mapping", mapping.to_json())
 
-    def update_mapping(self, change: Callable[[Mapping], tuple[Mapping, Sequence[MappingChange]]]
-                       ) -> Mapping:
+    def update_mapping(
+        self, change: Callable[[Mapping], tuple[Mapping, Sequence[MappingChange]]]
+    ) -> Mapping:
         """Apply `change` to the mapping as stored now (another process may have changed it),
         and save the result with its history records in one atomic write."""
         with self._lock:
             storage = self._config.storage
             data = storage.read() or {}
             doc = data.get("mapping", {}).get(str(_SINGLE))
-            mapping, records = change(Mapping.from_json(doc) if isinstance(doc, dict)
-                                      else Mapping())
+            mapping, records = change(
+                Mapping.from_json(doc) if isinstance(doc, dict) else Mapping()
+            )
             log = dict(data.get("mapping_changes", {}))
             first = max((int(k) for k in log), default=0) + 1
             log.update({str(first + i): r.to_json() for i, r in enumerate(records)})
-            storage.write({**data, "mapping": {str(_SINGLE): mapping.to_json()},
-                           "mapping_changes": log})
+            storage.write(
+                {**data, "mapping": {str(_SINGLE): mapping.to_json()}, "mapping_changes": log}
+            )
         return mapping
 
     def write_export(self, name: str, text: str) -> Path:
@@ -162,8 +169,7 @@ class Profile:
     def mapping_changes(self) -> list[MappingChange]:
         """Every change to the mapping, oldest first."""
         table = self._table(self._config, "mapping_changes")
-        return [MappingChange.from_json(doc) for doc in
-                sorted(table.all(), key=lambda d: d.doc_id)]
+        return [MappingChange.from_json(doc) for doc in sorted(table.all(), key=lambda d: d.doc_id)]
 
     # -- tokens -----------------------------------------------------------------------------
 
@@ -192,16 +198,19 @@ class Profile:
 
     def cached_bills(self) -> dict[str, Bill]:
         """The bills as last synced from Actionstep (a cache: losing it costs a full sync)."""
-        return {str(doc["bill_id"]): Bill.from_json(dict(doc))
-                for doc in self._table(self._bills, "bills").all()}
+        return {
+            str(doc["bill_id"]): Bill.from_json(dict(doc))
+            for doc in self._table(self._bills, "bills").all()
+        }
 
     def sync_cursor(self) -> datetime | None:
         doc = self._table(self._bills, "sync").get(doc_id=_SINGLE)
         cursor = doc.get("cursor") if isinstance(doc, dict) else None
         return datetime.fromisoformat(cursor) if cursor else None
 
-    def save_bills(self, bills: Sequence[Bill], cursor: datetime | None, *,
-                   replace_all: bool) -> None:
+    def save_bills(
+        self, bills: Sequence[Bill], cursor: datetime | None, *, replace_all: bool
+    ) -> None:
         """Store synced bills (all of them with `replace_all`, else merged by id) and the
         cursor the next incremental sync starts from."""
         with self._lock:
@@ -211,21 +220,27 @@ class Profile:
                 known: set[str] = set()
             else:
                 known = {str(doc["bill_id"]) for doc in table.all()}
-            updates = [(bill.to_json(), where("bill_id") == bill.bill_id)
-                       for bill in bills if bill.bill_id in known]
+            updates = [
+                (bill.to_json(), where("bill_id") == bill.bill_id)
+                for bill in bills
+                if bill.bill_id in known
+            ]
             inserts = [bill.to_json() for bill in bills if bill.bill_id not in known]
             if updates:
                 table.update_multiple(updates)
             if inserts:
                 table.insert_multiple(inserts)
-            self._replace_single(self._bills, "sync",
-                                 {"cursor": cursor.isoformat() if cursor else None})
+            self._replace_single(
+                self._bills, "sync", {"cursor": cursor.isoformat() if cursor else None}
+            )
 
     # -- outbox -----------------------------------------------------------------------------
 
     def jobs(self) -> dict[str, Job]:
-        return {str(doc["bill_id"]): Job.from_json(dict(doc))
-                for doc in self._table(self._state, "jobs").all()}
+        return {
+            str(doc["bill_id"]): Job.from_json(dict(doc))
+            for doc in self._table(self._state, "jobs").all()
+        }
 
     def record_jobs(self, jobs: Sequence[Job], attempts: Sequence[Attempt] = ()) -> list[Job]:
         """Upsert jobs by bill (counting an attempt for each that starts sending) and append the
@@ -295,8 +310,10 @@ class Profile:
         for month in self.history_months()[-months:]:
             for shard in self._shards(month):
                 table = self._table(self._history_db(shard), "attempts")
-                found += [Attempt.from_json(dict(doc))
-                          for doc in table.search(where("bill_id") == bill_id)]
+                found += [
+                    Attempt.from_json(dict(doc))
+                    for doc in table.search(where("bill_id") == bill_id)
+                ]
         return sorted(found, key=lambda a: a.at)
 
     def history_months(self) -> list[str]:
@@ -305,8 +322,10 @@ class Profile:
     def _shards(self, month: str) -> list[str]:
         """The month's shards in order: YYYY-MM, then YYYY-MM.2, YYYY-MM.3, ..."""
         names = [p.stem for p in (self.root / "history").glob(f"{month}*.json")]
-        return sorted((n for n in names if n == month or n.startswith(month + ".")),
-                      key=lambda n: int(n[8:] or 1))
+        return sorted(
+            (n for n in names if n == month or n.startswith(month + ".")),
+            key=lambda n: int(n[8:] or 1),
+        )
 
     def _history_db(self, shard: str) -> TinyDB:
         if shard not in self._history:

@@ -27,15 +27,18 @@ class PusherBusy(RuntimeError):
         who = owner.get("who") or "another process"
         host = owner.get("host") or "?"
         since = owner.get("since") or "?"
-        super().__init__(f"another push is running for this profile: {who} on {host}, "
-                         f"pid {owner.get('pid', '?')}, since {since}; wait for it to finish")
+        super().__init__(
+            f"another push is running for this profile: {who} on {host}, "
+            f"pid {owner.get('pid', '?')}, since {since}; wait for it to finish"
+        )
         self.owner = owner
 
 
 class PusherLock:
     def __init__(self, profile_root: Path) -> None:
-        self._lock = FileLock(str(profile_root / ".pusher.lock"), timeout=0,
-                              thread_local=False, mode=0o600)
+        self._lock = FileLock(
+            str(profile_root / ".pusher.lock"), timeout=0, thread_local=False, mode=0o600
+        )
         self._owner = profile_root / ".pusher.json"
 
     def acquire(self) -> None:
@@ -44,8 +47,12 @@ class PusherLock:
             self._lock.acquire()
         except Timeout:
             raise PusherBusy(self._read_owner()) from None
-        owner = {"who": current_user(), "host": socket.gethostname(), "pid": os.getpid(),
-                 "since": datetime.now(UTC).astimezone().isoformat(timespec="seconds")}
+        owner = {
+            "who": current_user(),
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "since": datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
+        }
         write_atomically(self._owner, json.dumps(owner).encode())
 
     def release(self) -> None:
@@ -65,6 +72,10 @@ class PusherLock:
         self.acquire()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
         self.release()

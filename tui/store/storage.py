@@ -38,8 +38,10 @@ class SetAside:
     reason: str
 
     def describe(self) -> str:
-        return (f"{self.original.name} could not be read ({self.reason}); it was kept as "
-                f"{self.moved_to} and a fresh one started")
+        return (
+            f"{self.original.name} could not be read ({self.reason}); it was kept as "
+            f"{self.moved_to} and a fresh one started"
+        )
 
 
 def write_atomically(path: Path, payload: bytes, mode: int = FILE_MODE) -> None:
@@ -73,9 +75,16 @@ def _fsync_directory(directory: Path) -> None:
 class AtomicJSONStorage(Storage):
     """TinyDB storage: whole-file JSON, atomic replace, schema-versioned, damage set aside."""
 
-    def __init__(self, path: Path, *, lock: FileLock, schema: str, version: int,
-                 on_set_aside: Callable[[SetAside], None] | None = None,
-                 mode: int = FILE_MODE) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        lock: FileLock,
+        schema: str,
+        version: int,
+        on_set_aside: Callable[[SetAside], None] | None = None,
+        mode: int = FILE_MODE,
+    ) -> None:
         self.path = path
         self._lock = lock
         self._schema = schema
@@ -91,8 +100,9 @@ class AtomicJSONStorage(Storage):
                 return None
             try:
                 data = json.loads(raw)
-                if not isinstance(data, dict) or not all(isinstance(t, dict)
-                                                         for t in data.values()):
+                if not isinstance(data, dict) or not all(
+                    isinstance(t, dict) for t in data.values()
+                ):
                     raise ValueError("not a TinyDB document")
             except (ValueError, UnicodeDecodeError) as error:
                 if self._set_aside(raw, error):
@@ -114,7 +124,8 @@ class AtomicJSONStorage(Storage):
         if isinstance(version, int) and version > self._version:
             raise SchemaTooNew(
                 f"{self.path} was written by a newer axpush (schema {self._schema} v{version}; "
-                f"this one reads up to v{self._version}). Upgrade axpush; the file is untouched.")
+                f"this one reads up to v{self._version}). Upgrade axpush; the file is untouched."
+            )
 
     def _set_aside(self, raw: bytes, error: Exception) -> bool:
         """Move the damaged file aside; False if it changed meanwhile (so was not moved)."""

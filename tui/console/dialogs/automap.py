@@ -44,15 +44,21 @@ class AutoMapDialog(ModalScreen[list[RowChange] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box automap-box"):
             proposes = count(len(self._changes), "row")
-            yield Static(f"Auto-map proposes {proposes} (by exact Code, then by name; rows a "
-                         "person set are never touched; trust bank accounts "
-                         "are never proposed for payments received)", classes="dialog-title")
+            yield Static(
+                f"Auto-map proposes {proposes} (by exact Code, then by name; rows a "
+                "person set are never touched; trust bank accounts "
+                "are never proposed for payments received)",
+                classes="dialog-title",
+            )
             yield SelectionList[int](
                 *(Selection(_prompt(c), i, True) for i, c in enumerate(self._changes)),
-                id="automap-rows")
+                id="automap-rows",
+            )
             if self._left:
-                yield Static(Text(f"Still for a person: {', '.join(self._left)}",
-                                  style="yellow"), id="automap-left")
+                yield Static(
+                    Text(f"Still for a person: {', '.join(self._left)}", style="yellow"),
+                    id="automap-left",
+                )
             yield Static(HINT, classes="dialog-hint")
 
     def on_mount(self) -> None:

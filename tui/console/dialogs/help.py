@@ -16,8 +16,11 @@ STATES = (
     ("blocked", "preflight found a problem; nothing was sent (enter opens the mapping row)"),
     ("pushing", "on its way to Xero"),
     ("pushed", "in Xero as Actionstep has it: approved, paid as receipted, or voided"),
-    ("changed", "in Xero, then edited, deleted or receipted in Actionstep: the next push "
-                "updates, voids or pays it"),
+    (
+        "changed",
+        "in Xero, then edited, deleted or receipted in Actionstep: the next push "
+        "updates, voids or pays it",
+    ),
     ("failed", "Xero refused it, or the answer was lost: fix, then re-push (f)"),
 )
 EXTRA_KEYS = (

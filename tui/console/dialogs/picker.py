@@ -15,8 +15,7 @@ from textual.widgets.option_list import Option
 
 from tui.console.widgets.filter_input import filter_words, matches
 
-LIST_KEYS = {"up": "cursor_up", "down": "cursor_down", "pageup": "page_up",
-             "pagedown": "page_down"}
+LIST_KEYS = {"up": "cursor_up", "down": "cursor_down", "pageup": "page_up", "pagedown": "page_down"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +63,7 @@ class PickerDialog(ModalScreen[str | None]):
         words = filter_words(query)
         options = self.query_one("#picker-options", OptionList)
         options.clear_options()
-        shown = [c for c in self._choices
-                 if not words or matches(words, c.code, c.name, c.note)]
+        shown = [c for c in self._choices if not words or matches(words, c.code, c.name, c.note)]
         options.add_options(Option(_prompt(c, self._current), id=c.value) for c in shown)
         if shown:
             index = next((i for i, c in enumerate(shown) if c.value == self._current), 0)

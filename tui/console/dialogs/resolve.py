@@ -25,9 +25,11 @@ class ResolveDialog(ModalScreen[str | None]):
                 "Say so only once it is settled by hand in Xero (payment removed, invoice "
                 "re-entered, credit applied). axpush then stops pushing it until Actionstep "
                 f"changes it again. History records {self._who}, now, and your reason.",
-                classes="dialog-message")
-            yield Input(placeholder="why, e.g. credit note CN-0042 applied in Xero",
-                        id="resolve-why")
+                classes="dialog-message",
+            )
+            yield Input(
+                placeholder="why, e.g. credit note CN-0042 applied in Xero", id="resolve-why"
+            )
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Mark resolved", variant="warning", id="resolve")
                 yield Button("Cancel (esc)", id="cancel")
@@ -37,8 +39,9 @@ class ResolveDialog(ModalScreen[str | None]):
     def _resolve(self) -> None:
         why = self.query_one("#resolve-why", Input).value.strip()
         if not why:
-            self.notify("Say why: the reason is kept in history for whoever looks next.",
-                        severity="warning")
+            self.notify(
+                "Say why: the reason is kept in history for whoever looks next.", severity="warning"
+            )
             self.query_one("#resolve-why", Input).focus()
             return
         self.dismiss(why)

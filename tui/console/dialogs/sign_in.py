@@ -14,8 +14,10 @@ from textual.widgets import Input, Static, TextArea
 
 
 class PasteBackDialog(ModalScreen[str | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="sign-in.cancel"),
-                Binding("ctrl+y", "copy_url", "Copy the URL", id="sign-in.copy")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="sign-in.cancel"),
+        Binding("ctrl+y", "copy_url", "Copy the URL", id="sign-in.copy"),
+    ]
 
     def __init__(self, service: str, url: str, redirect_uri: str) -> None:
         super().__init__(classes="dialog")
@@ -26,14 +28,19 @@ class PasteBackDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box sign-in-box"):
             yield Static(f"Sign in to {self._service}", classes="dialog-title")
-            yield Static("Open this address in a browser on any machine (ctrl+y copies it "
-                         "through the terminal; it is also in the Push log on one line):")
+            yield Static(
+                "Open this address in a browser on any machine (ctrl+y copies it "
+                "through the terminal; it is also in the Push log on one line):"
+            )
             yield TextArea(self._url, read_only=True, soft_wrap=True, id="sign-in-url")
-            yield Static(f"The browser then goes to {self._redirect}?code=... (that page may "
-                         "not load: expected). Paste that whole address here:")
+            yield Static(
+                f"The browser then goes to {self._redirect}?code=... (that page may "
+                "not load: expected). Paste that whole address here:"
+            )
             yield Input(placeholder=f"{self._redirect}?code=...&state=...", id="sign-in-paste")
-            yield Static("enter: sign in · ctrl+y: copy the URL · esc: cancel",
-                         classes="dialog-hint")
+            yield Static(
+                "enter: sign in · ctrl+y: copy the URL · esc: cancel", classes="dialog-hint"
+            )
 
     def on_mount(self) -> None:
         self.query_one("#sign-in-paste", Input).focus()
@@ -73,8 +80,11 @@ class CredentialsDialog(ModalScreen[AppCredentials | None]):
             yield Static(f"{self._service} app credentials", classes="dialog-title")
             yield Input(self._client_id, placeholder="client id", id="client-id")
             if self._needs_secret:
-                yield Input(placeholder="client secret (kept in tokens.json, mode 0600)",
-                            password=True, id="client-secret")
+                yield Input(
+                    placeholder="client secret (kept in tokens.json, mode 0600)",
+                    password=True,
+                    id="client-secret",
+                )
             yield Static("enter: continue · esc: cancel", classes="dialog-hint")
 
     def on_mount(self) -> None:

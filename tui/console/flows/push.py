@@ -12,19 +12,24 @@ from tui.core.words import count
 
 NOTHING_PUSHABLE = {
     "selected": "None of the selected bills can be pushed (only ready or changed bills, or "
-                "failed bills that now pass preflight, can).",
+    "failed bills that now pass preflight, can).",
     "ready": "Nothing is ready or changed.",
     "failed": "No failed bill passes preflight yet.",
 }
 
 
-def confirm_push(view: ViewScreen, ids: Sequence[str], which: str,
-                 started: Callable[[list[str]], None] = lambda _ids: None) -> None:
+def confirm_push(
+    view: ViewScreen,
+    ids: Sequence[str],
+    which: str,
+    started: Callable[[list[str]], None] = lambda _ids: None,
+) -> None:
     """Ask, then push those of `ids` that can go; `started` hears which did."""
     app = view.axpush
     if app.pushing:
-        view.notify("A push is already running; its progress is in the Push log (l).",
-                    severity="warning")
+        view.notify(
+            "A push is already running; its progress is in the Push log (l).", severity="warning"
+        )
         return
     workspace = app.workspace
     if workspace is None or workspace.organisation is None:
@@ -33,15 +38,20 @@ def confirm_push(view: ViewScreen, ids: Sequence[str], which: str,
     organisation = workspace.organisation
     pushable = workspace.pushable(ids)
     if not pushable:
-        view.notify(NOTHING_PUSHABLE.get(which, "None of these bills can be pushed now: fix "
-                                                "what the detail says first."),
-                    severity="warning")
+        view.notify(
+            NOTHING_PUSHABLE.get(
+                which, "None of these bills can be pushed now: fix what the detail says first."
+            ),
+            severity="warning",
+        )
         return
     skipped = len(ids) - len(pushable)
     total = sum((workspace.rows[b].bill.total_inc for b in pushable), ZERO)
-    message = (f"Push {count(len(pushable), 'bill')} "
-               f"({format_money(total, organisation.base_currency)}) to Xero "
-               f"organisation '{organisation.name}'?")
+    message = (
+        f"Push {count(len(pushable), 'bill')} "
+        f"({format_money(total, organisation.base_currency)}) to Xero "
+        f"organisation '{organisation.name}'?"
+    )
     if skipped:
         message += f"\n{skipped} of them cannot go yet and are skipped."
 
@@ -62,8 +72,13 @@ def confirm_push(view: ViewScreen, ids: Sequence[str], which: str,
             ask_to_push()
 
     kind = organisation.org_class or "DEMO"
-    view.app.push_screen(ConfirmDialog(
-        f"'{organisation.name}' is a {kind} Xero organisation. Actionstep warns never to "
-        "connect a trial organisation for real: when it lapses, what was pushed there is gone. "
-        "Push to it anyway? (Asked once for this organisation.)",
-        confirm="Use it", cancel="Cancel"), trial_decided)
+    view.app.push_screen(
+        ConfirmDialog(
+            f"'{organisation.name}' is a {kind} Xero organisation. Actionstep warns never to "
+            "connect a trial organisation for real: when it lapses, what was pushed there is gone. "
+            "Push to it anyway? (Asked once for this organisation.)",
+            confirm="Use it",
+            cancel="Cancel",
+        ),
+        trial_decided,
+    )

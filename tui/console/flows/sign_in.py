@@ -35,7 +35,8 @@ class DialogPasteBack:
         if write_log is not None:  # the URL on one line, easy to copy from the Push log
             write_log(f"sign in to {self._service} at {request.url}")
         pasted = await self._app.push_screen_wait(
-            PasteBackDialog(self._service, request.url, request.redirect_uri))
+            PasteBackDialog(self._service, request.url, request.redirect_uri)
+        )
         if not pasted:
             raise SignInError("cancelled")
         return pasted
@@ -49,12 +50,15 @@ async def sign_in_here(app: App[None], profile: Profile, service: str) -> str | 
     if service == XERO:
         xero = settings.xero
         if xero.mode == "client_credentials":
-            raise SignInError("a Custom Connection signs in without a browser: run "
-                              "`axpush connect xero --client-credentials` in a shell")
+            raise SignInError(
+                "a Custom Connection signs in without a browser: run "
+                "`axpush connect xero --client-credentials` in a shell"
+            )
         needs_secret = xero.mode == "secret"
         if not xero.client_id or (needs_secret and not secret):
             credentials = await app.push_screen_wait(
-                CredentialsDialog("Xero", xero.client_id, needs_secret))
+                CredentialsDialog("Xero", xero.client_id, needs_secret)
+            )
             if credentials is None:
                 return None
             xero = replace(xero, client_id=credentials.client_id)
@@ -62,8 +66,9 @@ async def sign_in_here(app: App[None], profile: Profile, service: str) -> str | 
 
         async def choose(tenants: list[Tenant]) -> Tenant:
             choices = [Choice(t.tenant_id, "", t.name, t.tenant_type) for t in tenants]
-            picked = await app.push_screen_wait(PickerDialog(
-                "Which organisation does this profile push to?", choices, current=None))
+            picked = await app.push_screen_wait(
+                PickerDialog("Which organisation does this profile push to?", choices, current=None)
+            )
             if picked is None:
                 raise SignInError("no organisation chosen")
             return next(t for t in tenants if t.tenant_id == picked)
@@ -73,7 +78,8 @@ async def sign_in_here(app: App[None], profile: Profile, service: str) -> str | 
     actionstep = settings.actionstep
     if not actionstep.client_id or not secret:
         credentials = await app.push_screen_wait(
-            CredentialsDialog("Actionstep", actionstep.client_id, True))
+            CredentialsDialog("Actionstep", actionstep.client_id, True)
+        )
         if credentials is None:
             return None
         actionstep = replace(actionstep, client_id=credentials.client_id)

@@ -122,8 +122,7 @@ class TableView(ViewScreen):
     def show_history(self, row: BillRow, attempts: list[Attempt]) -> None:
         """Draw `row`'s history once it is read; only called while `row` is still current."""
 
-    @work(exclusive=True, group="bill-history", exit_on_error=False,
-          description="Reading history")
+    @work(exclusive=True, group="bill-history", exit_on_error=False, description="Reading history")
     async def load_history(self, row: BillRow) -> None:
         """History lives in monthly files: read it off the loop, then show it if the cursor
         has not moved on meanwhile."""

@@ -18,10 +18,24 @@ from tui.core.jobs import Attempt
 from tui.core.money import format_money
 from tui.core.status import BillRow, BillState
 
-COLUMNS = (("sel", " "), ("number", "Bill"), ("date", "Date"), ("client", "Client"),
-           ("total", "Total"), ("state", "State"), ("reason", "Why"))
-SUMMARY_ORDER = (BillState.READY, BillState.CHANGED, BillState.BLOCKED, BillState.FAILED,
-                 BillState.PUSHING, BillState.PUSHED, BillState.PENDING)
+COLUMNS = (
+    ("sel", " "),
+    ("number", "Bill"),
+    ("date", "Date"),
+    ("client", "Client"),
+    ("total", "Total"),
+    ("state", "State"),
+    ("reason", "Why"),
+)
+SUMMARY_ORDER = (
+    BillState.READY,
+    BillState.CHANGED,
+    BillState.BLOCKED,
+    BillState.FAILED,
+    BillState.PUSHING,
+    BillState.PUSHED,
+    BillState.PENDING,
+)
 MARK = "●"
 
 
@@ -33,8 +47,7 @@ class BillsScreen(TableView):
         Binding("p", "push_selected", "Push selected", id="bills.push"),
         Binding("P", "push_ready", "Push all ready", id="bills.push_all"),
         Binding("f", "push_failed", "Re-push failed", id="bills.push_failed", show=False),
-        Binding("r", "reload", "Reload from Actionstep and Xero", id="bills.reload",
-                show=False),
+        Binding("r", "reload", "Reload from Actionstep and Xero", id="bills.reload", show=False),
     ]
 
     def __init__(self) -> None:
@@ -83,9 +96,14 @@ class BillsScreen(TableView):
         words = self.filter_words()
         rows = sorted(workspace.rows.values(), key=lambda r: (r.bill.number, r.bill.bill_id))
         for row in rows:
-            if words and not matches(words, row.bill.number, row.bill.client_name,
-                                     row.state.value, row.reason,
-                                     row.bill.matter.name if row.bill.matter else ""):
+            if words and not matches(
+                words,
+                row.bill.number,
+                row.bill.client_name,
+                row.state.value,
+                row.reason,
+                row.bill.matter.name if row.bill.matter else "",
+            ):
                 continue
             table.add_row(*self._cells(row), key=row.bill.bill_id)
             self.keys.append(row.bill.bill_id)

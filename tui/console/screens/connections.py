@@ -14,15 +14,16 @@ from textual.widgets import Footer, Static
 from tui.console.screens.base import ViewScreen
 from tui.console.widgets.top_bar import TopBar
 
-HELP = ("x: sign in to Xero · a: sign in to Actionstep · s: check both now · the same as "
-        "`axpush connect xero --paste` and `axpush status` in a shell")
+HELP = (
+    "x: sign in to Xero · a: sign in to Actionstep · s: check both now · the same as "
+    "`axpush connect xero --paste` and `axpush status` in a shell"
+)
 
 
 class ConnectionsScreen(ViewScreen):
     BINDINGS = [
         Binding("x", "sign_in('xero')", "Sign in to Xero", id="connections.xero"),
-        Binding("a", "sign_in('actionstep')", "Sign in to Actionstep",
-                id="connections.actionstep"),
+        Binding("a", "sign_in('actionstep')", "Sign in to Actionstep", id="connections.actionstep"),
         Binding("s", "check", "Check now", id="connections.check"),
     ]
 
@@ -50,16 +51,21 @@ class ConnectionsScreen(ViewScreen):
         table.add_column()
         binding = report["binding"]
         table.add_row("Profile", report["profile"])
-        table.add_row("Pushes to", f"{binding['name']} ({binding['class']})"
-                      if binding["organisation_id"] else Text("no organisation bound yet",
-                                                               style="yellow"))
+        table.add_row(
+            "Pushes to",
+            f"{binding['name']} ({binding['class']})"
+            if binding["organisation_id"]
+            else Text("no organisation bound yet", style="yellow"),
+        )
         for service in ("xero", "actionstep"):
             item = report[service]
             table.add_row("", "")
             table.add_row(service.capitalize(), _state(item))
             if service == "xero" and item.get("organisation"):
-                left = f"{item.get('calls_left_this_minute')} this minute, " \
-                       f"{item.get('calls_left_today')} today"
+                left = (
+                    f"{item.get('calls_left_this_minute')} this minute, "
+                    f"{item.get('calls_left_today')} today"
+                )
                 table.add_row("  organisation", f"{item['organisation']} ({item['class']})")
                 table.add_row("  calls left", left)
             if item.get("token_expires_at"):

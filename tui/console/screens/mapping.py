@@ -21,8 +21,13 @@ from tui.core.money import format_rate
 from tui.core.problems import MappingKey, MappingKind
 from tui.core.status import BillState
 
-COLUMNS = (("kind", "Kind"), ("source", "Actionstep"), ("target", "Xero"), ("state", "State"),
-           ("blocks", "Bills"))
+COLUMNS = (
+    ("kind", "Kind"),
+    ("source", "Actionstep"),
+    ("target", "Xero"),
+    ("state", "State"),
+    ("blocks", "Bills"),
+)
 
 
 def _row_key(key: MappingKey) -> str:
@@ -30,10 +35,15 @@ def _row_key(key: MappingKey) -> str:
 
 
 _KIND_LABELS = {MappingKind.ACCOUNT: "acct", MappingKind.TAX: "tax", MappingKind.BANK: "bank"}
-HELP = ("enter: choose the Xero account or TaxType · del: unmap · a: auto-map · r: refresh the "
-        "chart · a change is saved at once and re-checks every bill")
-_ORIGINS = {Origin.AUTO: "set by auto-map", Origin.IMPORT: "set by an imported file",
-            Origin.ADMIN: ""}
+HELP = (
+    "enter: choose the Xero account or TaxType · del: unmap · a: auto-map · r: refresh the "
+    "chart · a change is saved at once and re-checks every bill"
+)
+_ORIGINS = {
+    Origin.AUTO: "set by auto-map",
+    Origin.IMPORT: "set by an imported file",
+    Origin.ADMIN: "",
+}
 
 
 def _state(row: MappingRow) -> Text:
@@ -59,8 +69,11 @@ def _explain(row: MappingRow | None, last: MappingChange | None) -> Text:
         text.append(f"{origin}. ", style="dim")
     if last is not None:
         when = last.at.astimezone().strftime("%Y-%m-%d %H:%M")
-        text.append(f"Last change: {last.how} by {last.who}, {when}, from "
-                    f"{last.old_label or '(unmapped)'}.", style="dim")
+        text.append(
+            f"Last change: {last.how} by {last.who}, {when}, from "
+            f"{last.old_label or '(unmapped)'}.",
+            style="dim",
+        )
     text.rstrip()
     return text if text else Text(HELP, style="dim")
 
@@ -73,8 +86,7 @@ class MappingScreen(TableView):
         Binding("delete", "clear_row", "Unmap", id="mapping.clear"),
         Binding("a", "auto_map", "Auto-map", id="mapping.auto"),
         Binding("r", "refresh_chart", "Refresh chart", id="mapping.refresh"),
-        Binding("k", "confirm_row", "Keep (confirm change)", id="mapping.confirm",
-                show=False),
+        Binding("k", "confirm_row", "Keep (confirm change)", id="mapping.confirm", show=False),
     ]
 
     def __init__(self) -> None:
@@ -85,8 +97,9 @@ class MappingScreen(TableView):
         yield TopBar("mapping")
         yield Static(id="mapping-summary")
         yield FilterInput("filter rows: account, code, TaxType or state words — esc clears")
-        table: DataTable[str | Text] = DataTable(id="mapping", cursor_type="row",
-                                                 zebra_stripes=True)
+        table: DataTable[str | Text] = DataTable(
+            id="mapping", cursor_type="row", zebra_stripes=True
+        )
         for key, label in COLUMNS:
             table.add_column(label, key=key)
         yield table
@@ -101,8 +114,9 @@ class MappingScreen(TableView):
         summary = self.query_one("#mapping-summary", Static)
         if workspace is None or not workspace.catalog.accounts:
             table.loading = workspace is None and self.axpush.load_error is None
-            summary.update(Text(self.axpush.load_error or "Loading the chart and the mapping…",
-                                style="dim"))
+            summary.update(
+                Text(self.axpush.load_error or "Loading the chart and the mapping…", style="dim")
+            )
             return
         table.loading = False
         words = self.filter_words()
@@ -110,8 +124,10 @@ class MappingScreen(TableView):
         problems = sum(1 for r in rows if r.problem is not None)
         drifted = sum(1 for r in rows if r.drift)
         blocked = workspace.counts().get(BillState.BLOCKED, 0)
-        text = Text(f"{len(workspace.catalog.accounts)} accounts, "
-                    f"{len(workspace.catalog.tax_codes)} tax codes · ")
+        text = Text(
+            f"{len(workspace.catalog.accounts)} accounts, "
+            f"{len(workspace.catalog.tax_codes)} tax codes · "
+        )
         text.append(f"{problems} need attention", style="yellow" if problems else "green")
         if drifted:
             text.append(f" · {drifted} changed in Xero", style="cyan")
@@ -123,15 +139,19 @@ class MappingScreen(TableView):
         for row in rows:
             kind = _KIND_LABELS[row.key.kind]
             state = _state(row)
-            if words and not matches(words, kind, row.source_label, row.target_label,
-                                     state.plain):
+            if words and not matches(words, kind, row.source_label, row.target_label, state.plain):
                 continue
             key = _row_key(row.key)
             self._rows[key] = row
             self.keys.append(key)
-            table.add_row(kind, clip(row.source_label, 26),
-                          clip(row.target_label, 24) or Text("—", style="dim"),
-                          state, str(row.bills_blocked) if row.bills_blocked else "", key=key)
+            table.add_row(
+                kind,
+                clip(row.source_label, 26),
+                clip(row.target_label, 24) or Text("—", style="dim"),
+                state,
+                str(row.bills_blocked) if row.bills_blocked else "",
+                key=key,
+            )
         focus = self.axpush.mapping_focus
         if focus is not None:
             self.axpush.mapping_focus = None
@@ -158,6 +178,7 @@ class MappingScreen(TableView):
         row, workspace = self._current(), self.workspace
         if row is None or workspace is None:
             return
+
         def note(kind: str, status: str, target: str) -> tuple[str, bool]:
             """Type and status, and what Xero would refuse about this target, in a word."""
             problem = workspace.candidate_problem(row.key, target)
@@ -167,18 +188,31 @@ class MappingScreen(TableView):
 
         if row.key.kind is not MappingKind.TAX:
             bank = row.key.kind is MappingKind.BANK
-            accounts = sorted((a for a in workspace.chart.accounts.values()
-                               if not bank or a.type == "BANK" or a.enable_payments),
-                              key=lambda a: (a.code is None, a.code or "", a.name))
-            choices = [Choice(a.account_id, a.code or "", a.name,
-                              *note(a.type, a.status, a.account_id)) for a in accounts]
-            title = ("Xero bank account for payments received" if bank
-                     else f"Xero account for Actionstep {row.source_label}")
+            accounts = sorted(
+                (
+                    a
+                    for a in workspace.chart.accounts.values()
+                    if not bank or a.type == "BANK" or a.enable_payments
+                ),
+                key=lambda a: (a.code is None, a.code or "", a.name),
+            )
+            choices = [
+                Choice(a.account_id, a.code or "", a.name, *note(a.type, a.status, a.account_id))
+                for a in accounts
+            ]
+            title = (
+                "Xero bank account for payments received"
+                if bank
+                else f"Xero account for Actionstep {row.source_label}"
+            )
         else:
             rates = sorted(workspace.chart.tax_rates.values(), key=lambda r: r.tax_type)
-            choices = [Choice(r.tax_type, r.tax_type, r.name,
-                              *note(format_rate(r.rate), r.status, r.tax_type))
-                       for r in rates]
+            choices = [
+                Choice(
+                    r.tax_type, r.tax_type, r.name, *note(format_rate(r.rate), r.status, r.tax_type)
+                )
+                for r in rates
+            ]
             title = f"Xero TaxType for Actionstep tax code {row.source_label}"
 
         def picked(target: str | None) -> None:
@@ -196,12 +230,17 @@ class MappingScreen(TableView):
             return
         proposals = workspace.auto_map()
         proposed = {c.key for c in proposals}
-        left = [r.source_label for r in workspace.mapping_rows()
-                if r.target is None and r.key not in proposed]
+        left = [
+            r.source_label
+            for r in workspace.mapping_rows()
+            if r.target is None and r.key not in proposed
+        ]
         if not proposals:
-            self.notify("Every row is mapped or set by a person, or has no single match by "
-                        "Code or name." + (f" Still unmapped: {', '.join(left)}." if left
-                                           else ""), title="Auto-map: nothing to propose")
+            self.notify(
+                "Every row is mapped or set by a person, or has no single match by "
+                "Code or name." + (f" Still unmapped: {', '.join(left)}." if left else ""),
+                title="Auto-map: nothing to propose",
+            )
             return
 
         def accepted(changes: list[RowChange] | None) -> None:
@@ -214,7 +253,8 @@ class MappingScreen(TableView):
         if self.workspace is None:
             return
         self.query_one("#mapping-summary", Static).update(
-            Text("Reading Xero's chart and Actionstep's accounts again…", style="bold cyan"))
+            Text("Reading Xero's chart and Actionstep's accounts again…", style="bold cyan")
+        )
         self.axpush.refresh_chart()
 
     def action_confirm_row(self) -> None:

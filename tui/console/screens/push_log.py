@@ -35,8 +35,9 @@ class PushLogScreen(ViewScreen):
         with Horizontal(id="log-status"):
             yield Static("idle", id="log-state")
             yield ProgressBar(id="log-progress", show_eta=False)
-        yield FilterInput("show only lines with all these words: a bill number, failed, paid… "
-                          "— esc clears")
+        yield FilterInput(
+            "show only lines with all these words: a bill number, failed, paid… — esc clears"
+        )
         yield Log(id="log", max_lines=VISIBLE_LINES, highlight=False)
         yield Footer()
 
@@ -61,7 +62,8 @@ class PushLogScreen(ViewScreen):
     def _written(self, lines: list[str]) -> None:
         words = self._words()
         self.query_one(Log).write_lines(
-            [line for line in lines if not words or matches(words, line)])
+            [line for line in lines if not words or matches(words, line)]
+        )
         self._status()
 
     def _status(self) -> None:
@@ -69,10 +71,17 @@ class PushLogScreen(ViewScreen):
         progress = app.push_progress
         elapsed = time.monotonic() - app.push_started if app.push_started else None
         workspace = self.workspace
-        self.query_one("#log-state", Static).update(status_text(
-            progress, elapsed, workspace.rate_budget if workspace else None,
-            datetime.now(UTC), self.query_one(Log).line_count, len(app.log_lines),
-            bool(self._words())))
+        self.query_one("#log-state", Static).update(
+            status_text(
+                progress,
+                elapsed,
+                workspace.rate_budget if workspace else None,
+                datetime.now(UTC),
+                self.query_one(Log).line_count,
+                len(app.log_lines),
+                bool(self._words()),
+            )
+        )
         bar = self.query_one(ProgressBar)
         bar.display = progress is not None
         if progress is not None:
@@ -92,7 +101,10 @@ class PushLogScreen(ViewScreen):
     def action_export(self) -> None:
         lines = self._shown()
         if not lines:
-            self.notify("Nothing to export: the log is empty" +
-                        (" for this filter." if self._words() else "."), severity="warning")
+            self.notify(
+                "Nothing to export: the log is empty"
+                + (" for this filter." if self._words() else "."),
+                severity="warning",
+            )
             return
         self.axpush.export_log(lines, bool(self._words()))

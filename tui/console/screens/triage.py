@@ -67,23 +67,38 @@ class TriageScreen(TableView):
         table.loading = False
         words = self.filter_words()
         for cause, rows in workspace.triage():
-            shown = [r for r in rows if not words or matches(
-                words, r.bill.number, r.bill.client_name, r.reason, cause.heading, cause.value)]
+            shown = [
+                r
+                for r in rows
+                if not words
+                or matches(
+                    words, r.bill.number, r.bill.client_name, r.reason, cause.heading, cause.value
+                )
+            ]
             if not shown:
                 continue
             self._groups[cause] = shown
             group_key = GROUP + cause.value
-            table.add_row(Text("▼ " + count(len(shown), "bill"),
-                               style="bold"), "", "",
-                          Text(cause.label, style="bold yellow"), key=group_key)
+            table.add_row(
+                Text("▼ " + count(len(shown), "bill"), style="bold"),
+                "",
+                "",
+                Text(cause.label, style="bold yellow"),
+                key=group_key,
+            )
             self.keys.append(group_key)
             self._cause_of[group_key] = cause
             for row in shown:
-                table.add_row(f"  {row.bill.number}", clip(row.bill.client_name, 24),
-                              Text(format_money(row.bill.total_inc), justify="right"),
-                              Text(clip(row.brief, 90 if self.size.width >= 120 else 34),
-                                   style="red" if row.state is BillState.FAILED else ""),
-                              key=row.bill.bill_id)
+                table.add_row(
+                    f"  {row.bill.number}",
+                    clip(row.bill.client_name, 24),
+                    Text(format_money(row.bill.total_inc), justify="right"),
+                    Text(
+                        clip(row.brief, 90 if self.size.width >= 120 else 34),
+                        style="red" if row.state is BillState.FAILED else "",
+                    ),
+                    key=row.bill.bill_id,
+                )
                 self.keys.append(row.bill.bill_id)
                 self._cause_of[row.bill.bill_id] = cause
         bills = sum(len(rows) for rows in self._groups.values())
@@ -102,9 +117,13 @@ class TriageScreen(TableView):
             summary.update(Text("Nothing needs attention.", style="green"))
         else:
             counts = self.workspace.counts()
-            summary.update(Text(f"{bills} bills need attention, {causes} causes · "
-                                f"{counts.get(BillState.FAILED, 0)} failed in Xero, "
-                                f"{counts.get(BillState.BLOCKED, 0)} blocked before sending"))
+            summary.update(
+                Text(
+                    f"{bills} bills need attention, {causes} causes · "
+                    f"{counts.get(BillState.FAILED, 0)} failed in Xero, "
+                    f"{counts.get(BillState.BLOCKED, 0)} blocked before sending"
+                )
+            )
 
     def _row(self) -> BillRow | None:
         key = self.current_key()
@@ -136,7 +155,8 @@ class TriageScreen(TableView):
         workspace = self.workspace
         if workspace is not None:
             self.query_one(TriageDetail).show(
-                bill_detail(row, workspace.xero_link(row.bill.bill_id), attempts))
+                bill_detail(row, workspace.xero_link(row.bill.bill_id), attempts)
+            )
 
     # -- actions ----------------------------------------------------------------------------------
 
@@ -161,8 +181,9 @@ class TriageScreen(TableView):
             if fixable:
                 self.axpush.open_mapping_row(fixable[0])
                 return
-        self.notify("The mapping cannot fix this one: see the fix in the detail.",
-                    severity="information")
+        self.notify(
+            "The mapping cannot fix this one: see the fix in the detail.", severity="information"
+        )
 
     @on(DataTable.RowSelected, "#triage")
     def _selected(self) -> None:
@@ -174,8 +195,9 @@ class TriageScreen(TableView):
             return
         link = workspace.xero_link(row.bill.bill_id)
         if link is None:
-            self.notify("Xero has no invoice for this bill that axpush knows of.",
-                        severity="information")
+            self.notify(
+                "Xero has no invoice for this bill that axpush knows of.", severity="information"
+            )
             return
         self.app.copy_to_clipboard(link)
         self.notify(link, title="Xero link copied (also shown in the detail)")
@@ -183,8 +205,10 @@ class TriageScreen(TableView):
     def action_resolve(self) -> None:
         row, workspace = self._row(), self.workspace
         if row is None or workspace is None:
-            self.notify("Choose a bill first: a resolution is recorded one bill at a time.",
-                        severity="information")
+            self.notify(
+                "Choose a bill first: a resolution is recorded one bill at a time.",
+                severity="information",
+            )
             return
         bill_id = row.bill.bill_id
 

@@ -36,8 +36,12 @@ HISTORY_SHOWN = 3
 
 
 class BillDetail(Static):
-    def show(self, row: BillRow | None, workspace: Workspace | None,
-             attempts: Sequence[Attempt] | None = None) -> None:
+    def show(
+        self,
+        row: BillRow | None,
+        workspace: Workspace | None,
+        attempts: Sequence[Attempt] | None = None,
+    ) -> None:
         if row is None or workspace is None:
             self.update(Text("No bill selected.", style="dim"))
             return
@@ -49,24 +53,31 @@ def _heading(bill: Bill) -> Text:
     text.append(f"#{bill.number}", style="bold")
     text.append(f"  {bill.client_name}")
     if bill.matter:
-        text.append(f"  · {bill.matter.reference or ''} {bill.matter.name}".rstrip(),
-                    style="dim")
-    dates = " ".join(filter(None, [
-        bill.invoice_date.isoformat() if bill.invoice_date else None,
-        f"due {bill.due_date.isoformat()}" if bill.due_date else None]))
+        text.append(f"  · {bill.matter.reference or ''} {bill.matter.name}".rstrip(), style="dim")
+    dates = " ".join(
+        filter(
+            None,
+            [
+                bill.invoice_date.isoformat() if bill.invoice_date else None,
+                f"due {bill.due_date.isoformat()}" if bill.due_date else None,
+            ],
+        )
+    )
     if dates:
         text.append(f"  · {dates}", style="dim")
     return text
 
 
-def render_detail(row: BillRow, workspace: Workspace,
-                  attempts: Sequence[Attempt] | None = None) -> RenderableType:
+def render_detail(
+    row: BillRow, workspace: Workspace, attempts: Sequence[Attempt] | None = None
+) -> RenderableType:
     bill = row.bill
     parts: list[RenderableType] = [_heading(bill)]
     status = Text()
     status.append(f"{format_money(bill.total_inc, bill.currency)} ", style="bold")
-    status.append(f"(ex {format_money(bill.total_ex)}, tax {format_money(bill.total_tax)})  ",
-                  style="dim")
+    status.append(
+        f"(ex {format_money(bill.total_ex)}, tax {format_money(bill.total_tax)})  ", style="dim"
+    )
     status.append(f"Actionstep: {bill.status.value}  ")
     status.append_text(state_text(row.state))
     if row.job and row.job.invoice_id:
@@ -105,8 +116,13 @@ def _lines_table(row: BillRow, workspace: Workspace) -> Table:
         table.add_column("Amount", justify="right")
         table.add_column("Tax amt", justify="right")
         for xero_line in invoice.lines:
-            table.add_row(xero_line.description, xero_line.account_code, xero_line.tax_type,
-                          format_money(xero_line.amount), format_money(xero_line.tax))
+            table.add_row(
+                xero_line.description,
+                xero_line.account_code,
+                xero_line.tax_type,
+                format_money(xero_line.amount),
+                format_money(xero_line.tax),
+            )
         return table
     for heading in ("Actionstep line", "Account", "Tax code"):
         table.add_column(heading)
@@ -114,6 +130,10 @@ def _lines_table(row: BillRow, workspace: Workspace) -> Table:
     for line in row.bill.lines:
         account = workspace.catalog.accounts.get(line.account_id or "")
         code = workspace.catalog.tax_codes.get(line.tax_code_id or "")
-        table.add_row(line.description[:40], account.label if account else "?",
-                      code.code if code else "?", format_money(line.amount))
+        table.add_row(
+            line.description[:40],
+            account.label if account else "?",
+            code.code if code else "?",
+            format_money(line.amount),
+        )
     return table

@@ -17,16 +17,19 @@ def history_lines(attempts: Sequence[Attempt] | None, shown: int) -> list[Text]:
         return [Text("reading history…", style="dim")]
     if not attempts:
         return [Text("No attempt yet: it never went to Xero.", style="dim")]
-    return [Text(f"History ({count(len(attempts), 'attempt')}, latest last):", style="bold"),
-            *(attempt_line(a) for a in attempts[-shown:])]
+    return [
+        Text(f"History ({count(len(attempts), 'attempt')}, latest last):", style="bold"),
+        *(attempt_line(a) for a in attempts[-shown:]),
+    ]
 
 
 def attempt_line(attempt: Attempt) -> Text:
     line = Text("  ")
     line.append(attempt.at.astimezone().strftime("%Y-%m-%d %H:%M "), style="dim")
     line.append(f"{attempt.action} ")
-    line.append(attempt.outcome.value,
-                style="red" if attempt.outcome is Outcome.FAILED else "green")
+    line.append(
+        attempt.outcome.value, style="red" if attempt.outcome is Outcome.FAILED else "green"
+    )
     line.append(f"  {attempt.who}", style="dim")
     if attempt.message:
         line.append(f"  {attempt.message}")

@@ -19,14 +19,21 @@ def budget_text(budget: Budget | None, now: datetime) -> Text:
     minute = "?" if budget.minute_left is None else f"{budget.minute_left:,}"
     day = "?" if budget.day_left is None else f"{budget.day_left:,}"
     low = budget.minute_left is not None and budget.minute_left < 10
-    return Text(f"Xero calls left: {minute} this minute, {day} today",
-                style="yellow" if low else "dim")
+    return Text(
+        f"Xero calls left: {minute} this minute, {day} today", style="yellow" if low else "dim"
+    )
 
 
-def status_text(progress: tuple[int, int] | None, elapsed: float | None,
-                budget: Budget | None, now: datetime, shown: int, held: int,
-                filtered: bool) -> Text:
-    """"pushing 120/195 · 38 bills/s · Xero calls left: …", or "idle · …"; with the filter's
+def status_text(
+    progress: tuple[int, int] | None,
+    elapsed: float | None,
+    budget: Budget | None,
+    now: datetime,
+    shown: int,
+    held: int,
+    filtered: bool,
+) -> Text:
+    """ "pushing 120/195 · 38 bills/s · Xero calls left: …", or "idle · …"; with the filter's
     count when one is set."""
     text = Text()
     if progress is None:

@@ -10,8 +10,13 @@ from textual.widgets import Static
 if TYPE_CHECKING:
     from tui.console.app import AxpushApp
 
-VIEWS = (("bills", "b", "Bills"), ("triage", "t", "Triage"), ("mapping", "m", "Mapping"),
-         ("log", "l", "Log"), ("connections", "c", "Connections"))
+VIEWS = (
+    ("bills", "b", "Bills"),
+    ("triage", "t", "Triage"),
+    ("mapping", "m", "Mapping"),
+    ("log", "l", "Log"),
+    ("connections", "c", "Connections"),
+)
 
 
 class TopBar(Static):

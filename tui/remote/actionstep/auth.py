@@ -15,15 +15,20 @@ SERVICE = "Actionstep"
 
 
 class ActionstepAuth:
-    def __init__(self, settings: ActionstepSettings, client_secret: str,
-                 http: httpx.AsyncClient) -> None:
+    def __init__(
+        self, settings: ActionstepSettings, client_secret: str, http: httpx.AsyncClient
+    ) -> None:
         self.settings = settings
         self._secret = client_secret
         self._http = http
 
     def _form(self, **fields: str) -> dict[str, str]:
-        return {**fields, "client_id": self.settings.client_id, "client_secret": self._secret,
-                "redirect_uri": self.settings.redirect_uri}
+        return {
+            **fields,
+            "client_id": self.settings.client_id,
+            "client_secret": self._secret,
+            "redirect_uri": self.settings.redirect_uri,
+        }
 
     async def exchange_code(self, request: AuthorizationRequest, code: str) -> dict[str, Any]:
         form = self._form(grant_type="authorization_code", code=code)

@@ -58,17 +58,22 @@ class ActionstepClient:
     after its Retry-After (or backoff: Actionstep publishes no numbers), a 401 once after a
     token refresh."""
 
-    def __init__(self, api_url: str, tokens: TokenProvider,
-                 transport: httpx.AsyncBaseTransport | None = None, *,
-                 clock: Clock = REAL_CLOCK, retry: RetryPolicy = DEFAULT_RETRY) -> None:
+    def __init__(
+        self,
+        api_url: str,
+        tokens: TokenProvider,
+        transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        clock: Clock = REAL_CLOCK,
+        retry: RetryPolicy = DEFAULT_RETRY,
+    ) -> None:
         self._tokens = tokens
         self._clock = clock
         self._retry = retry
         self.server_time: datetime | None = None
         """The server's clock (HTTP Date) at its latest answer: a sync cursor never goes
         past it, whatever timestamps the records carry."""
-        self._http = new_client(api_url, transport, {"Accept": JSON_API,
-                                                     "Content-Type": JSON_API})
+        self._http = new_client(api_url, transport, {"Accept": JSON_API, "Content-Type": JSON_API})
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -80,8 +85,9 @@ class ActionstepClient:
         attempt = waits = 0
         while True:
             try:
-                response = await self._http.get(path, params=params,
-                                                headers={"Authorization": f"Bearer {token}"})
+                response = await self._http.get(
+                    path, params=params, headers={"Authorization": f"Bearer {token}"}
+                )
             except httpx.TransportError as error:
                 if attempt + 1 >= self._retry.attempts:
                     raise transport_failure(SERVICE, "GET", error) from None
@@ -94,8 +100,9 @@ class ActionstepClient:
                 continue
             if response.status_code == 429 and waits < RATE_LIMIT_WAITS:
                 retry_after = response.headers.get("Retry-After", "")
-                await self._clock.sleep(float(retry_after) if retry_after.isdigit()
-                                        else self._retry.delay(waits))
+                await self._clock.sleep(
+                    float(retry_after) if retry_after.isdigit() else self._retry.delay(waits)
+                )
                 waits += 1
                 continue
             if response.status_code >= 500 and attempt + 1 < self._retry.attempts:
@@ -112,42 +119,52 @@ class ActionstepClient:
         if response.status_code == 204:
             return {}
         if response.status_code == 401:
-            raise RemoteUnauthorised("Actionstep refused the access token (401): reconnect "
-                                     "to Actionstep", status=401)
+            raise RemoteUnauthorised(
+                "Actionstep refused the access token (401): reconnect to Actionstep", status=401
+            )
         if response.status_code == 429:
-            raise RemoteRateLimited("Actionstep kept answering 429 (rate limited); try again "
-                                    "later", retry_after=None, problem=None)
+            raise RemoteRateLimited(
+                "Actionstep kept answering 429 (rate limited); try again later",
+                retry_after=None,
+                problem=None,
+            )
         if response.status_code >= 500:
             raise unavailable(SERVICE, response)
         if response.status_code >= 400:
-            raise RemoteRejected(f"Actionstep refused {path} ({response.status_code}): "
-                                 f"{plain_excerpt(response)}", status=response.status_code)
+            raise RemoteRejected(
+                f"Actionstep refused {path} ({response.status_code}): {plain_excerpt(response)}",
+                status=response.status_code,
+            )
         try:
             body = loads(response.content)
         except ValueError:
-            raise RemoteRejected(f"Actionstep sent something that is not JSON for {path}",
-                                 status=response.status_code) from None
+            raise RemoteRejected(
+                f"Actionstep sent something that is not JSON for {path}",
+                status=response.status_code,
+            ) from None
         if not isinstance(body, dict):
             raise RemoteRejected(f"Actionstep sent an unexpected body for {path}")
         return body
 
-    async def _all(self, resource: str, params: dict[str, str] | None = None,
-                   ids: Sequence[str] = ()) -> tuple[list[dict[str, Any]],
-                                                     dict[str, list[dict[str, Any]]]]:
+    async def _all(
+        self, resource: str, params: dict[str, str] | None = None, ids: Sequence[str] = ()
+    ) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
         """Every record of a collection, following pages; also what `include` side-loaded."""
         records: list[dict[str, Any]] = []
         linked: dict[str, list[dict[str, Any]]] = {}
         path = f"{resource}/{','.join(ids)}" if ids else resource
         page = 1
         while True:
-            body = await self._get(path, {**(params or {}), "page": str(page),
-                                          "pageSize": str(PAGE_SIZE)})
+            body = await self._get(
+                path, {**(params or {}), "page": str(page), "pageSize": str(PAGE_SIZE)}
+            )
             records += [r for r in as_list(body.get(resource)) if isinstance(r, dict)]
             extra = body.get("linked")
             if isinstance(extra, dict):
                 for name, items in extra.items():
                     linked.setdefault(name, []).extend(
-                        r for r in as_list(items) if isinstance(r, dict))
+                        r for r in as_list(items) if isinstance(r, dict)
+                    )
             paging = body.get("meta", {}).get("paging", {}).get(resource, {})
             if not isinstance(paging, dict) or not paging.get("nextPage"):
                 return records, linked
@@ -158,7 +175,7 @@ class ActionstepClient:
         unique = list(dict.fromkeys(i for i in ids if i.isdigit()))
         for start in range(0, len(unique), ID_CHUNK):
             try:
-                found, _ = await self._all(resource, ids=unique[start:start + ID_CHUNK])
+                found, _ = await self._all(resource, ids=unique[start : start + ID_CHUNK])
             except RemoteRejected as error:
                 if error.status == 404:
                     continue
@@ -169,7 +186,7 @@ class ActionstepClient:
     async def _lines_for(self, resource: str, bill_ids: Sequence[str]) -> list[dict[str, Any]]:
         records: list[dict[str, Any]] = []
         for start in range(0, len(bill_ids), ID_CHUNK):
-            chunk = ",".join(bill_ids[start:start + ID_CHUNK])
+            chunk = ",".join(bill_ids[start : start + ID_CHUNK])
             found, _ = await self._all(resource, {"bill": chunk})
             records += found
         return records
@@ -180,8 +197,12 @@ class ActionstepClient:
         tax_codes, _ = await self._all("taxcodes")
         return parse_catalog(accounts, tax_codes)
 
-    async def bills(self, catalog: Catalog, statuses: Sequence[str] = FINALISED_AND_DRAFT,
-                    modified_since: datetime | None = None) -> list[Bill]:
+    async def bills(
+        self,
+        catalog: Catalog,
+        statuses: Sequence[str] = FINALISED_AND_DRAFT,
+        modified_since: datetime | None = None,
+    ) -> list[Bill]:
         """Every bill in the given statuses (changed since `modified_since`, if given), with
         its lines, client and matter."""
         params = {"status": ",".join(statuses), "include": "theirParticipant,action"}
@@ -192,14 +213,15 @@ class ActionstepClient:
         bill_ids = [str(r["id"]) for r in records if str(r.get("id", "")).isdigit()]
         contacts = _index(linked.get("participants", []), parse_contact)
         matters = _index(linked.get("actions", []), parse_matter)
-        missing = [p for r in records if (p := link(r, "theirParticipant")) and
-                   p not in contacts]
+        missing = [p for r in records if (p := link(r, "theirParticipant")) and p not in contacts]
         if missing:
             contacts.update(_index(await self._by_ids("participants", missing), parse_contact))
         lines: dict[str, list[Line]] = {}
         problems: dict[str, list[str]] = {}
-        for resource, parse in (("timeentries", parse_time_entry),
-                                ("disbursements", parse_disbursement)):
+        for resource, parse in (
+            ("timeentries", parse_time_entry),
+            ("disbursements", parse_disbursement),
+        ):
             for record in await self._lines_for(resource, bill_ids):
                 bill_id = link(record, "bill")
                 if bill_id is None:
@@ -212,16 +234,21 @@ class ActionstepClient:
         bills: list[Bill] = []
         for record in records:
             bill_id = str(record.get("id", ""))
-            bill = parse_bill(record, contacts=contacts, matters=matters,
-                              lines=lines.get(bill_id, []),
-                              line_problems=problems.get(bill_id, []))
+            bill = parse_bill(
+                record,
+                contacts=contacts,
+                matters=matters,
+                lines=lines.get(bill_id, []),
+                line_problems=problems.get(bill_id, []),
+            )
             if bill is not None:
                 bills.append(bill)
         return bills
 
 
-def _index(records: list[dict[str, Any]],
-           parse: Callable[[dict[str, Any]], T | None]) -> dict[str, T]:
+def _index(
+    records: list[dict[str, Any]], parse: Callable[[dict[str, Any]], T | None]
+) -> dict[str, T]:
     parsed: dict[str, T] = {}
     for record in records:
         item = parse(record)

@@ -71,8 +71,10 @@ def parse_catalog(accounts: Sequence[Record], tax_codes: Sequence[Record]) -> Ca
         account_id = text(record, "id")
         if account_id:
             parsed_accounts[account_id] = IncomeAccount(
-                account_id, text(record, "accountNumber") or account_id,
-                text(record, "name") or "(unnamed)")
+                account_id,
+                text(record, "accountNumber") or account_id,
+                text(record, "name") or "(unnamed)",
+            )
     parsed_codes: dict[str, TaxCode] = {}
     for record in tax_codes:
         code_id = text(record, "id")
@@ -82,8 +84,9 @@ def parse_catalog(accounts: Sequence[Record], tax_codes: Sequence[Record]) -> Ca
             rate = parse_amount(record.get("percentage", 0))
         except ValueError:
             continue  # a tax code without a usable rate cannot code a line; lines show it
-        parsed_codes[code_id] = TaxCode(code_id, text(record, "code") or code_id,
-                                        text(record, "description") or "", rate)
+        parsed_codes[code_id] = TaxCode(
+            code_id, text(record, "code") or code_id, text(record, "description") or "", rate
+        )
     return Catalog(parsed_accounts, parsed_codes)
 
 
@@ -92,18 +95,23 @@ def parse_contact(record: Record) -> Contact | None:
     if participant_id is None:
         return None
     first, last = text(record, "firstName"), text(record, "lastName")
-    name = text(record, "displayName") or text(record, "companyName") or \
-        " ".join(p for p in (first, last) if p)
-    return Contact(participant_id, name, text(record, "email"), first, last,
-                   flag(record, "isCompany"))
+    name = (
+        text(record, "displayName")
+        or text(record, "companyName")
+        or " ".join(p for p in (first, last) if p)
+    )
+    return Contact(
+        participant_id, name, text(record, "email"), first, last, flag(record, "isCompany")
+    )
 
 
 def parse_matter(record: Record) -> Matter | None:
     matter_id = text(record, "id")
     if matter_id is None:
         return None
-    return Matter(matter_id, text(record, "name") or f"Matter {matter_id}",
-                  text(record, "reference"))
+    return Matter(
+        matter_id, text(record, "name") or f"Matter {matter_id}", text(record, "reference")
+    )
 
 
 def _tax_on(amount: Decimal, rate: Decimal, inclusive: bool) -> Decimal:
@@ -122,15 +130,23 @@ def parse_time_entry(record: Record, catalog: Catalog) -> tuple[Line | None, str
     tax_code_id = link(record, "taxCode")
     code = catalog.tax_codes.get(tax_code_id or "")
     tax = _tax_on(amount, code.rate, False) if code else ZERO
-    return Line(f"T{entry_id}", LineKind.FEE, text(record, "description") or "Fees", amount, tax,
-                link(record, "incomeAccount"), tax_code_id), None
+    return Line(
+        f"T{entry_id}",
+        LineKind.FEE,
+        text(record, "description") or "Fees",
+        amount,
+        tax,
+        link(record, "incomeAccount"),
+        tax_code_id,
+    ), None
 
 
 def parse_disbursement(record: Record, catalog: Catalog) -> tuple[Line | None, str | None]:
     entry_id = text(record, "id") or "?"
     try:
-        gross = cents(parse_amount(record.get("quantity", 1)) *
-                      parse_amount(record.get("unitPrice")))
+        gross = cents(
+            parse_amount(record.get("quantity", 1)) * parse_amount(record.get("unitPrice"))
+        )
     except ValueError:
         return None, f"disbursement {entry_id} has no usable quantity or unitPrice"
     tax_code_id = link(record, "taxCode")
@@ -138,8 +154,15 @@ def parse_disbursement(record: Record, catalog: Catalog) -> tuple[Line | None, s
     inclusive = flag(record, "unitPriceIncludesTax")
     tax = _tax_on(gross, code.rate, inclusive) if code else ZERO
     amount = gross - tax if inclusive else gross
-    return Line(f"D{entry_id}", LineKind.DISBURSEMENT, text(record, "description") or
-                "Disbursement", amount, tax, link(record, "incomeAccount"), tax_code_id), None
+    return Line(
+        f"D{entry_id}",
+        LineKind.DISBURSEMENT,
+        text(record, "description") or "Disbursement",
+        amount,
+        tax,
+        link(record, "incomeAccount"),
+        tax_code_id,
+    ), None
 
 
 def _date(record: Record, name: str, problems: list[str]) -> date | None:
@@ -161,8 +184,14 @@ def _amount(record: Record, name: str, problems: list[str]) -> Decimal:
         return ZERO
 
 
-def parse_bill(record: Record, *, contacts: Mapping[str, Contact], matters: Mapping[str, Matter],
-               lines: list[Line], line_problems: list[str]) -> Bill | None:
+def parse_bill(
+    record: Record,
+    *,
+    contacts: Mapping[str, Contact],
+    matters: Mapping[str, Matter],
+    lines: list[Line],
+    line_problems: list[str],
+) -> Bill | None:
     bill_id = text(record, "id")
     if bill_id is None:
         return None

@@ -34,8 +34,7 @@ class Tenant:
 
 
 class XeroAuth:
-    def __init__(self, settings: XeroSettings, client_secret: str,
-                 http: httpx.AsyncClient) -> None:
+    def __init__(self, settings: XeroSettings, client_secret: str, http: httpx.AsyncClient) -> None:
         self.settings = settings
         self._secret = client_secret
         self._http = http
@@ -48,8 +47,11 @@ class XeroAuth:
         return None
 
     async def exchange_code(self, request: AuthorizationRequest, code: str) -> dict[str, Any]:
-        form = {"grant_type": "authorization_code", "code": code,
-                "redirect_uri": request.redirect_uri}
+        form = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": request.redirect_uri,
+        }
         if request.code_verifier:
             form["code_verifier"] = request.code_verifier
         basic = self._client_auth(form)
@@ -57,8 +59,13 @@ class XeroAuth:
 
     async def client_credentials(self) -> dict[str, Any]:
         form = {"grant_type": "client_credentials", "scope": self.settings.scopes}
-        return await token_request(self._http, SERVICE, self.settings.token_url, form,
-                                   (self.settings.client_id, self._secret))
+        return await token_request(
+            self._http,
+            SERVICE,
+            self.settings.token_url,
+            form,
+            (self.settings.client_id, self._secret),
+        )
 
     async def refresh(self, current: TokenRecord) -> dict[str, Any]:
         """The TokenKeeper's refresher."""
@@ -72,23 +79,34 @@ class XeroAuth:
         form = {"token": refresh_token}
         basic = self._client_auth(form)
         try:
-            response = await self._http.post(self.settings.revocation_url, data=form,
-                                             auth=basic or httpx.USE_CLIENT_DEFAULT)
+            response = await self._http.post(
+                self.settings.revocation_url, data=form, auth=basic or httpx.USE_CLIENT_DEFAULT
+            )
         except httpx.TransportError as error:
             raise transport_failure(SERVICE, "POST", error) from None
         if response.status_code != 200:
-            raise RemoteRejected(f"Xero did not revoke the sign-in ({response.status_code}): "
-                                 f"{plain_excerpt(response)}", status=response.status_code)
+            raise RemoteRejected(
+                f"Xero did not revoke the sign-in ({response.status_code}): "
+                f"{plain_excerpt(response)}",
+                status=response.status_code,
+            )
 
     async def connections(self, access_token: str) -> list[Tenant]:
         response = await self._identity("GET", self.settings.connections_url, access_token)
         body = loads(response.content)
         if not isinstance(body, list):
             raise RemoteRejected("Xero's /connections answer is not a list")
-        return [Tenant(str(c.get("id", "")), str(c.get("tenantId", "")),
-                       str(c.get("tenantName", "")), str(c.get("tenantType", "")),
-                       str(c.get("authEventId", "")))
-                for c in body if isinstance(c, dict) and c.get("tenantId")]
+        return [
+            Tenant(
+                str(c.get("id", "")),
+                str(c.get("tenantId", "")),
+                str(c.get("tenantName", "")),
+                str(c.get("tenantType", "")),
+                str(c.get("authEventId", "")),
+            )
+            for c in body
+            if isinstance(c, dict) and c.get("tenantId")
+        ]
 
     async def disconnect(self, access_token: str, connection_id: str) -> bool:
         """Delete one connection; False when Xero no longer had it."""
@@ -96,20 +114,26 @@ class XeroAuth:
         response = await self._identity("DELETE", url, access_token, allow=(404,))
         return response.status_code == 204
 
-    async def _identity(self, method: str, url: str, access_token: str,
-                        allow: tuple[int, ...] = ()) -> httpx.Response:
+    async def _identity(
+        self, method: str, url: str, access_token: str, allow: tuple[int, ...] = ()
+    ) -> httpx.Response:
         try:
             response = await self._http.request(
-                method, url, headers={"Authorization": f"Bearer {access_token}",
-                                      "Accept": "application/json"})
+                method,
+                url,
+                headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
+            )
         except httpx.TransportError as error:
             raise transport_failure(SERVICE, method, error) from None
         if response.status_code in (401, 403):
-            raise RemoteUnauthorised(f"Xero refused {method} /connections "
-                                     f"({response.status_code}): reconnect",
-                                     status=response.status_code)
+            raise RemoteUnauthorised(
+                f"Xero refused {method} /connections ({response.status_code}): reconnect",
+                status=response.status_code,
+            )
         if response.status_code >= 400 and response.status_code not in allow:
-            raise RemoteRejected(f"Xero refused {method} /connections "
-                                 f"({response.status_code}): {plain_excerpt(response)}",
-                                 status=response.status_code)
+            raise RemoteRejected(
+                f"Xero refused {method} /connections "
+                f"({response.status_code}): {plain_excerpt(response)}",
+                status=response.status_code,
+            )
         return response

@@ -65,10 +65,17 @@ MINUTE_WAITS = 5
 
 
 class XeroClient:
-    def __init__(self, api_url: str, tenant_id: str, tokens: TokenProvider,
-                 transport: httpx.AsyncBaseTransport | None = None, *,
-                 gate: RateGate | None = None, clock: Clock = REAL_CLOCK,
-                 retry: RetryPolicy = DEFAULT_RETRY) -> None:
+    def __init__(
+        self,
+        api_url: str,
+        tenant_id: str,
+        tokens: TokenProvider,
+        transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        gate: RateGate | None = None,
+        clock: Clock = REAL_CLOCK,
+        retry: RetryPolicy = DEFAULT_RETRY,
+    ) -> None:
         self._tokens = tokens
         self.tenant_id = tenant_id
         self.gate = gate or RateGate(clock)
@@ -76,14 +83,22 @@ class XeroClient:
         self._retry = retry
         self.on_wait: Callable[[str], None] = lambda _message: None
         """Told, in words, whenever a call waits to be retried (for the push log)."""
-        self._http = new_client(api_url, transport, {"Accept": "application/json",
-                                                     "xero-tenant-id": tenant_id})
+        self._http = new_client(
+            api_url, transport, {"Accept": "application/json", "xero-tenant-id": tenant_id}
+        )
 
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def _call(self, method: str, path: str, *, params: dict[str, str] | None = None,
-                    body: Any = None, idempotency_key: str | None = None) -> dict[str, Any]:
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: Any = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
         content = dumps(body) if body is not None else None
         retry_safe = method in SAFE_METHODS or bool(idempotency_key)
         token = await self._tokens.token()
@@ -91,8 +106,7 @@ class XeroClient:
         attempt = minute_waits = 0
         while True:
             try:
-                response = await self._send(method, path, params, content, idempotency_key,
-                                            token)
+                response = await self._send(method, path, params, content, idempotency_key, token)
             except RemoteUnavailable as error:
                 if not retry_safe or attempt + 1 >= self._retry.attempts:
                     raise
@@ -114,10 +128,10 @@ class XeroClient:
                     await self._wait(wait or 60, f"{path}: Xero's minute limit reached", None)
                     minute_waits += 1
                     continue
-            if response.status_code >= 500 and retry_safe and \
-                    attempt + 1 < self._retry.attempts:
-                reason = f"{path}: Xero answered {response.status_code} " \
-                         f"({plain_excerpt(response, 60)})"
+            if response.status_code >= 500 and retry_safe and attempt + 1 < self._retry.attempts:
+                reason = (
+                    f"{path}: Xero answered {response.status_code} ({plain_excerpt(response, 60)})"
+                )
                 await self._wait(self._retry.delay(attempt), reason, attempt)
                 attempt += 1
                 continue
@@ -128,9 +142,15 @@ class XeroClient:
         self.on_wait(f"{reason}; retrying in {seconds:.1f} s{of}")
         await self._clock.sleep(seconds)
 
-    async def _send(self, method: str, path: str, params: dict[str, str] | None,
-                    content: bytes | None, idempotency_key: str | None,
-                    token: str) -> httpx.Response:
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, str] | None,
+        content: bytes | None,
+        idempotency_key: str | None,
+        token: str,
+    ) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}"}
         if content is not None:
             headers["Content-Type"] = "application/json"
@@ -138,8 +158,9 @@ class XeroClient:
             headers["Idempotency-Key"] = idempotency_key
         async with self.gate.slot(self.tenant_id):
             try:
-                response = await self._http.request(method, path, params=params,
-                                                    content=content, headers=headers)
+                response = await self._http.request(
+                    method, path, params=params, content=content, headers=headers
+                )
             except httpx.TransportError as error:
                 raise transport_failure(SERVICE, method, error) from None
         self.gate.observe(self.tenant_id, response)
@@ -158,15 +179,18 @@ class XeroClient:
         rates = (await self._call("GET", "TaxRates")).get("TaxRates") or []
         parsed_accounts = [parse_account(a) for a in accounts if isinstance(a, dict)]
         parsed_rates = [parse_tax_rate(r) for r in rates if isinstance(r, dict)]
-        return Chart({a.account_id: a for a in parsed_accounts if a},
-                     {r.tax_type: r for r in parsed_rates if r})
+        return Chart(
+            {a.account_id: a for a in parsed_accounts if a},
+            {r.tax_type: r for r in parsed_rates if r},
+        )
 
     async def contacts_by_number(self) -> dict[str, str]:
         index: dict[str, str] = {}
         page = 1
         while True:
-            body = await self._call("GET", "Contacts", params={
-                "page": str(page), "pageSize": str(CONTACTS_PAGE_SIZE)})
+            body = await self._call(
+                "GET", "Contacts", params={"page": str(page), "pageSize": str(CONTACTS_PAGE_SIZE)}
+            )
             contacts = [c for c in body.get("Contacts") or [] if isinstance(c, dict)]
             for contact in contacts:
                 number, contact_id = contact.get("ContactNumber"), contact.get("ContactID")
@@ -176,58 +200,80 @@ class XeroClient:
                 return index
             page += 1
 
-    async def create_contacts(self, contacts: Sequence[Contact],
-                              idempotency_key: str | None = None) -> list[ElementResult]:
-        return await self._batch("PUT", "Contacts",
-                                 {"Contacts": [contact_payload(c) for c in contacts]},
-                                 idempotency_key, "ContactID", "ContactNumber")
+    async def create_contacts(
+        self, contacts: Sequence[Contact], idempotency_key: str | None = None
+    ) -> list[ElementResult]:
+        return await self._batch(
+            "PUT",
+            "Contacts",
+            {"Contacts": [contact_payload(c) for c in contacts]},
+            idempotency_key,
+            "ContactID",
+            "ContactNumber",
+        )
 
-    async def create_invoices(self, invoices: Sequence[tuple[InvoiceDraft, str]],
-                              idempotency_key: str) -> list[ElementResult]:
-        payload = {"Invoices": [invoice_payload(draft, contact_id)
-                                for draft, contact_id in invoices]}
-        return await self._batch("PUT", "Invoices", payload, idempotency_key,
-                                 "InvoiceID", "InvoiceNumber")
+    async def create_invoices(
+        self, invoices: Sequence[tuple[InvoiceDraft, str]], idempotency_key: str
+    ) -> list[ElementResult]:
+        payload = {
+            "Invoices": [invoice_payload(draft, contact_id) for draft, contact_id in invoices]
+        }
+        return await self._batch(
+            "PUT", "Invoices", payload, idempotency_key, "InvoiceID", "InvoiceNumber"
+        )
 
     async def invoices_by_number(self, numbers: Sequence[str]) -> list[RemoteInvoice]:
         found: list[RemoteInvoice] = []
         unique = list(dict.fromkeys(numbers))
         for start in range(0, len(unique), NUMBERS_PER_LOOKUP):
-            chunk = unique[start:start + NUMBERS_PER_LOOKUP]
-            body = await self._call("GET", "Invoices",
-                                    params={"InvoiceNumbers": ",".join(chunk)})
+            chunk = unique[start : start + NUMBERS_PER_LOOKUP]
+            body = await self._call("GET", "Invoices", params={"InvoiceNumbers": ",".join(chunk)})
             for item in body.get("Invoices") or []:
                 invoice = parse_remote_invoice(item) if isinstance(item, dict) else None
                 if invoice is not None:
                     found.append(invoice)
         return found
 
-    async def update_invoices(self, invoices: Sequence[tuple[str, InvoiceDraft, str]],
-                              idempotency_key: str) -> list[ElementResult]:
-        payload = {"Invoices": [{"InvoiceID": invoice_id, **invoice_payload(draft, contact_id)}
-                                for invoice_id, draft, contact_id in invoices]}
-        return await self._batch("POST", "Invoices", payload, idempotency_key,
-                                 "InvoiceID", "InvoiceNumber")
+    async def update_invoices(
+        self, invoices: Sequence[tuple[str, InvoiceDraft, str]], idempotency_key: str
+    ) -> list[ElementResult]:
+        payload = {
+            "Invoices": [
+                {"InvoiceID": invoice_id, **invoice_payload(draft, contact_id)}
+                for invoice_id, draft, contact_id in invoices
+            ]
+        }
+        return await self._batch(
+            "POST", "Invoices", payload, idempotency_key, "InvoiceID", "InvoiceNumber"
+        )
 
-    async def void_invoices(self, invoice_ids: Sequence[str],
-                            idempotency_key: str) -> list[ElementResult]:
-        payload = {"Invoices": [{"InvoiceID": invoice_id, "Status": "VOIDED"}
-                                for invoice_id in invoice_ids]}
-        return await self._batch("POST", "Invoices", payload, idempotency_key,
-                                 "InvoiceID", "InvoiceNumber")
+    async def void_invoices(
+        self, invoice_ids: Sequence[str], idempotency_key: str
+    ) -> list[ElementResult]:
+        payload = {
+            "Invoices": [
+                {"InvoiceID": invoice_id, "Status": "VOIDED"} for invoice_id in invoice_ids
+            ]
+        }
+        return await self._batch(
+            "POST", "Invoices", payload, idempotency_key, "InvoiceID", "InvoiceNumber"
+        )
 
-    async def create_payments(self, payments: Sequence[PaymentDraft],
-                              idempotency_key: str) -> list[ElementResult]:
+    async def create_payments(
+        self, payments: Sequence[PaymentDraft], idempotency_key: str
+    ) -> list[ElementResult]:
         payload = {"Payments": [payment_payload(p) for p in payments]}
-        return await self._batch("PUT", "Payments", payload, idempotency_key,
-                                 "PaymentID", "Reference")
+        return await self._batch(
+            "PUT", "Payments", payload, idempotency_key, "PaymentID", "Reference"
+        )
 
     async def payments_by_reference(self, references: Sequence[str]) -> list[RemotePayment]:
         found: list[RemotePayment] = []
         unique = list(dict.fromkeys(references))
         for start in range(0, len(unique), REFERENCES_PER_LOOKUP):
-            clauses = " OR ".join(f'Reference=="{ref}"'
-                                  for ref in unique[start:start + REFERENCES_PER_LOOKUP])
+            clauses = " OR ".join(
+                f'Reference=="{ref}"' for ref in unique[start : start + REFERENCES_PER_LOOKUP]
+            )
             body = await self._call("GET", "Payments", params={"where": clauses})
             for item in body.get("Payments") or []:
                 payment = parse_remote_payment(item) if isinstance(item, dict) else None
@@ -235,12 +281,23 @@ class XeroClient:
                     found.append(payment)
         return found
 
-    async def _batch(self, method: str, path: str, payload: dict[str, Any], key: str | None,
-                     id_field: str, number_field: str) -> list[ElementResult]:
-        body = await self._call(method, path, params={"summarizeErrors": "false"},
-                                body=payload, idempotency_key=key)
-        return [element_result(e, id_field, number_field)
-                for e in body.get(path) or [] if isinstance(e, dict)]
+    async def _batch(
+        self,
+        method: str,
+        path: str,
+        payload: dict[str, Any],
+        key: str | None,
+        id_field: str,
+        number_field: str,
+    ) -> list[ElementResult]:
+        body = await self._call(
+            method, path, params={"summarizeErrors": "false"}, body=payload, idempotency_key=key
+        )
+        return [
+            element_result(e, id_field, number_field)
+            for e in body.get(path) or []
+            if isinstance(e, dict)
+        ]
 
 
 def _seconds(value: str | None) -> float | None:
@@ -254,8 +311,9 @@ def _json_body(response: httpx.Response, path: str) -> dict[str, Any]:
     try:
         parsed = loads(response.content)
     except ValueError:
-        raise RemoteRejected(f"Xero sent something that is not JSON for {path}",
-                             raw=redact(response.text)) from None
+        raise RemoteRejected(
+            f"Xero sent something that is not JSON for {path}", raw=redact(response.text)
+        ) from None
     if not isinstance(parsed, dict):
         raise RemoteRejected(f"Xero sent an unexpected body for {path}", raw=redact(response.text))
     return parsed
@@ -265,19 +323,29 @@ def _failure(response: httpx.Response, path: str) -> Exception:
     status = response.status_code
     raw = redact(response.text)
     if status == 401:
-        detail = "the token expired" if "TokenExpired" in response.text else \
-            "the access was refused"
-        return RemoteUnauthorised(f"Xero did not accept the access token (401, {detail}): "
-                                  "reconnect to Xero", status=401, raw=raw)
+        detail = (
+            "the token expired" if "TokenExpired" in response.text else "the access was refused"
+        )
+        return RemoteUnauthorised(
+            f"Xero did not accept the access token (401, {detail}): reconnect to Xero",
+            status=401,
+            raw=raw,
+        )
     if status == 403:
-        return RemoteUnauthorised("Xero refused access to this organisation (403): the "
-                                  "organisation is not connected to this app, or a scope is "
-                                  "missing; reconnect to Xero", status=403, raw=raw)
+        return RemoteUnauthorised(
+            "Xero refused access to this organisation (403): the "
+            "organisation is not connected to this app, or a scope is "
+            "missing; reconnect to Xero",
+            status=403,
+            raw=raw,
+        )
     if status == 429:
         problem = response.headers.get("X-Rate-Limit-Problem")
-        return RemoteRateLimited(f"Xero rate limit reached ({problem or 'unknown'} limit)",
-                                 retry_after=_seconds(response.headers.get("Retry-After")),
-                                 problem=problem)
+        return RemoteRateLimited(
+            f"Xero rate limit reached ({problem or 'unknown'} limit)",
+            retry_after=_seconds(response.headers.get("Retry-After")),
+            problem=problem,
+        )
     if status >= 500:
         return unavailable(SERVICE, response)
     try:
@@ -286,5 +354,6 @@ def _failure(response: httpx.Response, path: str) -> Exception:
         body = None
     messages = validation_messages(body) if isinstance(body, dict) else ()
     detail = "; ".join(messages) if messages else plain_excerpt(response)
-    return RemoteRejected(f"Xero refused {path} ({status}): {detail}", status=status,
-                          messages=messages, raw=raw)
+    return RemoteRejected(
+        f"Xero refused {path} ({status}): {detail}", status=status, messages=messages, raw=raw
+    )

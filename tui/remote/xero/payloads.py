@@ -25,10 +25,15 @@ def invoice_payload(draft: InvoiceDraft, contact_id: str) -> dict[str, Any]:
         "Status": INVOICE_STATUS,
         "CurrencyCode": draft.currency,
         "LineItems": [
-            {"Description": line.description, "Quantity": Decimal(1),
-             "UnitAmount": line.amount, "LineAmount": line.amount,
-             "AccountCode": line.account_code, "TaxType": line.tax_type,
-             "TaxAmount": line.tax}
+            {
+                "Description": line.description,
+                "Quantity": Decimal(1),
+                "UnitAmount": line.amount,
+                "LineAmount": line.amount,
+                "AccountCode": line.account_code,
+                "TaxType": line.tax_type,
+                "TaxAmount": line.tax,
+            }
             for line in draft.lines
         ],
     }
@@ -42,10 +47,13 @@ def invoice_payload(draft: InvoiceDraft, contact_id: str) -> dict[str, Any]:
 
 
 def payment_payload(payment: PaymentDraft) -> dict[str, Any]:
-    return {"Invoice": {"InvoiceID": payment.invoice_id},
-            "Account": {"AccountID": payment.account_id},
-            "Amount": payment.amount, "Date": payment.paid_on.isoformat(),
-            "Reference": payment.reference}
+    return {
+        "Invoice": {"InvoiceID": payment.invoice_id},
+        "Account": {"AccountID": payment.account_id},
+        "Amount": payment.amount,
+        "Date": payment.paid_on.isoformat(),
+        "Reference": payment.reference,
+    }
 
 
 def contact_payload(contact: Contact) -> dict[str, Any]:
@@ -74,16 +82,23 @@ def validation_messages(element: Mapping[str, Any]) -> tuple[str, ...]:
                     collect(child)
 
     collect(element)
-    if not messages and element.get("Type") and element.get("Message") and \
-            "Exception" in str(element.get("Type")):
+    if (
+        not messages
+        and element.get("Type")
+        and element.get("Message")
+        and "Exception" in str(element.get("Type"))
+    ):
         messages.append(str(element["Message"]))
     return tuple(dict.fromkeys(messages))
 
 
 def element_result(element: Mapping[str, Any], id_field: str, number_field: str) -> ElementResult:
     messages = validation_messages(element)
-    failed = bool(messages) or element.get("HasErrors") is True or \
-        str(element.get("StatusAttributeString", "")).upper() == "ERROR"
+    failed = (
+        bool(messages)
+        or element.get("HasErrors") is True
+        or str(element.get("StatusAttributeString", "")).upper() == "ERROR"
+    )
     total = element.get("Total")
     return ElementResult(
         ok=not failed and bool(element.get(id_field)),
@@ -122,26 +137,39 @@ def parse_account(data: Mapping[str, Any]) -> XeroAccount | None:
     account_id = _text(data, "AccountID")
     if account_id is None:
         return None
-    return XeroAccount(account_id, _text(data, "Code"), str(data.get("Name") or ""),
-                       str(data.get("Type") or ""), str(data.get("Status") or ""),
-                       _text(data, "TaxType"), data.get("EnablePaymentsToAccount") is True,
-                       _text(data, "Class"))
+    return XeroAccount(
+        account_id,
+        _text(data, "Code"),
+        str(data.get("Name") or ""),
+        str(data.get("Type") or ""),
+        str(data.get("Status") or ""),
+        _text(data, "TaxType"),
+        data.get("EnablePaymentsToAccount") is True,
+        _text(data, "Class"),
+    )
 
 
 def parse_tax_rate(data: Mapping[str, Any]) -> XeroTaxRate | None:
     tax_type = _text(data, "TaxType")
     if tax_type is None:
         return None
-    return XeroTaxRate(tax_type, str(data.get("Name") or tax_type),
-                       _amount(data.get("EffectiveRate")) or ZERO,
-                       str(data.get("Status") or ""), data.get("CanApplyToRevenue") is True,
-                       frozenset(kind for kind, flag in _APPLIES_TO.items()
-                                 if data.get(flag) is True))
+    return XeroTaxRate(
+        tax_type,
+        str(data.get("Name") or tax_type),
+        _amount(data.get("EffectiveRate")) or ZERO,
+        str(data.get("Status") or ""),
+        data.get("CanApplyToRevenue") is True,
+        frozenset(kind for kind, flag in _APPLIES_TO.items() if data.get(flag) is True),
+    )
 
 
-_APPLIES_TO = {"REVENUE": "CanApplyToRevenue", "EXPENSE": "CanApplyToExpenses",
-               "ASSET": "CanApplyToAssets", "LIABILITY": "CanApplyToLiabilities",
-               "EQUITY": "CanApplyToEquity"}
+_APPLIES_TO = {
+    "REVENUE": "CanApplyToRevenue",
+    "EXPENSE": "CanApplyToExpenses",
+    "ASSET": "CanApplyToAssets",
+    "LIABILITY": "CanApplyToLiabilities",
+    "EQUITY": "CanApplyToEquity",
+}
 
 
 def parse_remote_invoice(data: Mapping[str, Any]) -> RemoteInvoice | None:
@@ -150,15 +178,26 @@ def parse_remote_invoice(data: Mapping[str, Any]) -> RemoteInvoice | None:
         return None
     contact = data.get("Contact")
     contact_id = _text(contact, "ContactID") if isinstance(contact, Mapping) else None
-    settled = (_amount(data.get("AmountPaid")) or ZERO) + (_amount(data.get("AmountCredited"))
-                                                           or ZERO)
-    return RemoteInvoice(invoice_id, number, str(data.get("Status") or ""),
-                         _amount(data.get("Total")) or ZERO, contact_id, settled)
+    settled = (_amount(data.get("AmountPaid")) or ZERO) + (
+        _amount(data.get("AmountCredited")) or ZERO
+    )
+    return RemoteInvoice(
+        invoice_id,
+        number,
+        str(data.get("Status") or ""),
+        _amount(data.get("Total")) or ZERO,
+        contact_id,
+        settled,
+    )
 
 
 def parse_remote_payment(data: Mapping[str, Any]) -> RemotePayment | None:
     payment_id = _text(data, "PaymentID")
     if payment_id is None:
         return None
-    return RemotePayment(payment_id, str(data.get("Reference") or ""),
-                         _amount(data.get("Amount")) or ZERO, str(data.get("Status") or ""))
+    return RemotePayment(
+        payment_id,
+        str(data.get("Reference") or ""),
+        _amount(data.get("Amount")) or ZERO,
+        str(data.get("Status") or ""),
+    )

@@ -50,8 +50,10 @@ class RateGate:
 
     def observe(self, tenant_id: str, response: httpx.Response) -> None:
         budget = self.budget(tenant_id)
-        for header, attribute in (("X-MinLimit-Remaining", "minute_left"),
-                                  ("X-DayLimit-Remaining", "day_left")):
+        for header, attribute in (
+            ("X-MinLimit-Remaining", "minute_left"),
+            ("X-DayLimit-Remaining", "day_left"),
+        ):
             value = response.headers.get(header, "")
             if value.isdigit():
                 setattr(budget, attribute, int(value))
@@ -65,6 +67,8 @@ class RateGate:
 
 def day_limit(until: datetime, now: datetime) -> RemoteRateLimited:
     local = until.astimezone().strftime("%a %H:%M")
-    return RemoteRateLimited(f"Xero's daily call limit for this organisation is used up; "
-                             f"pushing resumes after {local}",
-                             retry_after=(until - now).total_seconds(), problem="day")
+    return RemoteRateLimited(
+        f"Xero's daily call limit for this organisation is used up; pushing resumes after {local}",
+        retry_after=(until - now).total_seconds(),
+        problem="day",
+    )
