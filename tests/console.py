@@ -14,14 +14,11 @@ from textual.pilot import Pilot
 from tui.console.app import AxpushApp
 from tui.console.dialogs.confirm import ConfirmDialog
 from tui.service.demo import Demo
-from tui.service.workspace import Workspace
+from tui.service.session import Session
 
 
 def demo_app(demo: Demo, transport: FaultyTransport | None = None) -> AxpushApp:
-    async def opener() -> Workspace:
-        return await Workspace.connect(demo.profile, transport, SandboxTime(demo.state))
-
-    return AxpushApp(opener, profile=demo.profile, context="demo")
+    return AxpushApp(Session(demo.profile, SandboxTime(demo.state), transport), context="demo")
 
 
 async def until(pilot: Pilot[None], condition: Callable[[], bool], limit: float = 20) -> None:

@@ -17,7 +17,9 @@ from tui.core.problems import RECEIPTS, MappingKey, MappingKind
 from tui.core.status import BillState
 from tui.core.triage import Cause
 from tui.remote.transport import RetryPolicy
+from tui.service import mapping_edits, pushing
 from tui.service.demo import Demo
+from tui.service.session import Session
 from tui.service.workspace import Workspace
 
 NO_WAIT = RetryPolicy(attempts=2, base=0.0)
@@ -30,7 +32,7 @@ async def admin(demo: Demo, path: str, body: dict[str, object]) -> dict[str, Any
 
 @pytest.fixture
 async def workspace(demo: Demo) -> AsyncIterator[Workspace]:
-    opened = await Workspace.connect(demo.profile, retry=NO_WAIT)
+    opened = await Workspace.connect(Session(demo.profile, retry=NO_WAIT))
     await opened.load()
     yield opened
     await opened.aclose()
@@ -46,7 +48,7 @@ async def pushed_open_bill(workspace: Workspace, skip: int = 0) -> str:
         and row.bill.status.value == "Open"
     ]
     bill_id = candidates[skip]
-    summary = await workspace.push([bill_id], lambda _e: None)
+    summary = await pushing.push(workspace, [bill_id], lambda _e: None)
     assert summary.created == 1, summary
     return bill_id
 
@@ -73,9 +75,9 @@ async def test_a_bill_edited_in_actionstep_after_its_push_updates_the_xero_invoi
     row = workspace.rows[bill_id]
     assert row.state is BillState.CHANGED and row.due is not None
     assert row.due.operation is Operation.UPDATE and "edited" in row.brief
-    assert bill_id in workspace.due()
+    assert bill_id in pushing.due(workspace)
 
-    summary = await workspace.push([bill_id], lambda _e: None)
+    summary = await pushing.push(workspace, [bill_id], lambda _e: None)
 
     assert summary.updated == 1 and summary.failed == 0
     xero = invoice(demo, workspace, bill_id)
@@ -98,13 +100,13 @@ async def test_a_bill_deleted_in_actionstep_is_voided_in_xero(
     assert workspace.rows[bill_id].state is BillState.CHANGED
     assert "void" in workspace.rows[bill_id].brief
 
-    summary = await workspace.push([bill_id], lambda _e: None)
+    summary = await pushing.push(workspace, [bill_id], lambda _e: None)
 
     assert summary.voided == 1
     assert invoice(demo, workspace, bill_id)["Status"] == "VOIDED"
     row = workspace.rows[bill_id]
     assert row.state is BillState.PUSHED and "voided in Xero" in row.reason
-    assert bill_id not in workspace.due()
+    assert bill_id not in pushing.due(workspace)
 
 
 async def test_receipts_in_actionstep_become_payments_to_the_mapped_bank_account(
@@ -118,10 +120,10 @@ async def test_receipts_in_actionstep_become_payments_to_the_mapped_bank_account
     assert row.state is BillState.CHANGED and row.due is not None
     assert row.due.amount == Decimal("100.00")
 
-    first = await workspace.push([bill_id], lambda _e: None)
+    first = await pushing.push(workspace, [bill_id], lambda _e: None)
     await admin(demo, f"actionstep/bills/{bill_id}", {"pay": None})  # the rest
     await workspace.sync()
-    second = await workspace.push([bill_id], lambda _e: None)
+    second = await pushing.push(workspace, [bill_id], lambda _e: None)
 
     assert (first.paid, second.paid) == (1, 1)
     xero = invoice(demo, workspace, bill_id)
@@ -142,12 +144,12 @@ async def test_a_payment_whose_answer_was_lost_is_found_by_its_reference_not_sen
     await admin(demo, f"actionstep/bills/{bill_id}", {"pay": "40.00"})
     await workspace.sync()
     demo.state.faults.set("PUT */Payments=lost:1")  # committed in Xero, every answer lost
-    lost = await workspace.push([bill_id], lambda _e: None)
+    lost = await pushing.push(workspace, [bill_id], lambda _e: None)
     assert lost.failed == 1 and workspace.rows[bill_id].cause is Cause.XERO_UNAVAILABLE
     demo.state.faults.set("")
     puts_before = sum(1 for r in demo.state.received if r.method == "PUT")
 
-    again = await workspace.push([bill_id], lambda _e: None)
+    again = await pushing.push(workspace, [bill_id], lambda _e: None)
 
     assert again.paid == 1
     xero = invoice(demo, workspace, bill_id)
@@ -167,7 +169,7 @@ async def test_a_bill_paid_in_xero_cannot_take_an_edit_and_goes_to_triage(
     await admin(demo, f"actionstep/bills/{bill_id}", {"add_fee": {"amount": "90"}})
     await workspace.sync()
 
-    summary = await workspace.push([bill_id], lambda _e: None)
+    summary = await pushing.push(workspace, [bill_id], lambda _e: None)
 
     assert summary.failed == 1 and summary.causes == {Cause.ALREADY_SETTLED: 1}
     row = workspace.rows[bill_id]
@@ -186,7 +188,7 @@ async def test_a_deleted_bill_whose_invoice_has_payments_is_not_voided(
     await admin(demo, f"actionstep/bills/{bill_id}", {"status": "Deleted"})
     await workspace.sync()
 
-    await workspace.push([bill_id], lambda _e: None)
+    await pushing.push(workspace, [bill_id], lambda _e: None)
 
     assert invoice(demo, workspace, bill_id)["Status"] == "AUTHORISED"
     row = workspace.rows[bill_id]
@@ -197,20 +199,20 @@ async def test_without_a_bank_account_for_receipts_a_payment_waits_with_the_reas
     demo: Demo, workspace: Workspace
 ) -> None:
     bill_id = await pushed_open_bill(workspace)
-    await workspace.set_mapping(MappingKey(MappingKind.BANK, RECEIPTS), None)
+    await mapping_edits.set_row(workspace, MappingKey(MappingKind.BANK, RECEIPTS), None)
     await admin(demo, f"actionstep/bills/{bill_id}", {"pay": "25.00"})
     await workspace.sync()
 
     row = workspace.rows[bill_id]
     assert row.state is BillState.BLOCKED and row.cause is Cause.MAPPING_MISSING
     assert "payments received" in row.brief
-    assert bill_id not in workspace.due()
+    assert bill_id not in pushing.due(workspace)
     bank = MappingKey(MappingKind.BANK, RECEIPTS)
-    assert workspace.blocked_by_row()[bank] >= 1
+    assert mapping_edits.blocked_by_row(workspace)[bank] >= 1
 
     business = next(a.account_id for a in workspace.chart.accounts.values() if a.code == "090")
-    await workspace.set_mapping(bank, business)
-    summary = await workspace.push([bill_id], lambda _e: None)
+    await mapping_edits.set_row(workspace, bank, business)
+    summary = await pushing.push(workspace, [bill_id], lambda _e: None)
     assert summary.paid == 1
 
 
@@ -222,10 +224,10 @@ async def test_a_refused_edit_marked_resolved_waits_for_the_next_edit_in_actions
     await admin(demo, f"xero/invoices/{number}", {"pay": None})
     await admin(demo, f"actionstep/bills/{bill_id}", {"add_fee": {"amount": "90"}})
     await workspace.sync()
-    await workspace.push([bill_id], lambda _e: None)
+    await pushing.push(workspace, [bill_id], lambda _e: None)
     assert workspace.rows[bill_id].cause is Cause.ALREADY_SETTLED
 
-    await workspace.mark_resolved(bill_id, "the extra fee was invoiced separately in Xero")
+    await pushing.mark_resolved(workspace, bill_id, "the extra fee was invoiced separately in Xero")
 
     row = workspace.rows[bill_id]
     assert row.state is BillState.PUSHED and row.due is None
@@ -243,9 +245,9 @@ async def test_history_keeps_what_was_sent_and_xeros_answer_to_a_failed_call(
 ) -> None:
     bill_id = next(b for b, row in workspace.rows.items() if row.state is BillState.READY)
     demo.state.faults.set("PUT */Invoices=503:1")
-    await workspace.push([bill_id], lambda _e: None)
+    await pushing.push(workspace, [bill_id], lambda _e: None)
     demo.state.faults.set("")
-    await workspace.push([bill_id], lambda _e: None)
+    await pushing.push(workspace, [bill_id], lambda _e: None)
 
     failed, created = [
         a for a in demo.profile.history() if a.bill_id == bill_id and a.action == "create-invoice"
@@ -268,13 +270,13 @@ async def test_a_create_whose_answer_was_lost_then_edited_is_adopted_and_updated
         if row.state is BillState.READY and row.bill.total_paid == 0
     )
     demo.state.faults.set("PUT */Invoices=lost:1")  # Xero creates it; every answer is lost
-    lost = await workspace.push([bill_id], lambda _e: None)
+    lost = await pushing.push(workspace, [bill_id], lambda _e: None)
     demo.state.faults.set("")
     assert lost.failed == 1 and workspace.rows[bill_id].cause is Cause.XERO_UNAVAILABLE
     await admin(demo, f"actionstep/bills/{bill_id}", {"add_fee": {"amount": "75"}})
     await workspace.sync()
 
-    again = await workspace.push([bill_id], lambda _e: None)
+    again = await pushing.push(workspace, [bill_id], lambda _e: None)
 
     assert (again.adopted, again.updated, again.failed) == (1, 1, 0)
     number = workspace.rows[bill_id].bill.number
@@ -299,14 +301,14 @@ async def test_a_push_killed_mid_create_then_edited_is_reconciled_and_updated(
         if row.state is BillState.READY and row.bill.total_paid == 0
     )
     demo.state.faults.set("PUT */Invoices=lost:1")
-    await workspace.push([bill_id], lambda _e: None)
+    await pushing.push(workspace, [bill_id], lambda _e: None)
     demo.state.faults.set("")
     interrupted = replace(demo.profile.jobs()[bill_id], state=JobState.SENDING)
     demo.profile.record_jobs([interrupted])  # as the killed pusher left it
     await admin(demo, f"actionstep/bills/{bill_id}", {"add_fee": {"amount": "40"}})
     await workspace.sync()
 
-    summary = await workspace.push([bill_id], lambda _e: None)
+    summary = await pushing.push(workspace, [bill_id], lambda _e: None)
 
     assert summary.updated == 1 and summary.failed == 0
     number = workspace.rows[bill_id].bill.number

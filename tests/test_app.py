@@ -18,7 +18,7 @@ from tui.core.status import BillState
 from tui.core.triage import Cause
 from tui.sandbox.demo_firm import DEMO_FAULTS
 from tui.service.demo import Demo, running_demo
-from tui.service.workspace import Workspace
+from tui.service.session import Session
 from tui.store.profile import Profile
 
 
@@ -158,10 +158,7 @@ async def test_question_mark_shows_the_keys_of_the_view(demo: Demo) -> None:
 async def test_a_profile_with_no_connection_says_what_to_do(isolated_home: object) -> None:
     profile = Profile.named("fresh")
 
-    async def opener() -> Workspace:
-        return await Workspace.connect(profile)
-
-    app = AxpushApp(opener)
+    app = AxpushApp(Session(profile))
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: app.load_error is not None)
         await pilot.pause()
@@ -274,7 +271,7 @@ async def test_a_trial_organisation_is_named_and_confirmed_once(demo: Demo) -> N
             ),
         )
         await app.workers.wait_for_complete()
-    assert demo.profile.connections().binding.trial_confirmed
+    assert demo.profile.connection().binding.trial_confirmed
 
 
 async def test_signing_in_again_from_the_connections_view_over_ssh(demo: Demo) -> None:

@@ -43,7 +43,9 @@ from tui.remote.transport import RetryPolicy
 from tui.sandbox.limits import Limits
 from tui.sandbox.server import SandboxServer
 from tui.sandbox.state import SandboxState
+from tui.service import pushing
 from tui.service.connections import connect_sandbox
+from tui.service.session import Session
 from tui.service.workspace import Workspace
 from tui.store.profile import SHARD_ATTEMPTS, Profile
 
@@ -58,10 +60,10 @@ def xero_calls(state: SandboxState) -> int:
 
 async def opened(state: SandboxState, server: SandboxServer, home: Path) -> Workspace:
     profile = Profile.named("bench", home=home)
-    await connect_sandbox(profile, server.base_url)
+    await connect_sandbox(Session(profile), server.base_url)
     profile.save_mapping(Mapping(*state.firm.demo_mapping()))
     workspace = await Workspace.connect(
-        profile, clock=SandboxTime(state), retry=RetryPolicy(attempts=2, base=0.0)
+        Session(profile, SandboxTime(state), retry=RetryPolicy(attempts=2, base=0.0))
     )
     await workspace.load()
     return workspace
@@ -75,11 +77,11 @@ async def test_calls_and_simulated_minutes_of_a_cold_push_of_1000_bills(
     with SandboxServer(state) as server:
         workspace = await opened(state, server, isolated_home)
         try:
-            due = workspace.due()
+            due = pushing.due(workspace)
             receipted = sum(1 for b in due if workspace.rows[b].bill.total_paid > 0)
             calls_before, clock_before = xero_calls(state), state.clock.now()
             wall, cpu = time.perf_counter(), time.process_time()
-            summary = await workspace.push(due, lambda _e: None)
+            summary = await pushing.push(workspace, due, lambda _e: None)
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
             calls = xero_calls(state) - calls_before
             simulated = (state.clock.now() - clock_before).total_seconds() / 60
@@ -107,13 +109,13 @@ async def test_calls_of_a_re_push_of_100_failed_bills(
     with SandboxServer(state) as server:
         workspace = await opened(state, server, isolated_home)
         try:
-            due = [b for b in workspace.due() if workspace.rows[b].bill.total_paid == 0]
+            due = [b for b in pushing.due(workspace) if workspace.rows[b].bill.total_paid == 0]
             state.faults.set("PUT */Invoices=seq:ok,503,503,503,503")  # batches 2 and 3 fail
-            await workspace.push(due[:150], lambda _e: None)
+            await pushing.push(workspace, due[:150], lambda _e: None)
             state.faults.set("")
             failed = [b for b, r in workspace.rows.items() if r.state is BillState.FAILED]
             before = xero_calls(state)
-            summary = await workspace.push(failed, lambda _e: None)
+            summary = await pushing.push(workspace, failed, lambda _e: None)
             calls = xero_calls(state) - before
         finally:
             await workspace.aclose()

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from tui import __version__
 
@@ -61,3 +65,39 @@ def test_sandbox_serve_prints_its_url_and_serves_on_loopback_only() -> None:
 def test_a_bad_fault_spec_is_a_usage_error() -> None:
     result = axpush("sandbox", "serve", "--faults", "PUT */Invoices=sometimes")
     assert result.returncode == 2 and "unknown fault 'sometimes'" in result.stderr
+
+
+def test_a_config_from_a_newer_axpush_is_one_line_and_a_configuration_error(
+    tmp_path: Path,
+) -> None:
+    """Nothing anticipated shows a traceback: the error root ends as one line and its code."""
+    config = tmp_path / "profiles" / "default" / "config.json"
+    config.parent.mkdir(parents=True)
+    config.write_text('{"_meta": {"1": {"schema": "axpush.config", "version": 99}}}')
+    result = subprocess.run(
+        [sys.executable, "-m", "tui", "status", "--offline"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "AXPUSH_HOME": str(tmp_path)},
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert "written by a newer axpush" in result.stderr and "untouched" in result.stderr
+    assert config.read_text().endswith("99}}}"), "the file is left as it was"
+
+
+def test_a_bug_shows_its_traceback_and_where_to_report_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Only the unanticipated keeps its traceback, with a line saying it is axpush's fault."""
+    from tui.cli import main as command_line
+
+    def broken(_args: object) -> int:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(command_line, "_dispatch", broken)
+    assert command_line.main(["status"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "RuntimeError: a bug" in err
+    assert "this is a bug in axpush" in err and command_line.REPORT_URL in err

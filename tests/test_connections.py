@@ -17,15 +17,14 @@ import httpx
 import pytest
 from sandbox_time import SandboxTime
 
-from tui.core.errors import ReconnectNeeded, RemoteRateLimited, RemoteUnauthorised
+from tui.core.errors import ReconnectNeeded, RemoteRateLimited, RemoteUnauthorised, SignInError
 from tui.core.mapping import Mapping
-from tui.core.settings import sandbox_connections
+from tui.core.settings import sandbox_settings
 from tui.core.status import BillState
 from tui.remote.oauth import (
     AuthorizationRequest,
     LoopbackReceiver,
     PasteBack,
-    SignInError,
     TokenRecord,
 )
 from tui.remote.xero.auth import Tenant
@@ -40,6 +39,7 @@ from tui.service.connections import (
     open_links,
     status,
 )
+from tui.service.session import Session
 from tui.service.workspace import Workspace
 from tui.store.profile import Profile
 
@@ -92,14 +92,14 @@ def test_connect_sandbox_then_status_json_from_a_shell_without_a_terminal(
 
 
 async def test_pkce_with_paste_back_checks_state(sandbox: SandboxServer, profile: Profile) -> None:
-    settings = sandbox_connections(sandbox.base_url).xero
+    settings = sandbox_settings(sandbox.base_url).xero
     pasted: list[str] = []
 
     async def ask(prompt: str) -> str:  # the admin pastes what the browser ended on
         return await browser()(next(line for line in pasted if line.startswith("http")))
 
     agent = PasteBack(lambda line: pasted.append(line.strip()), ask)
-    result = await connect_xero(profile, settings, agent=agent, choose=first)
+    result = await connect_xero(Session(profile), settings, agent=agent, choose=first)
     assert result.bound and result.organisation.name == "Harbour & Finch Lawyers"
     assert any("code_challenge_method=S256" in line for line in pasted)
 
@@ -109,13 +109,13 @@ async def test_pkce_with_paste_back_checks_state(sandbox: SandboxServer, profile
             return url.replace(f"state={request.state}", "state=forged")
 
     with pytest.raises(SignInError, match="state does not match"):
-        await connect_xero(profile, settings, agent=WrongState(), choose=first)
+        await connect_xero(Session(profile), settings, agent=WrongState(), choose=first)
 
 
 async def test_the_loopback_redirect_receives_the_sign_in(
     sandbox: SandboxServer, profile: Profile
 ) -> None:
-    settings = replace(sandbox_connections(sandbox.base_url).xero, redirect_port=_free_port())
+    settings = replace(sandbox_settings(sandbox.base_url).xero, redirect_port=_free_port())
     shown: list[str] = []
     url_shown = asyncio.Event()
 
@@ -133,21 +133,25 @@ async def test_the_loopback_redirect_receives_the_sign_in(
             assert (await http.get(location)).status_code == 200
 
     results = await asyncio.gather(
-        connect_xero(profile, settings, agent=agent, choose=first), person()
+        connect_xero(Session(profile), settings, agent=agent, choose=first), person()
     )
     assert results[0].tenant.tenant_id == sandbox.state.xero.tenant_id
 
 
 async def test_a_web_app_and_a_custom_connection(sandbox: SandboxServer, profile: Profile) -> None:
-    base = sandbox_connections(sandbox.base_url).xero
+    base = sandbox_settings(sandbox.base_url).xero
     web = replace(base, client_id="sandbox-web", mode="secret")
     with pytest.raises(SignInError, match="refused the sign-in"):
-        await connect_xero(profile, web, secret="wrong", agent=_auto(), choose=first)
+        await connect_xero(Session(profile), web, secret="wrong", agent=_auto(), choose=first)
     assert (
-        await connect_xero(profile, web, secret="sandbox-web-secret", agent=_auto(), choose=first)
+        await connect_xero(
+            Session(profile), web, secret="sandbox-web-secret", agent=_auto(), choose=first
+        )
     ).bound
     custom = replace(base, client_id="sandbox-client", mode="client_credentials", scopes="")
-    result = await connect_xero(profile, custom, secret="sandbox-secret", agent=None, choose=first)
+    result = await connect_xero(
+        Session(profile), custom, secret="sandbox-secret", agent=None, choose=first
+    )
     assert result.organisation.name == "Harbour & Finch Lawyers"
 
 
@@ -188,15 +192,15 @@ def test_two_processes_refreshing_at_once_refresh_once_and_both_work(
     sandbox: SandboxServer, isolated_home: Path
 ) -> None:
     profile = Profile.named("shared", home=isolated_home)
-    asyncio.run(connect_sandbox(profile, sandbox.base_url))
+    asyncio.run(connect_sandbox(Session(profile), sandbox.base_url))
     sandbox.state.clock.advance(timedelta(minutes=31))  # every access token has expired
     before = list(sandbox.state.identity.token_requests)
     code = """
         import asyncio, sys
-        from tui.store.profile import Profile
+        from tui.service.session import Session
         from tui.service.workspace import Workspace
         async def main():
-            workspace = await Workspace.connect(Profile.named("shared"))
+            workspace = await Workspace.connect(Session.open("shared"))
             try:
                 print((await workspace.xero.organisation()).name)
             finally:
@@ -225,8 +229,8 @@ async def test_a_refresh_token_past_its_grace_means_reconnect_and_no_retry_loop(
     sandbox: SandboxServer, profile: Profile
 ) -> None:
     time = SandboxTime(sandbox.state)
-    await connect_sandbox(profile, sandbox.base_url, clock=time)
-    links = await open_links(profile, clock=time)
+    await connect_sandbox(Session(profile, time), sandbox.base_url)
+    links = await open_links(Session(profile, time))
     try:
         stale = await links.xero_tokens.read()
         assert stale is not None
@@ -243,7 +247,7 @@ async def test_a_refresh_token_past_its_grace_means_reconnect_and_no_retry_loop(
         assert len(sandbox.state.identity.token_requests) == calls, "no crash loop"
     finally:
         await links.aclose()
-    report = await status(profile, clock=time)
+    report = await status(Session(profile, time))
     assert report["xero"]["connected"] is False
     assert "refresh token was refused" in report["xero"]["reconnect_needed"]
 
@@ -253,8 +257,8 @@ async def test_a_lost_refresh_answer_is_retried_within_the_grace(profile: Profil
         SandboxState.demo(tour=False, faults="POST */connect/token=seq:ok,lost")
     ) as server:
         time = SandboxTime(server.state)
-        await connect_sandbox(profile, server.base_url, clock=time)  # the code exchange: ok
-        links = await open_links(profile, clock=time)
+        await connect_sandbox(Session(profile, time), server.base_url)  # the code exchange: ok
+        links = await open_links(Session(profile, time))
         try:
             server.state.clock.advance(timedelta(minutes=31))
             token = await links.xero_tokens.token()  # refresh lost, retried with the same one
@@ -280,10 +284,10 @@ def test_disconnect_with_revoke_ends_the_sign_in(
 async def test_a_wrong_tenant_is_refused_with_a_reason(
     sandbox: SandboxServer, profile: Profile
 ) -> None:
-    await connect_sandbox(profile, sandbox.base_url)
-    links = await open_links(profile)
+    await connect_sandbox(Session(profile), sandbox.base_url)
+    links = await open_links(Session(profile))
     xero = XeroClient(
-        links.connections.xero.api_url, "00000000-0000-0000-0000-000000000000", links.xero_tokens
+        links.settings.xero.api_url, "00000000-0000-0000-0000-000000000000", links.xero_tokens
     )
     try:
         with pytest.raises(RemoteUnauthorised, match="not connected to this app"):
@@ -297,11 +301,11 @@ async def test_the_minute_limit_waits_and_the_day_limit_pauses(profile: Profile)
     state = SandboxState.demo(tour=False, limits=Limits(per_minute=3, per_day=8))
     with SandboxServer(state) as server:
         time = SandboxTime(state)
-        await connect_sandbox(profile, server.base_url, clock=time)  # one call (Organisation)
-        links = await open_links(profile, clock=time)
+        await connect_sandbox(Session(profile, time), server.base_url)  # one call (Organisation)
+        links = await open_links(Session(profile, time))
         xero = XeroClient(
-            links.connections.xero.api_url,
-            links.connections.xero.tenant_id,
+            links.settings.xero.api_url,
+            links.state.xero.tenant_id,
             links.xero_tokens,
             clock=time,
         )
@@ -328,18 +332,16 @@ async def test_actionstep_connects_and_refreshes_after_a_401(
     sandbox: SandboxServer, profile: Profile
 ) -> None:
     time = SandboxTime(sandbox.state)
-    settings = sandbox_connections(sandbox.base_url).actionstep
+    settings = sandbox_settings(sandbox.base_url).actionstep
     connected = await connect_actionstep(
-        profile, settings, secret="sandbox-actionstep-secret", agent=_auto(), clock=time
+        Session(profile, time), settings, secret="sandbox-actionstep-secret", agent=_auto()
     )
     assert connected.orgkey == "harbourfinch"
     sandbox.state.clock.advance(timedelta(minutes=61))
-    links = await open_links(profile, clock=time)
+    links = await open_links(Session(profile, time))
     from tui.remote.actionstep.client import ActionstepClient
 
-    client = ActionstepClient(
-        links.connections.actionstep.rest_url, links.actionstep_tokens, clock=time
-    )
+    client = ActionstepClient(links.state.actionstep.rest_url, links.actionstep_tokens, clock=time)
     try:
         assert len((await client.catalog()).accounts) >= 5
     finally:
@@ -386,7 +388,7 @@ def test_another_organisation_blocks_pushing_until_rebound_on_purpose(
     assert "bound to Harbour & Finch Lawyers" in swapped.stdout and "--rebind" in swapped.stdout
 
     async def states() -> set[str]:
-        workspace = await Workspace.connect(profile)
+        workspace = await Workspace.connect(Session(profile))
         try:
             await workspace.load()
             reasons = {
@@ -412,7 +414,7 @@ def test_another_organisation_blocks_pushing_until_rebound_on_purpose(
     )
     assert rebound.returncode == 0, rebound.stderr
     assert (
-        Profile.named("default", home=isolated_home).connections().binding.name
+        Profile.named("default", home=isolated_home).connection().binding.name
         == "Harbour & Finch (new)"
     )
 
@@ -428,7 +430,7 @@ def connect_another_organisation(
     assert added.status_code == 200
     env = {
         "AXPUSH_XERO_" + key.upper(): value
-        for key, value in vars_of(sandbox_connections(sandbox.base_url).xero).items()
+        for key, value in vars_of(sandbox_settings(sandbox.base_url).xero).items()
     }
     return axpush_pasting(
         "connect", "xero", "--tenant", name, "--paste", *flags, home=home, env=env
@@ -483,7 +485,7 @@ def test_disconnect_deletes_the_connection_and_doctor_says_what_to_do(
     sick = axpush("doctor", home=isolated_home)
     assert sick.returncode == 1
     assert "FAIL Xero link: not connected: run `axpush connect xero`" in sick.stdout
-    assert Profile.named("default", home=isolated_home).connections().binding.name, (
+    assert Profile.named("default", home=isolated_home).connection().binding.name, (
         "the binding outlives a disconnect"
     )
 
@@ -491,10 +493,10 @@ def test_disconnect_deletes_the_connection_and_doctor_says_what_to_do(
 async def test_the_rate_gate_keeps_five_calls_in_flight(profile: Profile) -> None:
     """Ten calls at once, each slow: the sixth would be refused by Xero; the gate holds it."""
     with SandboxServer(SandboxState.demo(tour=False, faults="GET */Accounts=slow(0.3)")) as s:
-        await connect_sandbox(profile, s.base_url)
-        links = await open_links(profile)
+        await connect_sandbox(Session(profile), s.base_url)
+        links = await open_links(Session(profile))
         xero = XeroClient(
-            links.connections.xero.api_url, links.connections.xero.tenant_id, links.xero_tokens
+            links.settings.xero.api_url, links.state.xero.tenant_id, links.xero_tokens
         )
         try:
             charts = await asyncio.gather(*(xero.chart() for _ in range(10)))
@@ -509,12 +511,12 @@ async def test_actionstep_429s_are_waited_out(profile: Profile) -> None:
         SandboxState.demo(tour=False, faults="GET */rest/accounts=seq:429-minute")
     ) as s:
         time = SandboxTime(s.state)
-        await connect_sandbox(profile, s.base_url, clock=time)
-        links = await open_links(profile, clock=time)
+        await connect_sandbox(Session(profile, time), s.base_url)
+        links = await open_links(Session(profile, time))
         from tui.remote.actionstep.client import ActionstepClient
 
         client = ActionstepClient(
-            links.connections.actionstep.rest_url, links.actionstep_tokens, clock=time
+            links.state.actionstep.rest_url, links.actionstep_tokens, clock=time
         )
         try:
             assert (await client.catalog()).accounts
@@ -525,15 +527,15 @@ async def test_actionstep_429s_are_waited_out(profile: Profile) -> None:
 
 
 def test_settings_pick_scopes_and_actionstep_systems() -> None:
-    from tui.core.settings import XERO_BROAD_SCOPES, Connections
+    from tui.core.settings import XERO_BROAD_SCOPES, Settings
     from tui.remote.transport import redact
 
-    staged = Connections().with_environment(
+    staged = Settings().with_environment(
         {"AXPUSH_ACTIONSTEP_ENVIRONMENT": "staging", "AXPUSH_XERO_SCOPES": XERO_BROAD_SCOPES}
     )
     assert staged.actionstep.token_url == "https://api.actionstepstaging.com/api/oauth/token"
     assert "accounting.transactions" in staged.xero.scopes
-    assert Connections().xero.scopes.startswith("offline_access accounting.invoices")
+    assert Settings().xero.scopes.startswith("offline_access accounting.invoices")
     assert (
         redact('{"refresh_token": "abc"} Bearer xyz.1')
         == '{"refresh_token": "[redacted]"} Bearer [redacted]'

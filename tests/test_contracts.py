@@ -19,7 +19,9 @@ from contracts import (
 from tui.core.status import BillState
 from tui.remote.transport import RetryPolicy
 from tui.sandbox.actionstep_books import ActionstepBooks
+from tui.service import pushing
 from tui.service.demo import Demo
+from tui.service.session import Session
 from tui.service.workspace import Workspace
 
 XERO_PREFIX = "/xero/api.xro/2.0"
@@ -35,15 +37,18 @@ def operation(exchange: Exchange, prefix: str) -> str:
 
 async def traffic_of_a_demo_push(demo: Demo) -> list[Exchange]:
     recorder = RecordingTransport()
-    workspace = await Workspace.connect(demo.profile, recorder, retry=RetryPolicy(2, base=0.0))
+    workspace = await Workspace.connect(
+        Session(demo.profile, transport=recorder, retry=RetryPolicy(2, base=0.0))
+    )
     try:
         await workspace.load()
         in_xero = {inv["InvoiceNumber"] for inv in demo.state.xero.invoices.values()}
         ready = [b for b, r in workspace.rows.items() if r.state is BillState.READY]
         fresh = [b for b in ready if workspace.rows[b].bill.number not in in_xero][:60]
-        await workspace.push(fresh, lambda _e: None)
+        await pushing.push(workspace, fresh, lambda _e: None)
         # Bills Xero already holds (the demo's tour): duplicates, then the look-up.
-        await workspace.push(
+        await pushing.push(
+            workspace,
             [b for b in ready if b not in fresh and workspace.rows[b].bill.number in in_xero],
             lambda _e: None,
         )
@@ -56,9 +61,9 @@ async def traffic_of_a_demo_push(demo: Demo) -> list[Exchange]:
             books.pay(int(fresh[2]), Decimal("50.00"))
         await workspace.sync()
         demo.state.faults.set("PUT */Payments=lost:1")
-        await workspace.push(fresh[:3], lambda _e: None)
+        await pushing.push(workspace, fresh[:3], lambda _e: None)
         demo.state.faults.set("")
-        await workspace.push(fresh[:3], lambda _e: None)
+        await pushing.push(workspace, fresh[:3], lambda _e: None)
     finally:
         await workspace.aclose()
     return recorder.exchanges

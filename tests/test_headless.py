@@ -19,6 +19,7 @@ from tui.sandbox.limits import Limits
 from tui.sandbox.server import SandboxServer
 from tui.sandbox.state import SandboxState
 from tui.service.connections import connect_sandbox
+from tui.service.session import Session
 from tui.store.profile import Profile
 
 
@@ -37,7 +38,7 @@ def ready_profile(server: SandboxServer, home: Path) -> Profile:
     import asyncio
 
     profile = Profile.named("default", home=home)
-    asyncio.run(connect_sandbox(profile, server.base_url))
+    asyncio.run(connect_sandbox(Session(profile), server.base_url))
     profile.save_mapping(Mapping(*server.state.firm.demo_mapping()))
     return profile
 

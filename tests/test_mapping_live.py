@@ -25,7 +25,9 @@ from tui.core.status import BillState
 from tui.core.triage import Cause
 from tui.remote.transport import RetryPolicy
 from tui.sandbox.server import SandboxServer
+from tui.service import mapping_edits
 from tui.service.demo import Demo
+from tui.service.session import Session
 from tui.service.workspace import Workspace
 
 
@@ -134,7 +136,7 @@ def test_a_mapping_file_round_trips_and_a_bad_one_changes_nothing_from_a_shell(
 
 @pytest.fixture
 async def workspace(demo: Demo) -> AsyncIterator[Workspace]:
-    opened = await Workspace.connect(demo.profile, retry=RetryPolicy(attempts=2, base=0.0))
+    opened = await Workspace.connect(Session(demo.profile, retry=RetryPolicy(attempts=2, base=0.0)))
     await opened.load()
     yield opened
     await opened.aclose()
@@ -153,7 +155,9 @@ async def test_a_chart_refresh_flags_an_archived_account_and_blocks_the_bills_co
     assert coded and workspace.mapping.seen[fees.text].status == "ACTIVE"
 
     await admin(demo.server.base_url, "xero/accounts/201", {"archive": True})
-    drifted = await workspace.refresh_chart()
+    refreshed = await mapping_edits.refresh_chart(workspace)
+    drifted = [r for r in mapping_edits.rows(workspace) if r.drift]
+    assert refreshed.warning and "2 mapped accounts changed in Xero" in refreshed.message
 
     assert {r.source_label for r in drifted} == {"201 Professional Fees", "203 Consulting Fees"}
     [row] = [r for r in drifted if r.key == fees]  # both were mapped to 201 Legal Fees
@@ -162,10 +166,10 @@ async def test_a_chart_refresh_flags_an_archived_account_and_blocks_the_bills_co
     assert all(workspace.rows[b].state is BillState.BLOCKED for b in coded)
     assert all(workspace.rows[b].cause is Cause.ACCOUNT_CODE for b in coded)
 
-    await workspace.confirm_rows([fees])
-    [after] = [r for r in workspace.mapping_rows() if r.key == fees]
+    await mapping_edits.keep(workspace, [fees])
+    [after] = [r for r in mapping_edits.rows(workspace) if r.key == fees]
     assert after.drift is None and after.problem is not None, "seen, but still archived"
-    [record] = await workspace.mapping_changes()
+    [record] = await mapping_edits.history(workspace.session)
     assert (record.how, record.subject, record.note) == (
         "confirmed",
         "201 Professional Fees",
@@ -178,7 +182,8 @@ async def test_an_account_that_changes_type_or_loses_its_code_is_flagged_with_th
 ) -> None:
     await admin(demo.server.base_url, "xero/accounts/202", {"type": "EXPENSE"})
     await admin(demo.server.base_url, "xero/accounts/270", {"clear_code": True})
-    drifted = {row.source_label: row for row in await workspace.refresh_chart()}
+    await mapping_edits.refresh_chart(workspace)
+    drifted = {row.source_label: row for row in mapping_edits.rows(workspace) if row.drift}
     disbursements = drifted["202 Disbursements Recovered"]
     assert disbursements.drift == "type REVENUE → EXPENSE since it was mapped"
     assert disbursements.problem is not None and disbursements.problem.short == "not income"

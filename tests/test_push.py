@@ -18,12 +18,14 @@ from tui.core.status import BillState
 from tui.core.triage import Cause
 from tui.remote.transport import static_token
 from tui.remote.xero.client import XeroClient
+from tui.service import mapping_edits, pushing
 from tui.service.demo import Demo
+from tui.service.session import Session
 from tui.service.workspace import Workspace
 
 
 async def loaded(demo: Demo, transport: FaultyTransport | None = None) -> Workspace:
-    workspace = await Workspace.connect(demo.profile, transport, SandboxTime(demo.state))
+    workspace = await Workspace.connect(Session(demo.profile, SandboxTime(demo.state), transport))
     await workspace.load()
     return workspace
 
@@ -50,8 +52,8 @@ async def test_ready_bills_become_invoices_once_with_the_bills_totals(demo: Demo
     try:
         ready = ready_ids(workspace, demo)
         assert len(ready) >= 180
-        summary = await workspace.push(ready, events.append)
-        again = await workspace.push(ready, events.append)
+        summary = await pushing.push(workspace, ready, events.append)
+        again = await pushing.push(workspace, ready, events.append)
     finally:
         await workspace.aclose()
     assert (summary.created, summary.failed) == (len(ready), 0)
@@ -84,13 +86,13 @@ async def test_a_lost_answer_is_adopted_on_re_push_not_duplicated(demo: Demo) ->
     try:
         ready = ready_ids(workspace, demo)[:60]
         before = len(demo.state.xero.invoices)
-        first = await workspace.push(ready, lambda _e: None)
+        first = await pushing.push(workspace, ready, lambda _e: None)
         assert first.failed == 60 and len(demo.state.xero.invoices) == before + 60
         row = workspace.rows[ready[0]]
         assert row.state is BillState.FAILED and row.cause is Cause.XERO_UNAVAILABLE
         assert "may have been applied" in row.reason
         faults.lose_after_commit.clear()
-        second = await workspace.push(ready, lambda _e: None)
+        second = await pushing.push(workspace, ready, lambda _e: None)
     finally:
         await workspace.aclose()
     assert (second.adopted, second.created, second.failed) == (60, 0, 0)
@@ -126,7 +128,7 @@ async def test_a_number_xero_has_for_different_amounts_is_a_conflict(demo: Demo)
         assert contact_id
         await xero.create_invoices([(hand_keyed, contact_id)], "hand-keyed")
         before = len(demo.state.xero.invoices)
-        summary = await workspace.push([bill_id], lambda _e: None)
+        summary = await pushing.push(workspace, [bill_id], lambda _e: None)
     finally:
         await xero.aclose()
         await workspace.aclose()
@@ -145,12 +147,12 @@ async def test_xero_unreachable_fails_the_push_cleanly_and_it_recovers(demo: Dem
     try:
         ready = ready_ids(workspace, demo)[:10]
         before = len(demo.state.xero.invoices)
-        first = await workspace.push(ready, lambda _e: None)
+        first = await pushing.push(workspace, ready, lambda _e: None)
         assert first.failed == 10 and len(demo.state.xero.invoices) == before
         assert workspace.profile.jobs()[ready[0]].state is JobState.FAILED
         assert "could not be reached" in workspace.rows[ready[0]].reason
         faults.refuse.clear()
-        second = await workspace.push(ready, lambda _e: None)
+        second = await pushing.push(workspace, ready, lambda _e: None)
     finally:
         await workspace.aclose()
     assert second.created == 10 and len(demo.state.xero.invoices) == before + 10
@@ -168,7 +170,7 @@ async def test_mapping_the_missing_account_makes_its_blocked_bills_ready(demo: D
         assert len(blocked) == 7
         other_revenue = workspace.chart.account_by_code("260")
         assert other_revenue is not None
-        changed = await workspace.set_mapping(key, other_revenue.account_id)
+        changed = (await mapping_edits.set_row(workspace, key, other_revenue.account_id)).changed
     finally:
         await workspace.aclose()
     assert sorted(changed) == sorted(row.bill.bill_id for row in blocked)
@@ -186,7 +188,7 @@ async def test_bills_already_paid_in_xero_are_adopted_or_fail_as_settled(demo: D
     bill_ids = [b for b, row in workspace.rows.items() if row.bill.number in held]
     try:
         assert all(workspace.rows[b].state is BillState.READY for b in bill_ids)
-        summary = await workspace.push(bill_ids, lambda _e: None)
+        summary = await pushing.push(workspace, bill_ids, lambda _e: None)
     finally:
         await workspace.aclose()
     assert (summary.adopted, summary.failed, summary.created) == (1, 1, 0)

@@ -26,6 +26,7 @@ from tui.sandbox.limits import Limits
 from tui.sandbox.server import SandboxServer
 from tui.sandbox.state import SandboxState
 from tui.service.connections import connect_sandbox
+from tui.service.session import Session
 from tui.service.workspace import Workspace
 from tui.store.profile import Profile
 
@@ -49,13 +50,13 @@ def running(process: subprocess.Popen[str]) -> Callable[[], bool]:
 
 def connected_profile(server: SandboxServer, home: Path) -> Profile:
     profile = Profile.named("default", home=home)
-    asyncio.run(connect_sandbox(profile, server.base_url))
+    asyncio.run(connect_sandbox(Session(profile), server.base_url))
     profile.save_mapping(Mapping(*server.state.firm.demo_mapping()))
     return profile
 
 
 async def final_rows(profile: Profile) -> Workspace:
-    workspace = await Workspace.connect(profile)
+    workspace = await Workspace.connect(Session(profile))
     await workspace.load()
     await workspace.aclose()
     return workspace

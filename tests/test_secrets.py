@@ -18,6 +18,8 @@ from tui.core.mapping import Mapping
 from tui.core.status import BillState
 from tui.sandbox.server import SandboxServer
 from tui.sandbox.state import SandboxState
+from tui.service import pushing
+from tui.service.session import Session
 from tui.service.workspace import Workspace
 from tui.store.profile import Profile
 
@@ -46,13 +48,13 @@ async def test_a_full_connect_and_push_leaves_no_secret_anywhere_else(
         profile.save_mapping(Mapping(*state.firm.demo_mapping()))
         time = SandboxTime(state)
         state.clock.advance(timedelta(minutes=45))  # both access tokens expire: refreshes
-        workspace = await Workspace.connect(profile, clock=time)
+        workspace = await Workspace.connect(Session(profile, time))
         events: list[str] = []
         try:
             await workspace.load(events.append)
             ready = [b for b, r in workspace.rows.items() if r.state is BillState.READY]
-            await workspace.push(ready, lambda event: events.append(event.line()))
-            await workspace.push(ready, lambda event: events.append(event.line()))
+            await pushing.push(workspace, ready, lambda event: events.append(event.line()))
+            await pushing.push(workspace, ready, lambda event: events.append(event.line()))
         finally:
             await workspace.aclose()
         for command in (["status", "--json"], ["status"], ["doctor"], ["disconnect", "actionstep"]):

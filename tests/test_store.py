@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from tui.core.connection import ActionstepLink, ConnectionState, XeroLink
 from tui.core.jobs import Attempt, Job, JobState, Outcome
 from tui.core.mapping import Mapping
-from tui.core.settings import ActionstepSettings, Connections, XeroSettings
+from tui.core.settings import Settings, XeroSettings
 from tui.store.profile import Profile
 from tui.store.storage import SchemaTooNew
 
@@ -46,22 +47,42 @@ def test_files_are_private_to_the_user(profile: Profile) -> None:
 def test_every_file_carries_its_schema_version(profile: Profile) -> None:
     profile.save_mapping(Mapping({"1": "x"}, {}))
     data = json.loads((profile.root / "config.json").read_text())
-    assert data["_meta"]["1"] == {"schema": "axpush.config", "version": 1}
+    assert data["_meta"]["1"] == {"schema": "axpush.config", "version": 2}
 
 
-def test_settings_survive_a_reopen(profile: Profile, isolated_home: Path) -> None:
-    profile.save_connections(
-        Connections(
-            XeroSettings(api_url="https://x/api.xro/2.0", tenant_id="tenant"),
-            ActionstepSettings(api_endpoint="https://a.example/api/"),
-        )
+def test_settings_and_connection_state_survive_a_reopen(
+    profile: Profile, isolated_home: Path
+) -> None:
+    profile.save_settings(Settings(XeroSettings(api_url="https://x/api.xro/2.0")))
+    profile.save_connection(
+        ConnectionState(XeroLink("tenant"), ActionstepLink("https://a.example/api/"))
     )
     profile.save_mapping(Mapping({"4001": "acc-1"}, {"1": "OUTPUT"}))
     profile.save_mapping(Mapping({"4002": "acc-2"}, {}))
     again = Profile.named("test", home=isolated_home)
-    assert again.connections().xero.tenant_id == "tenant"
-    assert again.connections().actionstep.rest_url == "https://a.example/api/rest"
+    assert again.settings().xero.api_url == "https://x/api.xro/2.0"
+    assert again.connection().xero.tenant_id == "tenant"
+    assert again.connection().actionstep.rest_url == "https://a.example/api/rest"
     assert again.mapping() == Mapping({"4002": "acc-2"}, {})
+
+
+def test_a_config_from_schema_1_reads_its_settings_and_connection_apart(
+    profile: Profile,
+) -> None:
+    """Schema 1 kept settings and what sign-in produced in one table, `connections`."""
+    old = {
+        "xero": {"api_url": "https://x/api.xro/2.0", "client_id": "app", "tenant_id": "t-1"},
+        "actionstep": {"client_id": "as", "api_endpoint": "https://a.example/api/"},
+        "binding": {"organisation_id": "org-1", "name": "Old Firm"},
+    }
+    (profile.root / "config.json").write_text(
+        json.dumps({"connections": {"1": old}, "_meta": {"1": {"version": 1}}})
+    )
+    assert profile.settings().xero.client_id == "app"
+    assert profile.settings().actionstep.client_id == "as"
+    assert profile.connection().xero.tenant_id == "t-1"
+    assert profile.connection().binding.name == "Old Firm"
+    assert profile.connection().actionstep.rest_url == "https://a.example/api/rest"
 
 
 def test_a_damaged_file_is_set_aside_and_reported_not_emptied(

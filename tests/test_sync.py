@@ -11,6 +11,7 @@ import httpx
 from tui.core.status import BillState
 from tui.sandbox.formats import actionstep_stamp
 from tui.service.demo import Demo
+from tui.service.session import Session
 from tui.service.workspace import Workspace
 
 
@@ -22,7 +23,7 @@ async def admin(demo: Demo, path: str, body: dict[str, object]) -> None:
 
 
 async def opened(demo: Demo) -> Workspace:
-    workspace = await Workspace.connect(demo.profile)
+    workspace = await Workspace.connect(Session(demo.profile))
     await workspace.load(sync=False)
     return workspace
 

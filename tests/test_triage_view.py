@@ -15,6 +15,7 @@ from tui.console.screens.triage import GROUP, TriageScreen
 from tui.core.jobs import Outcome
 from tui.core.status import BillState
 from tui.core.triage import Cause
+from tui.service import pushing
 from tui.service.demo import Demo, running_demo
 
 
@@ -108,7 +109,7 @@ async def test_a_bill_paid_in_xero_then_edited_shows_the_fix_links_to_xero_and_i
         ]
         assert resolution.message == "credit note CN-0042 applied in Xero"
         assert resolution.who == app.workspace.who and resolution.at is not None
-        assert bill_id not in app.workspace.due(), "not pushed again"
+        assert bill_id not in pushing.due(app.workspace), "not pushed again"
         assert "marked resolved" in app.workspace.rows[bill_id].reason
 
 

@@ -1,38 +1,38 @@
-"""`axpush` (the console on a profile) and `axpush demo`."""
+"""`axpush` (the console on a profile), `axpush demo`, and `axpush sandbox serve`."""
 
 from __future__ import annotations
 
-from tui.cli import EXIT_OK, EXIT_USAGE, fail
-from tui.store.profile import Profile
+import contextlib
+import threading
+
+from tui.cli.common import say
+from tui.core.errors import EXIT_OK
+from tui.service.demo import running_demo, serving
+from tui.service.session import Session
 
 
-def run_console(profile: Profile) -> int:
+def run_console(session: Session) -> int:
+    # The console is the one front end the command line opens; Textual loads only here.
     from tui.console.app import AxpushApp
-    from tui.service.workspace import Workspace
 
-    async def opener() -> Workspace:
-        return await Workspace.connect(profile)
-
-    AxpushApp(opener, profile=profile, context=f"profile {profile.root.name}").run()
+    AxpushApp(session, context=f"profile {session.name}").run()
     return EXIT_OK
 
 
 def run_demo(seed: int, faults: str) -> int:
     from tui.console.app import AxpushApp
-    from tui.sandbox.faults import FaultSpecError, parse
-    from tui.service.demo import running_demo
-    from tui.service.workspace import Workspace
 
-    try:
-        parse(faults)
-    except FaultSpecError as error:
-        return fail(f"--faults: {error}", EXIT_USAGE)
     with running_demo(seed, faults=faults) as demo:
+        AxpushApp(demo.session, context=f"demo sandbox {demo.server.base_url}").run()
+    return EXIT_OK
 
-        async def opener() -> Workspace:
-            return await Workspace.connect(demo.profile)
 
-        AxpushApp(
-            opener, profile=demo.profile, context=f"demo sandbox {demo.server.base_url}"
-        ).run()
+def serve_sandbox(port: int, seed: int, faults: str) -> int:
+    with serving(port, seed, faults) as base:
+        say(
+            f"axpush sandbox serving on {base} (Xero {base}/xero, Actionstep "
+            f"{base}/actionstep/api, admin {base}/_sandbox)"
+        )
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
     return EXIT_OK

@@ -1,16 +1,18 @@
-"""The `axpush` command line: parsing and dispatch. What each command does is in
-`tui.cli`; the exit codes are documented there and in the README."""
+"""`axpush`: the arguments, and dispatch to the command modules beside this one. The error
+root is caught here and only here."""
 
 from __future__ import annotations
 
 import argparse
+import traceback
 from collections.abc import Sequence
 
 from tui import __version__
-from tui.cli import EXIT_USAGE, fail
+from tui.cli.common import warn
+from tui.core.errors import EXIT_FAILED, AxpushError
 from tui.core.triage import Cause
-from tui.sandbox.demo_firm import DEFAULT_SEED, DEMO_FAULTS
-from tui.store.profile import DEFAULT_PROFILE, HOME_ENV, Profile
+from tui.service.demo import DEFAULT_SEED, DEMO_FAULTS
+from tui.service.session import DEFAULT_PROFILE, HOME_ENV, Session
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -257,20 +259,41 @@ def _sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
 
 
+REPORT_URL = "https://example.invalid/axpush/issues"
+"""Where a bug in axpush is reported."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Anticipated failures end as one line on standard error and their exit
+    code; anything else is a bug, shown with its traceback and where to report it."""
     args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except AxpushError as error:
+        warn(str(error))
+        return error.exit_code
+    except KeyboardInterrupt:
+        warn("interrupted")
+        return 130
+    except Exception:
+        traceback.print_exc()
+        warn(
+            f"this is a bug in axpush {__version__}, not a problem with your setup. Please "
+            f"report it, with the lines above, at {REPORT_URL}"
+        )
+        return EXIT_FAILED
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
         from tui.cli.console import run_demo
 
         return run_demo(args.seed, args.faults)
     if args.command == "sandbox":
-        from tui.cli.sandbox import serve
+        from tui.cli.console import serve_sandbox
 
-        return serve(args.port, args.seed, args.faults)
-    try:
-        profile = Profile.named(args.profile)
-    except (ValueError, OSError) as error:
-        return fail(f"cannot open profile {args.profile!r}: {error}", EXIT_USAGE)
+        return serve_sandbox(args.port, args.seed, args.faults)
+    session = Session.open(args.profile)
     try:
         if args.command in ("sync", "push", "log", "resolve"):
             from tui.cli import pushing
@@ -280,26 +303,26 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "push": pushing.push_command,
                 "log": pushing.log_command,
                 "resolve": pushing.resolve_command,
-            }[args.command](profile, args)
+            }[args.command](session, args)
         if args.command == "mapping":
             from tui.cli.mapping import HANDLERS
 
-            return HANDLERS[args.mapping_command](profile, args)
+            return HANDLERS[args.mapping_command](session, args)
         if args.command in ("connect", "disconnect", "status", "doctor"):
             from tui.cli import connections
 
             handler = {
-                "connect": connections.connect,
+                "connect": connections.connect_command,
                 "disconnect": connections.disconnect_command,
                 "status": connections.status_command,
                 "doctor": connections.doctor_command,
             }[args.command]
-            return handler(profile, args)
+            return handler(session, args)
         from tui.cli.console import run_console
 
-        return run_console(profile)
+        return run_console(session)
     finally:
-        profile.close()
+        session.close()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """`axpush mapping export|import|auto|check|log`: the mapping as data, for scripts and review.
 
 Each reads Actionstep's accounts and Xero's chart live, so what it checks is what a push would
-meet. Exit codes as for every command (see `tui.cli`): a file that cannot be used is 2, a
+meet. Exit codes as for every command (see `tui.core.errors`): a file that cannot be used is 2, a
 check that finds problems is 1.
 """
 
@@ -11,59 +11,33 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from tui.cli import EXIT_FAILED, EXIT_OK, EXIT_RECONNECT, EXIT_USAGE, fail
-from tui.cli.session import opened, remote_exit
+from tui.cli.common import with_workspace
 from tui.core import mapfile
-from tui.core.errors import RemoteError
+from tui.core.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 from tui.core.mapping import MappingChange, Origin, RowChange
 from tui.core.mapping_check import MappingRow
 from tui.core.words import count
-from tui.service.workspace import NotConnected, Workspace
-from tui.store.profile import Profile
-from tui.store.storage import write_atomically
-
-T = TypeVar("T")
-
-
-def _with_workspace(
-    profile: Profile, work: Callable[[Workspace], Awaitable[T]], *, sync: bool = False
-) -> tuple[int, T | None]:
-    async def run() -> T:
-        workspace = await opened(profile, sync=sync)
-        try:
-            return await work(workspace)
-        finally:
-            await workspace.aclose()
-
-    try:
-        return EXIT_OK, asyncio.run(run())
-    except NotConnected as error:
-        return fail(str(error), EXIT_RECONNECT), None
-    except RemoteError as error:
-        return fail(str(error), remote_exit(error)), None
+from tui.service import mapping_edits
+from tui.service.exports import write_file
+from tui.service.session import Session
+from tui.service.workspace import Workspace
 
 
-def export_command(profile: Profile, args: argparse.Namespace) -> int:
+def export_command(session: Session, args: argparse.Namespace) -> int:
     async def work(workspace: Workspace) -> dict[str, Any]:
         return mapfile.export(
             workspace.catalog, workspace.mapping, workspace.chart, workspace.organisation
         )
 
-    code, data = _with_workspace(profile, work)
-    if data is None:
-        return code
+    data = with_workspace(session, work)
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if args.file in (None, "-"):
         sys.stdout.write(text)
     else:
-        try:
-            write_atomically(Path(args.file), text.encode("utf-8"), 0o644)
-        except OSError as error:
-            return fail(f"cannot write {args.file}: {error.strerror or error}")
+        write_file(Path(args.file), text)
         mapped = sum(
             1
             for row in data["accounts"] + data["tax_codes"]
@@ -76,15 +50,15 @@ def export_command(profile: Profile, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def import_command(profile: Profile, args: argparse.Namespace) -> int:
+def import_command(session: Session, args: argparse.Namespace) -> int:
     source = "standard input" if args.file == "-" else args.file
     try:
         text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
         data = json.loads(text)
     except OSError as error:
-        return fail(f"cannot read {args.file}: {error.strerror or error}")
+        raise UsageError(f"cannot read {args.file}: {error.strerror or error}") from None
     except (ValueError, UnicodeDecodeError) as error:
-        return fail(f"{source} is not JSON: {error}; nothing was changed")
+        raise UsageError(f"{source} is not JSON: {error}; nothing was changed") from None
 
     async def work(workspace: Workspace) -> tuple[mapfile.ImportPlan, list[MappingChange]]:
         plan = mapfile.plan_import(
@@ -97,15 +71,12 @@ def import_command(profile: Profile, args: argparse.Namespace) -> int:
         )
         if plan.errors or args.dry_run or not plan.changes:
             return plan, []
-        _, recorded = await workspace.accept(
-            plan.changes, Origin.IMPORT, f"imported from {Path(source).name}"
+        _, recorded = await mapping_edits.accept(
+            workspace, plan.changes, Origin.IMPORT, f"imported from {Path(source).name}"
         )
         return plan, recorded
 
-    code, result = _with_workspace(profile, work)
-    if result is None:
-        return code
-    plan, recorded = result
+    plan, recorded = with_workspace(session, work)
     if plan.errors:
         print(f"axpush: {source} was not imported, nothing was changed:", file=sys.stderr)
         for problem in plan.errors:
@@ -121,17 +92,15 @@ def import_command(profile: Profile, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def auto_command(profile: Profile, args: argparse.Namespace) -> int:
+def auto_command(session: Session, args: argparse.Namespace) -> int:
     async def work(workspace: Workspace) -> tuple[list[RowChange], list[MappingRow]]:
-        proposals = workspace.auto_map()
+        proposals = mapping_edits.propose(workspace)
+        left = mapping_edits.unmapped(workspace, proposals)
         if proposals and not args.dry_run:
-            await workspace.accept(proposals, Origin.AUTO)
-        return proposals, [r for r in workspace.mapping_rows() if r.target is None]
+            await mapping_edits.accept(workspace, proposals, Origin.AUTO)
+        return proposals, left
 
-    code, result = _with_workspace(profile, work)
-    if result is None:
-        return code
-    proposals, unmapped = result
+    proposals, unmapped = with_workspace(session, work)
     _print_changes(proposals, "would map" if args.dry_run else "mapped")
     print(
         f"{'would map' if args.dry_run else 'mapped'} {count(len(proposals), 'row')}"
@@ -146,11 +115,11 @@ def auto_command(profile: Profile, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def check_command(profile: Profile, args: argparse.Namespace) -> int:
+def check_command(session: Session, args: argparse.Namespace) -> int:
     async def work(workspace: Workspace) -> dict[str, Any]:
-        rows = workspace.mapping_rows()
-        blocked = workspace.bills_blocked_by_mapping()
-        elsewhere = workspace.mapping_elsewhere
+        rows = mapping_edits.rows(workspace)
+        blocked = mapping_edits.bills_blocked(workspace)
+        elsewhere = mapping_edits.made_elsewhere(workspace)
         return {
             "ok": not blocked and not elsewhere and not any(r.problem for r in rows),
             "organisation_problem": elsewhere,
@@ -158,9 +127,7 @@ def check_command(profile: Profile, args: argparse.Namespace) -> int:
             "rows": [_row_json(r) for r in rows],
         }
 
-    code, report = _with_workspace(profile, work, sync=not args.no_sync)
-    if report is None:
-        return code
+    report = with_workspace(session, work, sync=not args.no_sync)
     if args.json:
         print(json.dumps(report, indent=2))
     else:
@@ -190,8 +157,8 @@ def check_command(profile: Profile, args: argparse.Namespace) -> int:
     return EXIT_OK if report["ok"] else EXIT_FAILED
 
 
-def log_command(profile: Profile, args: argparse.Namespace) -> int:
-    changes = profile.mapping_changes()
+def log_command(session: Session, args: argparse.Namespace) -> int:
+    changes = asyncio.run(mapping_edits.history(session))
     if args.json:
         print(json.dumps([c.to_json() for c in changes], indent=2, ensure_ascii=False))
     else:

@@ -14,10 +14,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from tui.core.clock import REAL_CLOCK, Clock
 from tui.core.errors import ReconnectNeeded, RemoteError, RemoteRateLimited
 from tui.core.events import EngineEvent, EventKind
 from tui.core.invoice import InvoiceDraft
@@ -53,10 +53,6 @@ Contacts = dict[str, str | tuple[str, ...]]
 """ContactNumber -> ContactID, or Xero's reasons for refusing the contact."""
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class Engine:
     def __init__(
         self,
@@ -65,11 +61,11 @@ class Engine:
         emit: Emit,
         *,
         who: str,
-        clock: Callable[[], datetime] = _now,
+        clock: Clock = REAL_CLOCK,
         batch_size: int = BATCH_SIZE,
     ) -> None:
         self._xero = xero
-        self._books = Recorder(outbox, emit, who, clock)
+        self._books = Recorder(outbox, emit, who, clock.now)
         self._emit = emit
         self._clock = clock
         self._batch_size = batch_size
@@ -77,7 +73,7 @@ class Engine:
     def _event(self, kind: EventKind, message: str, bill: Bill | None = None) -> None:
         self._emit(
             EngineEvent(
-                self._clock(),
+                self._clock.now(),
                 kind,
                 message,
                 bill.bill_id if bill else None,
@@ -553,7 +549,7 @@ class Engine:
         await self._books.record(settled, summary)
         if not batch:
             return []
-        day = self._clock().date()
+        day = self._clock.now().date()
         drafts = [
             PaymentDraft(
                 _invoice_id(t), t.bank_account_id or "", t.amount or ZERO, day, t.payment_reference

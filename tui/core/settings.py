@@ -1,8 +1,10 @@
-"""Where the two services are, and as whom axpush talks to them.
+"""Settings: where the two services are, and as which app axpush talks to them.
 
-Every URL has a default (the real services), a per-profile setting, and an environment override
-(`AXPUSH_XERO_*`, `AXPUSH_ACTIONSTEP_*`), in that order of strength, weakest first. No secret is
-kept here: client secrets and tokens live in the profile's tokens.json (mode 0600).
+Each field has a default (the real services), a per-profile value in config.json, and an
+environment override, `AXPUSH_XERO_<FIELD>` / `AXPUSH_ACTIONSTEP_<FIELD>`, in that order of
+strength, weakest first. What a sign-in produced (the tenant, the Actionstep endpoint, the bound
+organisation) is not a setting: it lives in `tui.core.connection`. No secret is kept here: client
+secrets and tokens live in the profile's tokens.json (mode 0600).
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+ENV_PREFIX = "AXPUSH_"
+"""Every environment override starts with this, then the service, then the field's name."""
 
 XERO_GRANULAR_SCOPES = (
     "offline_access accounting.invoices accounting.payments "
@@ -34,18 +39,24 @@ XERO_MODES = ("pkce", "secret", "client_credentials")
 @dataclass(frozen=True, slots=True)
 class XeroSettings:
     authorize_url: str = "https://login.xero.com/identity/connect/authorize"
+    """Where the browser signs in and consents."""
     token_url: str = "https://identity.xero.com/connect/token"
+    """Where codes and refresh tokens are exchanged for access tokens."""
     revocation_url: str = "https://identity.xero.com/connect/revocation"
+    """Where `disconnect xero --revoke` ends the whole sign-in."""
     connections_url: str = "https://api.xero.com/connections"
+    """Lists (and deletes) the organisations a sign-in reaches."""
     api_url: str = "https://api.xero.com/api.xro/2.0"
+    """The Accounting API's base."""
     client_id: str = ""
+    """The Xero app's client id."""
     mode: str = "pkce"
     """pkce (no secret), secret (a web app's client secret) or client_credentials (a Custom
     Connection)."""
     scopes: str = XERO_GRANULAR_SCOPES
+    """Space-separated; apps made before 2 March 2026 need `XERO_BROAD_SCOPES`."""
     redirect_port: int = DEFAULT_REDIRECT_PORT
-    tenant_id: str = ""
-    connection_id: str = ""
+    """The port of the redirect URI registered for the app, http://localhost:PORT/callback."""
 
     @property
     def redirect_uri(self) -> str:
@@ -67,83 +78,57 @@ ACTIONSTEP_ENVIRONMENTS = {
 @dataclass(frozen=True, slots=True)
 class ActionstepSettings:
     authorize_url: str = ACTIONSTEP_ENVIRONMENTS["production"][0]
+    """Where the browser signs in (`AXPUSH_ACTIONSTEP_ENVIRONMENT=staging` picks staging's)."""
     token_url: str = ACTIONSTEP_ENVIRONMENTS["production"][1]
+    """Where codes and refresh tokens are exchanged for access tokens."""
     client_id: str = ""
+    """The API Access Key Actionstep issued."""
     scopes: str = "all"
     redirect_port: int = DEFAULT_REDIRECT_PORT
-    api_endpoint: str = ""
-    """From the token response, e.g. https://ap-southeast-2.actionstep.com/api/"""
-    orgkey: str = ""
+    """The port of the redirect URI registered for the app."""
 
     @property
     def redirect_uri(self) -> str:
         return f"http://localhost:{self.redirect_port}/callback"
 
-    @property
-    def rest_url(self) -> str:
-        """The REST base: `api_endpoint` plus `rest` (the token's endpoint stops at /api/)."""
-        if not self.api_endpoint:
-            return ""
-        base = self.api_endpoint.rstrip("/")
-        return base if base.endswith("/rest") else f"{base}/rest"
-
 
 @dataclass(frozen=True, slots=True)
-class BoundOrganisation:
-    """The Xero organisation this profile pushes to; changing it is deliberate (see README)."""
-
-    organisation_id: str = ""
-    name: str = ""
-    short_code: str = ""
-    org_class: str = ""
-    is_demo: bool = False
-    base_currency: str = ""
-    trial_confirmed: bool = False
-    """The admin confirmed pushing to a DEMO or TRIAL organisation."""
-
-
-@dataclass(frozen=True, slots=True)
-class Connections:
+class Settings:
     xero: XeroSettings = field(default_factory=XeroSettings)
     actionstep: ActionstepSettings = field(default_factory=ActionstepSettings)
-    binding: BoundOrganisation = field(default_factory=BoundOrganisation)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "xero": asdict(self.xero),
-            "actionstep": asdict(self.actionstep),
-            "binding": asdict(self.binding),
-        }
+        return {"xero": asdict(self.xero), "actionstep": asdict(self.actionstep)}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Connections:
+    def from_json(cls, data: Mapping[str, Any]) -> Settings:
+        """Unknown fields are ignored (a file from an older axpush may carry some)."""
         return cls(
-            _load(XeroSettings, data.get("xero")),
-            _load(ActionstepSettings, data.get("actionstep")),
-            _load(BoundOrganisation, data.get("binding")),
+            load_fields(XeroSettings, data.get("xero")),
+            load_fields(ActionstepSettings, data.get("actionstep")),
         )
 
-    def with_environment(self, environ: Mapping[str, str] | None = None) -> Connections:
+    def with_environment(self, environ: Mapping[str, str] | None = None) -> Settings:
         """The settings with `AXPUSH_XERO_<FIELD>` / `AXPUSH_ACTIONSTEP_<FIELD>` applied."""
         env = os.environ if environ is None else environ
         actionstep = self.actionstep
-        environment = env.get("AXPUSH_ACTIONSTEP_ENVIRONMENT")
+        environment = env.get(f"{ENV_PREFIX}ACTIONSTEP_ENVIRONMENT")
         if environment in ACTIONSTEP_ENVIRONMENTS:
             authorize, token = ACTIONSTEP_ENVIRONMENTS[environment]
             actionstep = replace(actionstep, authorize_url=authorize, token_url=token)
         return replace(
             self,
-            xero=_override(self.xero, "AXPUSH_XERO_", env),
-            actionstep=_override(actionstep, "AXPUSH_ACTIONSTEP_", env),
+            xero=_override(self.xero, f"{ENV_PREFIX}XERO_", env),
+            actionstep=_override(actionstep, f"{ENV_PREFIX}ACTIONSTEP_", env),
         )
 
 
-def _load(kind: type[T], data: Any) -> T:
+def load_fields(kind: type[T], data: Any) -> T:
+    """A dataclass from a stored mapping, keeping only the fields it has."""
     if not isinstance(data, Mapping):
         return kind()
-    known = {f.name: f for f in fields(kind)}  # type: ignore[arg-type]
-    values = {k: v for k, v in data.items() if k in known}
-    return kind(**values)
+    known = {f.name for f in fields(kind)}  # type: ignore[arg-type]
+    return kind(**{k: v for k, v in data.items() if k in known})
 
 
 def _override(settings: T, prefix: str, env: Mapping[str, str]) -> T:
@@ -155,10 +140,10 @@ def _override(settings: T, prefix: str, env: Mapping[str, str]) -> T:
     return replace(settings, **changes) if changes else settings  # type: ignore[type-var]
 
 
-def sandbox_connections(base_url: str) -> Connections:
+def sandbox_settings(base_url: str) -> Settings:
     """Settings that point both services at a sandbox served at `base_url`."""
     base = base_url.rstrip("/")
-    return Connections(
+    return Settings(
         xero=XeroSettings(
             authorize_url=f"{base}/xero/login/identity/connect/authorize",
             token_url=f"{base}/xero/identity/connect/token",

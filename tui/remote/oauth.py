@@ -19,6 +19,7 @@ import contextlib
 import random
 import webbrowser
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -33,13 +34,11 @@ from authlib.oauth2.rfc6749.parameters import (
     prepare_grant_uri,
 )
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
-from filelock import AsyncFileLock
 
 from tui.core.clock import REAL_CLOCK, Clock
-from tui.core.errors import ReconnectNeeded, RemoteError, RemoteUnavailable
+from tui.core.errors import ReconnectNeeded, RemoteError, RemoteUnavailable, SignInError
 from tui.core.jsonio import loads
 from tui.remote.transport import new_client, plain_excerpt, transport_failure
-from tui.store.profile import Profile
 
 REFRESH_LEEWAY = timedelta(minutes=2)
 """Refresh this long before the access token expires."""
@@ -47,11 +46,7 @@ REFRESH_ATTEMPTS = 4
 LOCK_TIMEOUT = 120.0
 
 
-class SignInError(Exception):
-    """Signing in did not complete; the message says why and what to do."""
-
-
-class TokenRefused(Exception):
+class TokenRefused(SignInError):
     """The token endpoint answered with an OAuth2 error (invalid_grant, invalid_client, ...)."""
 
     def __init__(self, error: str, status: int, description: str = "") -> None:
@@ -302,6 +297,22 @@ class LoopbackReceiver:
 
 # -- keeping tokens ----------------------------------------------------------------------------
 
+
+class TokenVault(Protocol):
+    """Where a profile keeps its tokens (the store implements it). The three calls block on
+    file I/O: the keeper runs them in a thread."""
+
+    def token(self, key: str) -> dict[str, Any] | None: ...
+
+    def save_token(self, key: str, token: dict[str, Any]) -> None: ...
+
+    def forget_token(self, key: str) -> None: ...
+
+    def refresh_lock(self, key: str, timeout: float) -> AbstractAsyncContextManager[object]:
+        """Held by one refresher at a time, across every process using the profile."""
+        ...
+
+
 Refresher = Callable[[TokenRecord], Awaitable[dict[str, Any]]]
 """Asks the token endpoint for a new token set, given the current one."""
 
@@ -311,7 +322,7 @@ class TokenKeeper:
 
     def __init__(
         self,
-        profile: Profile,
+        vault: TokenVault,
         service: str,
         refresher: Refresher,
         *,
@@ -320,7 +331,7 @@ class TokenKeeper:
         attempts: int = REFRESH_ATTEMPTS,
         backoff: float = 1.0,
     ) -> None:
-        self._profile = profile
+        self._vault = vault
         self.service = service
         self._key = service.lower()
         self._refresher = refresher
@@ -329,16 +340,15 @@ class TokenKeeper:
         self._attempts = attempts
         self._backoff = backoff
         self._local = asyncio.Lock()
-        self._file_lock = profile.root / f".{self._key}-refresh.lock"
 
     async def read(self) -> TokenRecord | None:
-        data = await asyncio.to_thread(self._profile.token, self._key)
+        data = await asyncio.to_thread(self._vault.token, self._key)
         if not data or "expires_at" not in data:
             return None
         return TokenRecord.from_json(data)
 
     async def save(self, record: TokenRecord) -> None:
-        await asyncio.to_thread(store_tokens, self._profile, self._key, record)
+        await asyncio.to_thread(self._vault.save_token, self._key, record.to_json())
 
     async def token(self) -> str:
         """The access token to use now, refreshed first when it is about to expire."""
@@ -354,20 +364,18 @@ class TokenKeeper:
     async def refresh(self, stale: str | None) -> str:
         """Refresh unless someone already has since `stale` was handed out (a 401 on it, or it
         expiring); returns the access token to use."""
-        async with self._local:
-            lock = AsyncFileLock(str(self._file_lock), timeout=LOCK_TIMEOUT, mode=0o600)
-            async with lock:
-                current = await self.read()
-                if current is None:
-                    raise ReconnectNeeded(self.service, "not connected")
-                if current.reconnect:
-                    raise ReconnectNeeded(self.service, current.reconnect)
-                fresh = not current.expiring(self._clock.now(), self._leeway)
-                if current.access_token != stale and fresh:
-                    return current.access_token  # another process (or task) refreshed it
-                renewed = await self._refresh_with_retries(current)
-                await self.save(renewed)  # before anyone uses it
-                return renewed.access_token
+        async with self._local, self._vault.refresh_lock(self._key, LOCK_TIMEOUT):
+            current = await self.read()
+            if current is None:
+                raise ReconnectNeeded(self.service, "not connected")
+            if current.reconnect:
+                raise ReconnectNeeded(self.service, current.reconnect)
+            fresh = not current.expiring(self._clock.now(), self._leeway)
+            if current.access_token != stale and fresh:
+                return current.access_token  # another process (or task) refreshed it
+            renewed = await self._refresh_with_retries(current)
+            await self.save(renewed)  # before anyone uses it
+            return renewed.access_token
 
     async def _refresh_with_retries(self, current: TokenRecord) -> TokenRecord:
         last: RemoteError | None = None
@@ -391,12 +399,7 @@ class TokenKeeper:
         raise last
 
     async def forget(self) -> None:
-        await asyncio.to_thread(self._profile.forget_token, self._key)
-
-
-def store_tokens(profile: Profile, key: str, record: TokenRecord) -> None:
-    """Save a service's tokens (atomically, 0600): blocking file I/O, call from a thread."""
-    profile.save_token(key, record.to_json())
+        await asyncio.to_thread(self._vault.forget_token, self._key)
 
 
 def http_for_tokens(transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncClient:

@@ -22,11 +22,13 @@ import random
 import re
 from dataclasses import dataclass, field
 
+from tui.core.errors import UsageError
+
 HANG_SECONDS = 300.0
 """How long `timeout` keeps a call waiting: longer than any client should wait."""
 
 
-class FaultSpecError(ValueError):
+class FaultSpecError(UsageError, ValueError):
     """A spec that cannot be read; the message says where."""
 
 

@@ -1,107 +1,159 @@
 """Connecting a profile to Xero and Actionstep, and what the connections look like now.
 
-Used by the CLI (`axpush connect`, `disconnect`, `status`, `doctor`) and the console alike; no
-Textual here. Client secrets and tokens go to the profile's tokens.json (0600); settings to
-config.json; nothing secret is ever printed, logged or returned.
+The command line (`axpush connect`, `disconnect`, `status`) and the console (the Connections
+view) call the same functions; each front end only supplies its way of asking a person
+(`SignInPrompts`). Client secrets and tokens go to the profile's tokens.json (0600), settings
+and connection state to config.json; nothing secret is ever printed, logged or returned.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
-from tui.core.clock import REAL_CLOCK, Clock
-from tui.core.errors import ReconnectNeeded, RemoteError
+from tui.core.connection import ActionstepLink, BoundOrganisation, ConnectionState, XeroLink
+from tui.core.errors import ReconnectNeeded, RemoteError, SignInError
 from tui.core.models import Organisation
 from tui.core.settings import (
+    ACTIONSTEP_ENVIRONMENTS,
+    ENV_PREFIX,
+    XERO_BROAD_SCOPES,
     XERO_CUSTOM_CONNECTION_SCOPES,
     ActionstepSettings,
-    BoundOrganisation,
-    Connections,
+    Settings,
     XeroSettings,
-    sandbox_connections,
+    sandbox_settings,
 )
 from tui.remote.actionstep.auth import ActionstepAuth
+from tui.remote.actionstep.client import ActionstepClient
 from tui.remote.oauth import (
+    AuthorizationRequest,
     AutoConsent,
     ConsentAgent,
-    SignInError,
+    LoopbackReceiver,
+    PasteBack,
     TokenKeeper,
     TokenRecord,
     TokenRefused,
     begin_authorization,
     code_from_redirect,
     http_for_tokens,
-    store_tokens,
 )
 from tui.remote.xero.auth import Tenant, XeroAuth
 from tui.remote.xero.client import XeroClient
 from tui.remote.xero.ratelimit import RateGate
-from tui.store.profile import Profile
+from tui.service.session import Session
+
+__all__ = [
+    "ACTIONSTEP",
+    "XERO",
+    "AppCredentials",
+    "AuthorizationRequest",
+    "ConsentAgent",
+    "Links",
+    "LoopbackReceiver",
+    "PasteBack",
+    "SignInCancelled",
+    "SignInPrompts",
+    "SignInRequest",
+    "Tenant",
+    "connect_sandbox",
+    "disconnect",
+    "open_links",
+    "sign_in",
+    "status",
+]
 
 XERO, ACTIONSTEP = "xero", "actionstep"
 SANDBOX_ACTIONSTEP_SECRET = "sandbox-actionstep-secret"
 
 ChooseTenant = Callable[[list[Tenant]], Awaitable[Tenant]]
-Say = Callable[[str], None]
 
 
-def client_secret(profile: Profile, service: str) -> str:
-    stored = profile.token(f"{service}-client") or {}
+def settings_of(session: Session) -> Settings:
+    """The profile's settings with the environment's overrides applied (blocking)."""
+    return session.profile.settings().with_environment()
+
+
+def client_secret(session: Session, service: str) -> str:
+    """The app's client secret: `AXPUSH_<SERVICE>_CLIENT_SECRET`, else the one stored with the
+    tokens, else empty (blocking)."""
+    from_environment = os.environ.get(f"{ENV_PREFIX}{service.upper()}_CLIENT_SECRET")
+    if from_environment:
+        return from_environment
+    stored = session.profile.token(f"{service}-client") or {}
     return str(stored.get("client_secret") or "")
 
 
-def save_client_secret(profile: Profile, service: str, secret: str) -> None:
-    profile.save_token(f"{service}-client", {"client_secret": secret})
+def _save_client_secret(session: Session, service: str, secret: str) -> None:
+    session.profile.save_token(f"{service}-client", {"client_secret": secret})
 
 
-def settings_of(profile: Profile) -> Connections:
-    """The profile's settings with the environment's overrides applied."""
-    return profile.connections().with_environment()
-
-
-# -- keepers: what the workspace and the checks use --------------------------------------------
+# -- links: what the workspace and the checks talk through ------------------------------------
 
 
 @dataclass
 class Links:
     """Everything needed to talk to both services for one profile."""
 
-    profile: Profile
-    connections: Connections
-    transport: httpx.AsyncBaseTransport | None
+    session: Session
+    settings: Settings
+    state: ConnectionState
     http: httpx.AsyncClient
     xero_auth: XeroAuth
     actionstep_auth: ActionstepAuth
     xero_tokens: TokenKeeper
     actionstep_tokens: TokenKeeper
 
+    def xero_client(self, gate: RateGate | None = None) -> XeroClient:
+        session = self.session
+        return XeroClient(
+            self.settings.xero.api_url,
+            self.state.xero.tenant_id,
+            self.xero_tokens,
+            session.transport,
+            gate=gate,
+            clock=session.clock,
+            retry=session.retry,
+        )
+
+    def actionstep_client(self) -> ActionstepClient:
+        session = self.session
+        return ActionstepClient(
+            self.state.actionstep.rest_url,
+            self.actionstep_tokens,
+            session.transport,
+            clock=session.clock,
+            retry=session.retry,
+        )
+
     async def aclose(self) -> None:
         await self.http.aclose()
 
 
-async def open_links(
-    profile: Profile, transport: httpx.AsyncBaseTransport | None = None, clock: Clock = REAL_CLOCK
-) -> Links:
-    connections = await asyncio.to_thread(settings_of, profile)
-    xero_secret = await asyncio.to_thread(client_secret, profile, XERO)
-    actionstep_secret = await asyncio.to_thread(client_secret, profile, ACTIONSTEP)
-    http = http_for_tokens(transport)
-    xero_auth = XeroAuth(connections.xero, xero_secret, http)
-    actionstep_auth = ActionstepAuth(connections.actionstep, actionstep_secret, http)
+async def open_links(session: Session) -> Links:
+    profile = session.profile
+    settings = await asyncio.to_thread(settings_of, session)
+    state = await asyncio.to_thread(profile.connection)
+    xero_secret = await asyncio.to_thread(client_secret, session, XERO)
+    actionstep_secret = await asyncio.to_thread(client_secret, session, ACTIONSTEP)
+    http = http_for_tokens(session.transport)
+    xero_auth = XeroAuth(settings.xero, xero_secret, http)
+    actionstep_auth = ActionstepAuth(settings.actionstep, actionstep_secret, http)
     return Links(
-        profile,
-        connections,
-        transport,
+        session,
+        settings,
+        state,
         http,
         xero_auth,
         actionstep_auth,
-        TokenKeeper(profile, "Xero", xero_auth.refresh, clock=clock),
-        TokenKeeper(profile, "Actionstep", actionstep_auth.refresh, clock=clock),
+        TokenKeeper(profile, "Xero", xero_auth.refresh, clock=session.clock),
+        TokenKeeper(profile, "Actionstep", actionstep_auth.refresh, clock=session.clock),
     )
 
 
@@ -115,6 +167,10 @@ class XeroConnected:
     bound: bool
     """True when the profile pushes to this organisation; False when it is bound to another."""
     binding: BoundOrganisation
+
+    @property
+    def ok(self) -> bool:
+        return self.bound
 
     def describe(self) -> str:
         organisation = self.organisation
@@ -134,19 +190,28 @@ class XeroConnected:
         return text
 
 
+@dataclass(frozen=True)
+class ActionstepConnected:
+    api_endpoint: str
+    orgkey: str
+    ok: bool = True
+
+    def describe(self) -> str:
+        return f"Actionstep: connected to {self.orgkey or 'the firm'} at {self.api_endpoint}"
+
+
 async def connect_xero(
-    profile: Profile,
+    session: Session,
     settings: XeroSettings,
     *,
     secret: str = "",
     agent: ConsentAgent | None,
     choose: ChooseTenant,
-    transport: httpx.AsyncBaseTransport | None = None,
     rebind: bool = False,
-    clock: Clock = REAL_CLOCK,
 ) -> XeroConnected:
     """Sign in (or, for a Custom Connection, ask for a token), pick the organisation, and bind
     the profile to it if it has none yet."""
+    profile, clock = session.profile, session.clock
     if not settings.client_id:
         raise SignInError("no Xero client id: pass --client-id, or set AXPUSH_XERO_CLIENT_ID")
     if settings.mode in ("secret", "client_credentials") and not secret:
@@ -154,7 +219,7 @@ async def connect_xero(
             "this kind of Xero app needs its client secret: pass it on standard "
             "input, or set AXPUSH_XERO_CLIENT_SECRET"
         )
-    async with http_for_tokens(transport) as http:
+    async with http_for_tokens(session.transport) as http:
         auth = XeroAuth(settings, secret, http)
         try:
             if settings.mode == "client_credentials":
@@ -187,16 +252,18 @@ async def connect_xero(
             )
         tenant = tenants[0] if len(tenants) == 1 else await choose(tenants)
         if secret:
-            await asyncio.to_thread(save_client_secret, profile, XERO, secret)
+            await asyncio.to_thread(_save_client_secret, session, XERO, secret)
         keeper = TokenKeeper(profile, "Xero", auth.refresh, clock=clock)
         await keeper.save(record)
-        xero = XeroClient(settings.api_url, tenant.tenant_id, keeper, transport, clock=clock)
+        xero = XeroClient(
+            settings.api_url, tenant.tenant_id, keeper, session.transport, clock=clock
+        )
         try:
             organisation = await xero.organisation()
         finally:
             await xero.aclose()
-    stored = await asyncio.to_thread(profile.connections)
-    binding = stored.binding
+    state = await asyncio.to_thread(profile.connection)
+    binding = state.binding
     if not binding.organisation_id or rebind:
         binding = BoundOrganisation(
             organisation.organisation_id,
@@ -206,42 +273,28 @@ async def connect_xero(
             organisation.is_demo,
             organisation.base_currency,
         )
-    saved = replace(
-        stored,
-        binding=binding,
-        xero=replace(settings, tenant_id=tenant.tenant_id, connection_id=tenant.connection_id),
+    stored = await asyncio.to_thread(profile.settings)
+    await asyncio.to_thread(profile.save_settings, replace(stored, xero=settings))
+    await asyncio.to_thread(
+        profile.save_connection,
+        replace(state, binding=binding, xero=XeroLink(tenant.tenant_id, tenant.connection_id)),
     )
-    await asyncio.to_thread(profile.save_connections, saved)
     return XeroConnected(
         tenant, organisation, binding.organisation_id == organisation.organisation_id, binding
     )
 
 
-@dataclass(frozen=True)
-class ActionstepConnected:
-    api_endpoint: str
-    orgkey: str
-
-    def describe(self) -> str:
-        return f"Actionstep: connected to {self.orgkey or 'the firm'} at {self.api_endpoint}"
-
-
 async def connect_actionstep(
-    profile: Profile,
-    settings: ActionstepSettings,
-    *,
-    secret: str,
-    agent: ConsentAgent,
-    transport: httpx.AsyncBaseTransport | None = None,
-    clock: Clock = REAL_CLOCK,
+    session: Session, settings: ActionstepSettings, *, secret: str, agent: ConsentAgent
 ) -> ActionstepConnected:
+    profile, clock = session.profile, session.clock
     if not settings.client_id or not secret:
         raise SignInError(
             "Actionstep needs the client id and secret it issued (the API Access "
             "Key and Client Secret): --client-id and the secret on standard "
             "input, or AXPUSH_ACTIONSTEP_CLIENT_ID and _CLIENT_SECRET"
         )
-    async with http_for_tokens(transport) as http:
+    async with http_for_tokens(session.transport) as http:
         auth = ActionstepAuth(settings, secret, http)
         request = begin_authorization(
             settings.authorize_url,
@@ -265,55 +318,152 @@ async def connect_actionstep(
             "server holds the firm's data"
         )
     record = TokenRecord.from_response(body, clock.now())
-    await asyncio.to_thread(save_client_secret, profile, ACTIONSTEP, secret)
-    await asyncio.to_thread(store_tokens, profile, ACTIONSTEP, record)
-    stored = await asyncio.to_thread(profile.connections)
+    await asyncio.to_thread(_save_client_secret, session, ACTIONSTEP, secret)
+    await asyncio.to_thread(profile.save_token, ACTIONSTEP, record.to_json())
     orgkey = str(body.get("orgkey") or "")
+    stored = await asyncio.to_thread(profile.settings)
+    await asyncio.to_thread(profile.save_settings, replace(stored, actionstep=settings))
+    state = await asyncio.to_thread(profile.connection)
     await asyncio.to_thread(
-        profile.save_connections,
-        replace(stored, actionstep=replace(settings, api_endpoint=endpoint, orgkey=orgkey)),
+        profile.save_connection, replace(state, actionstep=ActionstepLink(endpoint, orgkey))
     )
     return ActionstepConnected(endpoint, orgkey)
 
 
-async def connect_sandbox(
-    profile: Profile,
-    base_url: str,
-    transport: httpx.AsyncBaseTransport | None = None,
-    clock: Clock = REAL_CLOCK,
-) -> list[str]:
+async def connect_sandbox(session: Session, base_url: str) -> list[str]:
     """Both services, signed in to a running sandbox through the same OAuth2 code paths (the
     sandbox approves consent by itself). Returns what was connected, in words."""
-    target = sandbox_connections(base_url).with_environment({})
-    agent = AutoConsent(transport)
+    target = sandbox_settings(base_url).with_environment({})
+    agent = AutoConsent(session.transport)
 
     async def first(tenants: list[Tenant]) -> Tenant:
         return tenants[0]
 
-    xero = await connect_xero(
-        profile, target.xero, agent=agent, choose=first, transport=transport, clock=clock
-    )
+    xero = await connect_xero(session, target.xero, agent=agent, choose=first)
     actionstep = await connect_actionstep(
-        profile,
-        target.actionstep,
-        secret=SANDBOX_ACTIONSTEP_SECRET,
-        agent=agent,
-        transport=transport,
-        clock=clock,
+        session, target.actionstep, secret=SANDBOX_ACTIONSTEP_SECRET, agent=agent
     )
     return [xero.describe(), actionstep.describe()]
 
 
-async def disconnect(
-    profile: Profile,
-    service: str,
-    *,
-    revoke: bool = False,
-    transport: httpx.AsyncBaseTransport | None = None,
-) -> str:
+# -- signing in, as both front ends do it -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignInRequest:
+    """What the person asked for; None leaves the stored setting as it is."""
+
+    service: str
+    client_id: str | None = None
+    mode: str | None = None
+    """Xero: pkce, secret or client_credentials."""
+    port: int | None = None
+    broad_scopes: bool = False
+    rebind: bool = False
+    staging: bool = False
+
+
+@dataclass(frozen=True)
+class AppCredentials:
+    client_id: str
+    client_secret: str
+
+
+class SignInPrompts(Protocol):
+    """How a front end asks the person: consent, the app's credentials, the organisation."""
+
+    def agent(self, port: int) -> ConsentAgent:
+        """How the person approves the sign-in (a browser, or paste-back)."""
+        ...
+
+    async def credentials(
+        self, service: str, client_id: str, needs_secret: bool
+    ) -> AppCredentials | None:
+        """The app's client id (and secret when `needs_secret`); None: cancelled. Raises
+        SignInError when it cannot ask."""
+        ...
+
+    async def choose(self, tenants: list[Tenant]) -> Tenant:
+        """Which of the organisations the sign-in connected this profile pushes to."""
+        ...
+
+
+Connected = XeroConnected | ActionstepConnected
+
+
+class SignInCancelled(SignInError):
+    """The person cancelled a sign-in prompt; nothing was changed."""
+
+    def __init__(self) -> None:
+        super().__init__("cancelled")
+
+
+async def sign_in(
+    session: Session, request: SignInRequest, prompts: SignInPrompts
+) -> Connected | None:
+    """Connect one service; None when the person cancelled. The stored client id and secret
+    (or `AXPUSH_<SERVICE>_CLIENT_SECRET`) are used unless the request names others."""
+    try:
+        return await _sign_in(session, request, prompts)
+    except SignInCancelled:
+        return None
+
+
+async def _sign_in(
+    session: Session, request: SignInRequest, prompts: SignInPrompts
+) -> Connected | None:
+    settings = await asyncio.to_thread(settings_of, session)
+    secret = await asyncio.to_thread(client_secret, session, request.service)
+    if request.service == XERO:
+        xero = settings.xero
+        xero = replace(
+            xero,
+            mode=request.mode or xero.mode,
+            client_id=request.client_id or xero.client_id,
+            redirect_port=request.port or xero.redirect_port,
+            scopes=XERO_BROAD_SCOPES if request.broad_scopes else xero.scopes,
+        )
+        needs_secret = xero.mode != "pkce"
+        if not xero.client_id or (needs_secret and not secret):
+            credentials = await prompts.credentials("Xero", xero.client_id, needs_secret)
+            if credentials is None:
+                return None
+            xero = replace(xero, client_id=credentials.client_id)
+            secret = credentials.client_secret or secret
+        agent = None if xero.mode == "client_credentials" else prompts.agent(xero.redirect_port)
+        return await connect_xero(
+            session,
+            xero,
+            secret=secret if needs_secret else "",
+            agent=agent,
+            choose=prompts.choose,
+            rebind=request.rebind,
+        )
+    actionstep = settings.actionstep
+    if request.staging:
+        authorize, token = ACTIONSTEP_ENVIRONMENTS["staging"]
+        actionstep = replace(actionstep, authorize_url=authorize, token_url=token)
+    actionstep = replace(
+        actionstep,
+        client_id=request.client_id or actionstep.client_id,
+        redirect_port=request.port or actionstep.redirect_port,
+    )
+    if not actionstep.client_id or not secret:
+        credentials = await prompts.credentials("Actionstep", actionstep.client_id, True)
+        if credentials is None:
+            return None
+        actionstep = replace(actionstep, client_id=credentials.client_id)
+        secret = credentials.client_secret
+    return await connect_actionstep(
+        session, actionstep, secret=secret, agent=prompts.agent(actionstep.redirect_port)
+    )
+
+
+async def disconnect(session: Session, service: str, *, revoke: bool = False) -> str:
     """Forget a service's tokens and stored client secret; for Xero also delete the connection
     (and, with `revoke`, revoke the grant). What Xero could not be told is said, not raised."""
-    links = await open_links(profile, transport)
+    profile = session.profile
+    links = await open_links(session)
     note = ""
     try:
         keeper = links.xero_tokens if service == XERO else links.actionstep_tokens
@@ -324,57 +474,58 @@ async def disconnect(
                 if revoke and record.refresh_token:
                     await links.xero_auth.revoke(record.refresh_token)
                     note = "; the sign-in was revoked (every organisation it connected)"
-                elif links.connections.xero.connection_id:
-                    await links.xero_auth.disconnect(token, links.connections.xero.connection_id)
+                elif links.state.xero.connection_id:
+                    await links.xero_auth.disconnect(token, links.state.xero.connection_id)
                     note = "; the organisation was disconnected from the app in Xero"
             except RemoteError as error:
                 note = f"; Xero could not be told ({error}), remove the app there if needed"
         await keeper.forget()
         await asyncio.to_thread(profile.forget_token, f"{service}-client")
-        stored = await asyncio.to_thread(profile.connections)
+        state = await asyncio.to_thread(profile.connection)
         forgotten = (
-            replace(stored, xero=replace(stored.xero, tenant_id="", connection_id=""))
+            replace(state, xero=XeroLink())
             if service == XERO
-            else replace(stored, actionstep=replace(stored.actionstep, api_endpoint="", orgkey=""))
+            else replace(state, actionstep=ActionstepLink())
         )
-        await asyncio.to_thread(profile.save_connections, forgotten)  # the binding stays
+        await asyncio.to_thread(profile.save_connection, forgotten)  # the binding stays
     finally:
         await links.aclose()
     return f"{service.capitalize()}: tokens and client secret forgotten{note}"
 
 
+async def confirm_trial(session: Session) -> BoundOrganisation:
+    """The admin agreed to push to a DEMO or TRIAL organisation: asked once, remembered."""
+    state = await asyncio.to_thread(session.profile.connection)
+    confirmed = replace(state, binding=replace(state.binding, trial_confirmed=True))
+    await asyncio.to_thread(session.profile.save_connection, confirmed)
+    return confirmed.binding
+
+
 # -- status ---------------------------------------------------------------------------------
 
 
-async def status(
-    profile: Profile,
-    transport: httpx.AsyncBaseTransport | None = None,
-    clock: Clock = REAL_CLOCK,
-    check: bool = True,
-) -> dict[str, Any]:
+async def status(session: Session, *, check: bool = True) -> dict[str, Any]:
     """Where the profile's connections stand; with `check`, one call to each service."""
-    links = await open_links(profile, transport, clock)
+    links = await open_links(session)
     try:
         xero_record = await links.xero_tokens.read()
         actionstep_record = await links.actionstep_tokens.read()
+        state = links.state
         report: dict[str, Any] = {
-            "profile": profile.root.name,
+            "profile": session.name,
             "xero": _token_status(xero_record)
-            | {"tenant_id": links.connections.xero.tenant_id, "mode": links.connections.xero.mode},
+            | {"tenant_id": state.xero.tenant_id, "mode": links.settings.xero.mode},
             "actionstep": _token_status(actionstep_record)
-            | {
-                "api_endpoint": links.connections.actionstep.api_endpoint,
-                "orgkey": links.connections.actionstep.orgkey,
-            },
+            | {"api_endpoint": state.actionstep.api_endpoint, "orgkey": state.actionstep.orgkey},
             "binding": {
-                "organisation_id": links.connections.binding.organisation_id,
-                "name": links.connections.binding.name,
-                "class": links.connections.binding.org_class,
+                "organisation_id": state.binding.organisation_id,
+                "name": state.binding.name,
+                "class": state.binding.org_class,
             },
         }
         if check:
-            report["xero"].update(await _check_xero(links, clock))
-            report["actionstep"].update(await _check_actionstep(links, clock))
+            report["xero"].update(await _check_xero(links))
+            report["actionstep"].update(await _check_actionstep(links))
         return report
     finally:
         await links.aclose()
@@ -391,19 +542,11 @@ def _token_status(record: TokenRecord | None) -> dict[str, Any]:
     }
 
 
-async def _check_xero(links: Links, clock: Clock) -> dict[str, Any]:
-    settings = links.connections.xero
-    if not settings.tenant_id:
-        return {"ok": False, "problem": "not connected: run `axpush connect xero`"}
-    gate = RateGate(clock)
-    xero = XeroClient(
-        settings.api_url,
-        settings.tenant_id,
-        links.xero_tokens,
-        links.transport,
-        gate=gate,
-        clock=clock,
-    )
+async def _check_xero(links: Links) -> dict[str, Any]:
+    if not links.state.xero.tenant_id:
+        return {"ok": False, "problem": "not connected"}
+    gate = RateGate(links.session.clock)
+    xero = links.xero_client(gate)
     try:
         organisation = await xero.organisation()
     except ReconnectNeeded as error:
@@ -412,8 +555,8 @@ async def _check_xero(links: Links, clock: Clock) -> dict[str, Any]:
         return {"ok": False, "problem": str(error)}
     finally:
         await xero.aclose()
-    budget = gate.budget(settings.tenant_id)
-    binding = links.connections.binding
+    budget = gate.budget(links.state.xero.tenant_id)
+    binding = links.state.binding
     checked: dict[str, Any] = {
         "ok": True,
         "organisation": organisation.name,
@@ -431,13 +574,10 @@ async def _check_xero(links: Links, clock: Clock) -> dict[str, Any]:
     return checked
 
 
-async def _check_actionstep(links: Links, clock: Clock) -> dict[str, Any]:
-    from tui.remote.actionstep.client import ActionstepClient
-
-    rest = links.connections.actionstep.rest_url
-    if not rest:
-        return {"ok": False, "problem": "not connected: run `axpush connect actionstep`"}
-    client = ActionstepClient(rest, links.actionstep_tokens, links.transport, clock=clock)
+async def _check_actionstep(links: Links) -> dict[str, Any]:
+    if not links.state.actionstep.rest_url:
+        return {"ok": False, "problem": "not connected"}
+    client = links.actionstep_client()
     try:
         await client.catalog()
     except ReconnectNeeded as error:

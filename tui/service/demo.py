@@ -1,4 +1,5 @@
-"""The built-in demo: the sandbox served on loopback, and a throw-away profile connected to it."""
+"""The built-in demo: the sandbox served on loopback, and a throw-away profile connected to it;
+and `axpush sandbox serve`, the sandbox on its own."""
 
 from __future__ import annotations
 
@@ -9,13 +10,20 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from tui.core.errors import UsageError
 from tui.core.mapping import Mapping
-from tui.sandbox.demo_firm import DEFAULT_SEED
-from tui.sandbox.server import SandboxServer
-from tui.sandbox.state import SandboxState
+from tui.sandbox.demo_firm import DEFAULT_SEED, DEMO_FAULTS
 from tui.service.connections import connect_sandbox
+from tui.service.session import Session
 from tui.store.profile import Profile
+
+if TYPE_CHECKING:  # the server pulls in uvicorn and Starlette: loaded only when serving
+    from tui.sandbox.server import SandboxServer
+    from tui.sandbox.state import SandboxState
+
+__all__ = ["DEFAULT_SEED", "DEMO_FAULTS", "Demo", "running_demo", "serving"]
 
 DEMO_PROFILE = "demo"
 
@@ -24,29 +32,53 @@ DEMO_PROFILE = "demo"
 class Demo:
     state: SandboxState
     server: SandboxServer
-    profile: Profile
+    session: Session
+
+    @property
+    def profile(self) -> Profile:
+        return self.session.profile
 
 
-def prepare_profile(profile: Profile, state: SandboxState, server: SandboxServer) -> None:
+def prepare_profile(session: Session, state: SandboxState, server: SandboxServer) -> None:
     """Connect the profile to the sandbox, through the same OAuth2 sign-in as any profile (the
     sandbox consents by itself), and give it the firm's starting mapping."""
     # Its own thread and loop: callers may be inside an event loop already (tests).
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, connect_sandbox(profile, server.base_url)).result()
-    profile.save_mapping(Mapping(*state.firm.demo_mapping()))
+        pool.submit(asyncio.run, connect_sandbox(session, server.base_url)).result()
+    session.profile.save_mapping(Mapping(*state.firm.demo_mapping()))
 
 
 @contextlib.contextmanager
 def running_demo(
     seed: int = DEFAULT_SEED, home: Path | None = None, faults: str = ""
 ) -> Iterator[Demo]:
-    """The sandbox on loopback and a demo profile in a temporary home (removed afterwards)."""
+    """The sandbox on loopback and a demo profile in a temporary home (removed afterwards).
+    A fault spec that cannot be read raises a UsageError saying where."""
+    from tui.sandbox.server import SandboxServer
+    from tui.sandbox.state import SandboxState
+
     with contextlib.ExitStack() as stack:
+        state = SandboxState.demo(seed, faults=faults)
         if home is None:
             home = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="axpush-demo-")))
-        state = SandboxState.demo(seed, faults=faults)
         server = stack.enter_context(SandboxServer(state))
-        profile = Profile.named(DEMO_PROFILE, home=home)
-        stack.callback(profile.close)
-        prepare_profile(profile, state, server)
-        yield Demo(state, server, profile)
+        session = Session.open(DEMO_PROFILE, home=home)
+        stack.callback(session.close)
+        prepare_profile(session, state, server)
+        yield Demo(state, server, session)
+
+
+@contextlib.contextmanager
+def serving(port: int, seed: int, faults: str) -> Iterator[str]:
+    """The sandbox served on 127.0.0.1 (logging as it goes) until the block ends; yields its
+    base URL."""
+    from tui.sandbox.server import SandboxServer
+    from tui.sandbox.state import SandboxState
+
+    state = SandboxState.demo(seed, faults=faults)
+    try:
+        server = SandboxServer(state, port, quiet=False)
+    except OSError as error:
+        raise UsageError(f"cannot listen on 127.0.0.1:{port}: {error.strerror}") from None
+    with server:
+        yield server.base_url

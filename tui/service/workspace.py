@@ -1,8 +1,9 @@
-"""The console's model: everything the screens show and every action they take, without Textual.
+"""The workspace: one profile's firm as loaded, the state of every bill, and the queries the
+front ends draw from. The use cases that change things live beside it (`mapping_edits`,
+`pushing`); the front ends show what this holds and never touch HTTP or files themselves.
 
-Screens ask the workspace and listen to the engine's events; they never touch HTTP or files.
 File I/O runs in worker threads (`asyncio.to_thread`), network I/O is async, so nothing here
-blocks the UI's event loop for long.
+blocks the console's event loop for long.
 """
 
 from __future__ import annotations
@@ -11,51 +12,29 @@ import asyncio
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-import httpx
-
-from tui.core import automap
-from tui.core.clock import REAL_CLOCK, Clock
-from tui.core.engine import Emit, Engine, PushSummary, Task
-from tui.core.events import EngineEvent, EventKind
-from tui.core.jobs import Attempt, Job, JobState, Operation
-from tui.core.mapping import Mapping, MappingChange, Origin, RowChange
-from tui.core.mapping_check import (
-    MappingRow,
-    bank_problem,
-    drift,
-    mapping_rows,
-    row_problem,
-    source_label,
-    target_label,
-)
+from tui.core.budget import Budget
+from tui.core.connection import BoundOrganisation
+from tui.core.errors import NotConnected
+from tui.core.jobs import Attempt, Job, JobState
+from tui.core.mapping import Mapping, MappingChange
+from tui.core.mapping_check import bank_problem
 from tui.core.models import Bill, BillStatus, Catalog, Chart, Organisation
-from tui.core.plan import due, resolve
+from tui.core.plan import due
 from tui.core.preflight import preflight
-from tui.core.problems import RECEIPTS, MappingKey, Problem
-from tui.core.settings import BoundOrganisation
 from tui.core.status import BillRow, BillState, bill_state
 from tui.core.triage import Cause
 from tui.remote.actionstep.client import EVERY_STATUS, ActionstepClient
-from tui.remote.transport import DEFAULT_RETRY, RetryPolicy
 from tui.remote.xero.client import XeroClient
 from tui.remote.xero.links import invoice_link
-from tui.remote.xero.ratelimit import Budget
-from tui.service.connections import Links, open_links
-from tui.store.outbox import ProfileOutbox
-from tui.store.profile import Profile, current_user
-from tui.store.pusher import PusherLock
+from tui.service.connections import Links, confirm_trial, open_links
+from tui.service.session import Session
+from tui.store.profile import Profile
 
 Progress = Callable[[str], None]
 
-
 SYNC_OVERLAP = timedelta(minutes=10)
-TRANSIENT = frozenset({Cause.XERO_UNAVAILABLE, Cause.RATE_LIMITED})
-
-
-class NotConnected(RuntimeError):
-    """The profile has no Xero or Actionstep connection to work with."""
 
 
 @dataclass(frozen=True)
@@ -67,11 +46,10 @@ class SyncSummary:
 
 @dataclass
 class Workspace:
-    profile: Profile
+    session: Session
+    links: Links
     actionstep: ActionstepClient
     xero: XeroClient
-    links: Links | None = None
-    who: str = field(default_factory=current_user)
     organisation: Organisation | None = None
     catalog: Catalog = field(default_factory=Catalog)
     chart: Chart = field(default_factory=Chart)
@@ -82,24 +60,17 @@ class Workspace:
     jobs: dict[str, Job] = field(default_factory=dict)
     rows: dict[str, BillRow] = field(default_factory=dict)
     pushing: set[str] = field(default_factory=set)
-    _listener: Emit | None = None
+    """Bills a push of this process has in hand."""
 
     @classmethod
-    async def connect(
-        cls,
-        profile: Profile,
-        transport: httpx.AsyncBaseTransport | None = None,
-        clock: Clock = REAL_CLOCK,
-        retry: RetryPolicy = DEFAULT_RETRY,
-    ) -> Workspace:
+    async def connect(cls, session: Session) -> Workspace:
         """Clients for the profile's connections, keeping its tokens fresh."""
-        links = await open_links(profile, transport, clock)
-        settings = links.connections
+        links = await open_links(session)
         missing = [
             name
             for name, ok in (
-                ("Xero", settings.xero.tenant_id),
-                ("Actionstep", settings.actionstep.rest_url),
+                ("Xero", links.state.xero.tenant_id),
+                ("Actionstep", links.state.actionstep.rest_url),
             )
             if not ok
         ]
@@ -107,31 +78,36 @@ class Workspace:
             await links.aclose()
             commands = " and ".join(f"`axpush connect {m.lower()}`" for m in missing)
             raise NotConnected(
-                f"profile {profile.root.name!r} is not connected to "
+                f"profile {session.name!r} is not connected to "
                 f"{' or '.join(missing)} yet: run {commands}"
             )
-        actionstep = ActionstepClient(
-            settings.actionstep.rest_url,
-            links.actionstep_tokens,
-            transport,
-            clock=clock,
-            retry=retry,
-        )
-        xero = XeroClient(
-            settings.xero.api_url,
-            settings.xero.tenant_id,
-            links.xero_tokens,
-            transport,
-            clock=clock,
-            retry=retry,
-        )
-        return cls(profile, actionstep, xero, links=links)
+        return cls(session, links, links.actionstep_client(), links.xero_client())
+
+    @classmethod
+    async def opened(cls, session: Session, *, sync: bool, full: bool = False) -> Workspace:
+        """Connected and loaded (and synced from Actionstep when asked); the caller closes it."""
+        workspace = await cls.connect(session)
+        try:
+            await workspace.load(sync=False)
+            if sync:
+                await workspace.sync(full=full)
+        except BaseException:
+            await workspace.aclose()
+            raise
+        return workspace
+
+    @property
+    def profile(self) -> Profile:
+        return self.session.profile
+
+    @property
+    def who(self) -> str:
+        return self.session.who
 
     async def aclose(self) -> None:
         await self.actionstep.aclose()
         await self.xero.aclose()
-        if self.links is not None:
-            await self.links.aclose()
+        await self.links.aclose()
 
     # -- loading --------------------------------------------------------------------------------
 
@@ -147,9 +123,7 @@ class Workspace:
         )
         self.last_changes = {change.row: change for change in changes}
         progress("Reading Xero's organisation and chart, and Actionstep's accounts…")
-        self.organisation, self.chart, self.catalog = await asyncio.gather(
-            self.xero.organisation(), self.xero.chart(), self.actionstep.catalog()
-        )
+        await self.read_chart()
         if self._needs_adopting(self.mapping):
             self.mapping = await asyncio.to_thread(
                 self.profile.update_mapping, lambda m: (self._adopted(m), [])
@@ -158,6 +132,13 @@ class Workspace:
             await self.sync(progress=progress)
         else:
             self.evaluate()
+
+    async def read_chart(self) -> None:
+        """Xero's organisation and chart, and Actionstep's accounts and tax codes, as they are
+        now (preflight is not re-run: `evaluate` does that)."""
+        self.organisation, self.chart, self.catalog = await asyncio.gather(
+            self.xero.organisation(), self.xero.chart(), self.actionstep.catalog()
+        )
 
     def _needs_adopting(self, mapping: Mapping) -> bool:
         return bool(mapping.unseen(self.chart)) or (
@@ -178,24 +159,6 @@ class Workspace:
                 self.organisation.organisation_id, self.organisation.name
             )
         return mapping
-
-    @property
-    def mapping_elsewhere(self) -> str | None:
-        """Why the mapping does not fit Xero here: it was made in another organisation."""
-        mapping, here = self.mapping, self.organisation
-        if here is None or mapping.organisation_id in (None, here.organisation_id):
-            return None
-        if all(
-            t in self.chart.accounts
-            for t in (*mapping.accounts.values(), *mapping.bank_accounts.values())
-        ):
-            return None  # its rows all fit this chart after all
-        made_for = mapping.organisation_name or "another Xero organisation"
-        return (
-            f"This mapping was made for {made_for}, but Xero here is {here.name}: its "
-            "accounts are not in this chart. Carry it over by Code (`axpush mapping export "
-            "FILE`, then `axpush mapping import FILE --by-code`), or map again (a)."
-        )
 
     async def sync(
         self, *, full: bool = False, progress: Progress = lambda _message: None
@@ -224,6 +187,8 @@ class Workspace:
         self.evaluate()
         return SyncSummary(len(fetched), len(changed), full=since is None)
 
+    # -- the organisation -----------------------------------------------------------------------
+
     @property
     def rate_budget(self) -> Budget:
         """What Xero last said is left of this organisation's minute and day call budgets."""
@@ -231,7 +196,7 @@ class Workspace:
 
     @property
     def binding(self) -> BoundOrganisation:
-        return self.links.connections.binding if self.links else BoundOrganisation()
+        return self.links.state.binding
 
     @property
     def organisation_block(self) -> str | None:
@@ -260,16 +225,10 @@ class Workspace:
         )
 
     async def confirm_trial(self) -> None:
-        if self.links is None:
-            return
-        connections = replace(
-            self.links.connections, binding=replace(self.binding, trial_confirmed=True)
-        )
-        stored = await asyncio.to_thread(self.profile.connections)
-        await asyncio.to_thread(
-            self.profile.save_connections, replace(stored, binding=connections.binding)
-        )
-        self.links.connections = connections
+        binding = await confirm_trial(self.session)
+        self.links.state = replace(self.links.state, binding=binding)
+
+    # -- the bills ------------------------------------------------------------------------------
 
     def evaluate(self, bill_ids: Iterable[str] | None = None, *, jobs_only: bool = False) -> None:
         """Re-run preflight and recompute the state of some bills (all by default).
@@ -299,6 +258,15 @@ class Workspace:
             )
             self.rows[bill_id] = BillRow(bill, state, verdict, job, next_step, payment_problem)
 
+    def jobs_stored(self, jobs: Sequence[Job]) -> None:
+        """The outbox stored these jobs (a push's intent or outcome): their bills' state now."""
+        for job in jobs:
+            self.jobs[job.bill_id] = job
+        ids = [job.bill_id for job in jobs]
+        settled = [i for i in ids if self.jobs[i].state is not JobState.SENDING]
+        self.pushing.difference_update(settled)
+        self.evaluate(ids, jobs_only=True)
+
     def counts(self) -> Counter[BillState]:
         return Counter(row.state for row in self.rows.values())
 
@@ -316,210 +284,6 @@ class Workspace:
             if cause in groups
         ]
 
-    def blocked_by_row(self) -> Counter[MappingKey]:
-        """How many bills each mapping row blocks."""
-        counts: Counter[MappingKey] = Counter()
-        for row in self.rows.values():
-            if row.state is BillState.BLOCKED:
-                for key in {p.row for p in row.problems if p.row is not None}:
-                    counts[key] += 1
-        return counts
-
-    def candidate_problem(self, key: MappingKey, target: str) -> Problem | None:
-        """What would be wrong with mapping this row to `target`: the picker flags it."""
-        return row_problem(key, self.mapping.with_target(key, target), self.catalog, self.chart)
-
-    def bills_blocked_by_mapping(self) -> int:
-        """Bills that a mapping row keeps from going (each counted once)."""
-        return sum(
-            1
-            for row in self.rows.values()
-            if row.state is BillState.BLOCKED and any(p.row is not None for p in row.problems)
-        )
-
-    def mapping_rows(self) -> list[MappingRow]:
-        return mapping_rows(self.catalog, self.mapping, self.chart, self.blocked_by_row())
-
-    # -- actions --------------------------------------------------------------------------------
-
-    async def set_mapping(self, key: MappingKey, target: str | None) -> list[str]:
-        """Save one row as an admin chose it and re-run preflight; returns the bills whose
-        state changed."""
-
-        def change(mapping: Mapping) -> tuple[Mapping, list[MappingChange]]:
-            old = mapping.target(key)
-            if old == target and (target is None or mapping.origin(key) is Origin.ADMIN):
-                return mapping, []
-            return (
-                mapping.with_target(key, target, self.chart),
-                [self._record(key, old, target, "set" if target else "unset")],
-            )
-
-        return (await self._change_mapping(change))[0]
-
-    def auto_map(self) -> list[RowChange]:
-        """What auto-map proposes now (nothing is saved until `accept`)."""
-        return automap.propose(self.catalog, self.mapping, self.chart)
-
-    async def accept(
-        self, changes: Sequence[RowChange], origin: Origin, note: str = ""
-    ) -> tuple[list[str], list[MappingChange]]:
-        """Save proposed or imported rows. A row someone changed since it was proposed is
-        left alone. Returns the bills whose state changed and what was recorded."""
-
-        def change(mapping: Mapping) -> tuple[Mapping, list[MappingChange]]:
-            mapping, applied = mapping.accepting(changes, self.chart, origin)
-            return mapping, [
-                self._record(row.key, row.old, row.new, origin.value, row.reason or note)
-                for row in applied
-            ]
-
-        return await self._change_mapping(change)
-
-    async def confirm_rows(self, keys: Sequence[MappingKey]) -> None:
-        """The admin has seen what changed in Xero about these rows' accounts: stop flagging."""
-        drifts = {key: drift(key, self.mapping, self.chart) for key in keys}
-
-        def change(mapping: Mapping) -> tuple[Mapping, list[MappingChange]]:
-            target = {key: mapping.target(key) for key in keys}
-            return (
-                mapping.confirmed(self.chart, keys),
-                [
-                    self._record(key, target[key], target[key], "confirmed", drifts[key] or "")
-                    for key in keys
-                    if drifts[key]
-                ],
-            )
-
-        await self._change_mapping(change)
-
-    async def refresh_chart(self) -> list[MappingRow]:
-        """Read Xero's chart and Actionstep's accounts again and re-run preflight; returns the
-        rows whose Xero account changed since it was mapped."""
-        self.organisation, self.chart, self.catalog = await asyncio.gather(
-            self.xero.organisation(), self.xero.chart(), self.actionstep.catalog()
-        )
-        self.evaluate()
-        return [row for row in self.mapping_rows() if row.drift]
-
-    async def mapping_changes(self) -> list[MappingChange]:
-        return await asyncio.to_thread(self.profile.mapping_changes)
-
-    async def _change_mapping(
-        self, change: Callable[[Mapping], tuple[Mapping, list[MappingChange]]]
-    ) -> tuple[list[str], list[MappingChange]]:
-        recorded: list[MappingChange] = []
-
-        def recording(mapping: Mapping) -> tuple[Mapping, list[MappingChange]]:
-            new, records = change(mapping)
-            recorded.extend(records)
-            here = self.organisation
-            if records and here is not None:  # rows now point into this organisation's chart
-                new = new.for_organisation(here.organisation_id, here.name)
-            return new, records
-
-        before = {bill_id: row.state for bill_id, row in self.rows.items()}
-        self.mapping = await asyncio.to_thread(self.profile.update_mapping, recording)
-        self.last_changes.update({change.row: change for change in recorded})
-        self.evaluate()
-        return (
-            [bill_id for bill_id, row in self.rows.items() if before.get(bill_id) != row.state],
-            recorded,
-        )
-
-    def _record(
-        self, key: MappingKey, old: str | None, new: str | None, how: str, note: str = ""
-    ) -> MappingChange:
-        return MappingChange(
-            datetime.now(UTC),
-            self.who,
-            key.text,
-            source_label(key, self.catalog),
-            old,
-            target_label(key, old, self.chart, self.mapping),
-            new,
-            target_label(key, new, self.chart),
-            how,
-            note,
-        )
-
-    def pushable(self, bill_ids: Iterable[str]) -> list[str]:
-        return [b for b in bill_ids if b in self.rows and self.rows[b].pushable]
-
-    def due(self) -> list[str]:
-        """What `push --all` sends: ready bills, changes to bills already in Xero, and failed
-        ones whose failure was passing (Xero offline, a rate limit, an interrupted push)."""
-        return [
-            bill_id
-            for bill_id, row in self.rows.items()
-            if row.pushable
-            and (row.state in (BillState.READY, BillState.CHANGED) or row.cause in TRANSIENT)
-        ]
-
-    def _task(self, row: BillRow) -> Task:
-        assert row.due is not None
-        operation = row.due.operation
-        with_invoice = operation in (Operation.CREATE, Operation.UPDATE)
-        bank = self.mapping.bank_accounts.get(RECEIPTS) if row.payment_problem is None else None
-        return Task(
-            row.bill,
-            operation,
-            row.verdict.invoice if with_invoice else None,
-            row.job,
-            row.due.amount,
-            bank,
-        )
-
-    async def push(self, bill_ids: Sequence[str] | None, emit: Emit) -> PushSummary:
-        """Push these bills (those still pushable), or, given None, all that are due. One
-        pusher per profile: raises PusherBusy naming the holder. Jobs an interrupted push left
-        `sending` are looked up in Xero first. `emit` hears every step."""
-        lock = PusherLock(self.profile.root)
-        await asyncio.to_thread(lock.acquire)
-        engine = Engine(
-            self.xero, ProfileOutbox(self.profile, self._jobs_stored), self._forward, who=self.who
-        )
-        self.xero.on_wait = self._retrying
-        self._listener = emit
-        chosen: list[str] = []
-        try:
-            self.jobs = await asyncio.to_thread(self.profile.jobs)  # another process's pushes
-            self.evaluate()
-            stuck = [
-                (
-                    job,
-                    self.bills.get(job.bill_id),
-                    self.rows[job.bill_id].verdict.invoice if job.bill_id in self.rows else None,
-                )
-                for job in self.jobs.values()
-                if job.state is JobState.SENDING
-            ]
-            await engine.reconcile(stuck)
-            chosen = self.due() if bill_ids is None else self.pushable(bill_ids)
-            tasks = [self._task(self.rows[bill_id]) for bill_id in chosen]
-            self.pushing.update(chosen)
-            self.evaluate(chosen, jobs_only=True)
-            return await engine.push(tasks)
-        finally:
-            self._listener = None
-            self.pushing.difference_update(chosen)
-            self.evaluate(chosen, jobs_only=True)
-            await asyncio.to_thread(lock.release)
-
-    async def mark_resolved(self, bill_id: str, why: str) -> None:
-        """An admin settled this bill by hand in Xero: record who, when and why, and stop
-        pushing it until Actionstep changes it again. Refused while a push runs."""
-        bill = self.bills[bill_id]
-        lock = PusherLock(self.profile.root)
-        await asyncio.to_thread(lock.acquire)
-        try:
-            self.jobs = await asyncio.to_thread(self.profile.jobs)
-            job, attempt = resolve(bill, self.jobs.get(bill_id), datetime.now(UTC), self.who, why)
-            stored = await asyncio.to_thread(self.profile.record_jobs, [job], [attempt])
-            self._jobs_stored(stored)
-        finally:
-            await asyncio.to_thread(lock.release)
-
     async def attempts_of(self, bill_id: str) -> list[Attempt]:
         return await asyncio.to_thread(self.profile.attempts_of, bill_id)
 
@@ -531,18 +295,3 @@ class Workspace:
         if invoice_id is None:
             return None
         return invoice_link(self.organisation.short_code if self.organisation else None, invoice_id)
-
-    def _retrying(self, message: str) -> None:
-        self._forward(EngineEvent(datetime.now(UTC), EventKind.RETRIED, message))
-
-    def _forward(self, event: EngineEvent) -> None:
-        if self._listener is not None:
-            self._listener(event)
-
-    def _jobs_stored(self, jobs: Sequence[Job]) -> None:
-        for job in jobs:
-            self.jobs[job.bill_id] = job
-        ids = [job.bill_id for job in jobs]
-        settled = [i for i in ids if self.jobs[i].state is not JobState.SENDING]
-        self.pushing.difference_update(settled)
-        self.evaluate(ids, jobs_only=True)

@@ -2,10 +2,12 @@
 
 Layout, under `$AXPUSH_HOME` or platformdirs' user data dir:
 
-    profiles/<name>/config.json        connections, mapping and the mapping's changes
+    profiles/<name>/config.json        settings, connection state, the mapping and its changes
     profiles/<name>/state.json         the outbox: one job per bill
-    profiles/<name>/history/YYYY-MM.json   every attempt, sharded by month
-    profiles/<name>/tokens.json        OAuth tokens (mode 0600)
+    profiles/<name>/bills.json         the bills as last synced, and the sync cursor (a cache)
+    profiles/<name>/history/YYYY-MM.json   every attempt, sharded by month (YYYY-MM.2.json, ...)
+    profiles/<name>/tokens.json        OAuth tokens and client secrets
+    profiles/<name>/exports/           what an admin saved from the console
 
 The directory is 0700 and every file 0600. One file lock per profile serialises read-modify-write
 sequences across processes; each single write is atomic on its own (see `storage`). All methods
@@ -24,20 +26,25 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from filelock import FileLock
+from filelock import AsyncFileLock, FileLock
 from tinydb import TinyDB, where
 from tinydb.table import Document, Table
 
+from tui.core.clock import REAL_CLOCK, Clock
+from tui.core.connection import ConnectionState
 from tui.core.jobs import Attempt, Job, JobState
 from tui.core.mapping import Mapping, MappingChange
 from tui.core.models import Bill
-from tui.core.settings import Connections
+from tui.core.settings import Settings
 from tui.store.storage import AtomicJSONStorage, SetAside, write_atomically
 
 APP_NAME = "axpush"
 DEFAULT_PROFILE = "default"
 HOME_ENV = "AXPUSH_HOME"
-SCHEMA_VERSION = 1
+SCHEMA_VERSIONS = {"config": 2, "state": 1, "tokens": 1, "bills": 1, "history": 1}
+"""Each file's schema. config 2: settings and connection state apart (1 kept them together, in
+a table 'connections', which 2 still reads)."""
+_SCHEMA_1_CONNECTIONS = "connections"
 _SINGLE = 1
 """doc_id of the one document in single-document tables (connections, mapping)."""
 
@@ -84,8 +91,9 @@ class _ProfileDB(TinyDB):
 
 
 class Profile:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, clock: Clock = REAL_CLOCK) -> None:
         self.root = root
+        self._clock = clock
         self.set_aside: list[SetAside] = []
         """Damaged files found and moved aside since this profile was opened."""
         _ensure_private_dir(root)
@@ -98,10 +106,12 @@ class Profile:
         self._history: dict[str, TinyDB] = {}
 
     @classmethod
-    def named(cls, name: str = DEFAULT_PROFILE, home: Path | None = None) -> Profile:
+    def named(
+        cls, name: str = DEFAULT_PROFILE, home: Path | None = None, clock: Clock = REAL_CLOCK
+    ) -> Profile:
         if not name or any(part in name for part in ("/", "\\", "..")):
             raise ValueError(f"not a usable profile name: {name!r}")
-        return cls((home or axpush_home()) / "profiles" / name)
+        return cls((home or axpush_home()) / "profiles" / name, clock)
 
     def _open(self, path: Path, schema: str) -> TinyDB:
         return _ProfileDB(
@@ -109,8 +119,9 @@ class Profile:
             storage=AtomicJSONStorage,
             lock=self._lock,
             schema=f"axpush.{schema}",
-            version=SCHEMA_VERSION,
+            version=SCHEMA_VERSIONS[schema],
             on_set_aside=self.set_aside.append,
+            clock=self._clock,
         )
 
     def _table(self, db: TinyDB, name: str) -> Table:
@@ -122,13 +133,32 @@ class Profile:
 
     # -- config -----------------------------------------------------------------------------
 
-    def connections(self) -> Connections:
+    def settings(self) -> Settings:
         """The stored settings (environment overrides are applied by whoever uses them)."""
-        doc = self._table(self._config, "connections").get(doc_id=_SINGLE)
-        return Connections.from_json(doc) if isinstance(doc, dict) else Connections()
+        return Settings.from_json(self._single(self._config, "settings", _SCHEMA_1_CONNECTIONS))
 
-    def save_connections(self, connections: Connections) -> None:
-        self._replace_single(self._config, "connections", connections.to_json())
+    def save_settings(self, settings: Settings) -> None:
+        self._replace_single(self._config, "settings", settings.to_json())
+
+    def connection(self) -> ConnectionState:
+        """What signing in produced: tenant, Actionstep endpoint, the bound organisation."""
+        return ConnectionState.from_json(
+            self._single(self._config, "connection", _SCHEMA_1_CONNECTIONS)
+        )
+
+    def save_connection(self, state: ConnectionState) -> None:
+        self._replace_single(self._config, "connection", state.to_json())
+
+    def _single(self, db: TinyDB, table_name: str, older: str | None = None) -> dict[str, Any]:
+        """A single-document table's document ({} if none), else the one an older schema kept
+        in table `older`."""
+        for name in (table_name, older):
+            if name is None:
+                continue
+            doc = self._table(db, name).get(doc_id=_SINGLE)
+            if isinstance(doc, dict):
+                return dict(doc)
+        return {}
 
     def mapping(self) -> Mapping:
         doc = self._table(self._config, "mapping").get(doc_id=_SINGLE)
@@ -183,6 +213,12 @@ class Profile:
             tokens = self._all_tokens()
             tokens[service] = dict(token)
             self._replace_single(self._tokens, "tokens", tokens)
+
+    def refresh_lock(self, service: str, timeout: float) -> AsyncFileLock:
+        """The lock one token refresher holds at a time, across processes (see TokenKeeper)."""
+        return AsyncFileLock(
+            str(self.root / f".{service}-refresh.lock"), timeout=timeout, mode=0o600
+        )
 
     def forget_token(self, service: str) -> None:
         with self._lock:

@@ -9,18 +9,19 @@ from __future__ import annotations
 import json
 import os
 import socket
-from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from filelock import FileLock, Timeout
 
+from tui.core.clock import REAL_CLOCK, Clock
+from tui.core.errors import Busy
 from tui.store.profile import current_user
 from tui.store.storage import write_atomically
 
 
-class PusherBusy(RuntimeError):
+class PusherBusy(Busy):
     """Another process is pushing for this profile."""
 
     def __init__(self, owner: dict[str, Any]) -> None:
@@ -35,7 +36,8 @@ class PusherBusy(RuntimeError):
 
 
 class PusherLock:
-    def __init__(self, profile_root: Path) -> None:
+    def __init__(self, profile_root: Path, clock: Clock = REAL_CLOCK) -> None:
+        self._clock = clock
         self._lock = FileLock(
             str(profile_root / ".pusher.lock"), timeout=0, thread_local=False, mode=0o600
         )
@@ -51,7 +53,7 @@ class PusherLock:
             "who": current_user(),
             "host": socket.gethostname(),
             "pid": os.getpid(),
-            "since": datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
+            "since": self._clock.now().astimezone().isoformat(timespec="seconds"),
         }
         write_atomically(self._owner, json.dumps(owner).encode())
 

@@ -14,18 +14,20 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from filelock import FileLock
 from tinydb.storages import Storage
 
+from tui.core.clock import REAL_CLOCK, Clock
+from tui.core.errors import ConfigError
+
 META_TABLE = "_meta"
 FILE_MODE = 0o600
 
 
-class SchemaTooNew(RuntimeError):
+class SchemaTooNew(ConfigError):
     """The file was written by a newer axpush; it is left untouched."""
 
 
@@ -84,8 +86,10 @@ class AtomicJSONStorage(Storage):
         version: int,
         on_set_aside: Callable[[SetAside], None] | None = None,
         mode: int = FILE_MODE,
+        clock: Clock = REAL_CLOCK,
     ) -> None:
         self.path = path
+        self._clock = clock
         self._lock = lock
         self._schema = schema
         self._version = version
@@ -135,7 +139,7 @@ class AtomicJSONStorage(Storage):
                     return False
             except FileNotFoundError:
                 return False
-            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+            stamp = self._clock.now().strftime("%Y%m%dT%H%M%S%fZ")
             moved = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
             os.replace(self.path, moved)
         if self._on_set_aside is not None:

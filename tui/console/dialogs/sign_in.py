@@ -3,14 +3,14 @@ address the browser ended on. Also the app's client id and secret when the profi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static, TextArea
+
+from tui.service.connections import AppCredentials
 
 
 class PasteBackDialog(ModalScreen[str | None]):
@@ -56,12 +56,6 @@ class PasteBackDialog(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
-
-
-@dataclass(frozen=True)
-class AppCredentials:
-    client_id: str
-    client_secret: str
 
 
 class CredentialsDialog(ModalScreen[AppCredentials | None]):

@@ -9,6 +9,7 @@ from tui.console.dialogs.confirm import ConfirmDialog
 from tui.console.screens.base import ViewScreen
 from tui.core.money import ZERO, format_money
 from tui.core.words import count
+from tui.service import pushing
 
 NOTHING_PUSHABLE = {
     "selected": "None of the selected bills can be pushed (only ready or changed bills, or "
@@ -36,7 +37,7 @@ def confirm_push(
         view.notify("Nothing is loaded yet.", severity="warning")
         return
     organisation = workspace.organisation
-    pushable = workspace.pushable(ids)
+    pushable = pushing.pushable(workspace, ids)
     if not pushable:
         view.notify(
             NOTHING_PUSHABLE.get(

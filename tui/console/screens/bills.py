@@ -17,6 +17,7 @@ from tui.console.widgets.top_bar import TopBar
 from tui.core.jobs import Attempt
 from tui.core.money import format_money
 from tui.core.status import BillRow, BillState
+from tui.service import pushing
 
 COLUMNS = (
     ("sel", " "),
@@ -190,7 +191,7 @@ class BillsScreen(TableView):
         workspace = self.workspace
         if workspace is None:
             return
-        self._confirm_push(workspace.due(), "ready")
+        self._confirm_push(pushing.due(workspace), "ready")
 
     def action_push_failed(self) -> None:
         workspace = self.workspace

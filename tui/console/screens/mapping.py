@@ -3,6 +3,8 @@ and whether Xero's chart accepts it."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -20,6 +22,8 @@ from tui.core.mapping_check import MappingRow
 from tui.core.money import format_rate
 from tui.core.problems import MappingKey, MappingKind
 from tui.core.status import BillState
+from tui.service import mapping_edits
+from tui.service.done import Done
 
 COLUMNS = (
     ("kind", "Kind"),
@@ -120,7 +124,7 @@ class MappingScreen(TableView):
             return
         table.loading = False
         words = self.filter_words()
-        rows = workspace.mapping_rows()
+        rows = mapping_edits.rows(workspace)
         problems = sum(1 for r in rows if r.problem is not None)
         drifted = sum(1 for r in rows if r.drift)
         blocked = workspace.counts().get(BillState.BLOCKED, 0)
@@ -132,9 +136,9 @@ class MappingScreen(TableView):
         if drifted:
             text.append(f" · {drifted} changed in Xero", style="cyan")
         text.append(f" · {blocked} bills blocked", style="yellow" if blocked else "dim")
-        elsewhere = workspace.mapping_elsewhere
+        elsewhere = mapping_edits.made_elsewhere(workspace)
         if elsewhere:
-            text = Text(f"✗ {elsewhere}\n", style="bold red").append_text(text)
+            text = Text(f"✗ {elsewhere} (a: auto-map)\n", style="bold red").append_text(text)
         summary.update(text)
         for row in rows:
             kind = _KIND_LABELS[row.key.kind]
@@ -181,7 +185,7 @@ class MappingScreen(TableView):
 
         def note(kind: str, status: str, target: str) -> tuple[str, bool]:
             """Type and status, and what Xero would refuse about this target, in a word."""
-            problem = workspace.candidate_problem(row.key, target)
+            problem = mapping_edits.candidate_problem(workspace, row.key, target)
             flag = problem.short if problem else ("" if status == "ACTIVE" else status.lower())
             words = [kind, flag]
             return " · ".join(w for w in words if w), problem is None
@@ -218,9 +222,7 @@ class MappingScreen(TableView):
         def picked(target: str | None) -> None:
             if target is None:
                 return
-            chosen = next(c for c in choices if c.value == target)
-            label = f"{row.source_label} → {chosen.code} {chosen.name}".strip()
-            self.axpush.set_mapping(row.key, target, label)
+            self._set_row(row.key, target)
 
         self.app.push_screen(PickerDialog(title, choices, current=row.target), picked)
 
@@ -228,13 +230,8 @@ class MappingScreen(TableView):
         workspace = self.workspace
         if workspace is None:
             return
-        proposals = workspace.auto_map()
-        proposed = {c.key for c in proposals}
-        left = [
-            r.source_label
-            for r in workspace.mapping_rows()
-            if r.target is None and r.key not in proposed
-        ]
+        proposals = mapping_edits.propose(workspace)
+        left = [r.source_label for r in mapping_edits.unmapped(workspace, proposals)]
         if not proposals:
             self.notify(
                 "Every row is mapped or set by a person, or has no single match by "
@@ -245,7 +242,11 @@ class MappingScreen(TableView):
 
         def accepted(changes: list[RowChange] | None) -> None:
             if changes:
-                self.axpush.accept_mapping(changes)
+                self.axpush.perform_on_workspace(
+                    "Saving the mapping",
+                    lambda ws: _done(mapping_edits.accept(ws, changes, Origin.AUTO)),
+                    group="mapping",
+                )
 
         self.app.push_screen(AutoMapDialog(proposals, left), accepted)
 
@@ -255,15 +256,31 @@ class MappingScreen(TableView):
         self.query_one("#mapping-summary", Static).update(
             Text("Reading Xero's chart and Actionstep's accounts again…", style="bold cyan")
         )
-        self.axpush.refresh_chart()
+        self.axpush.perform_on_workspace(
+            "Refreshing the chart", mapping_edits.refresh_chart, group="mapping"
+        )
 
     def action_confirm_row(self) -> None:
         row = self._current()
         if row is not None and row.drift:
-            self.axpush.confirm_mapping(row.key)
+            self.axpush.perform_on_workspace(
+                "Keeping the row", lambda ws: mapping_edits.keep(ws, [row.key]), group="mapping"
+            )
 
     def action_clear_row(self) -> None:
         row = self._current()
         if row is None or row.target is None:
             return
-        self.axpush.set_mapping(row.key, None, f"{row.source_label} unmapped")
+        self._set_row(row.key, None)
+
+    def _set_row(self, key: MappingKey, target: str | None) -> None:
+        self.axpush.perform_on_workspace(
+            "Saving the mapping",
+            lambda ws: mapping_edits.set_row(ws, key, target),
+            group="mapping",
+        )
+
+
+async def _done(accepting: Awaitable[tuple[Done, list[MappingChange]]]) -> Done:
+    done, _ = await accepting
+    return done

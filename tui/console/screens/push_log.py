@@ -17,6 +17,7 @@ from tui.console.screens.base import ViewScreen
 from tui.console.widgets.filter_input import FilterInput, filter_words, matches
 from tui.console.widgets.log_status import status_text
 from tui.console.widgets.top_bar import TopBar
+from tui.service import exports
 
 VISIBLE_LINES = 5000
 STATUS_SECONDS = 1.0
@@ -107,4 +108,10 @@ class PushLogScreen(ViewScreen):
                 severity="warning",
             )
             return
-        self.axpush.export_log(lines, bool(self._words()))
+        filtered = bool(self._words())
+        session = self.axpush.session
+        self.axpush.perform(
+            "Exporting the log",
+            lambda: exports.export_log(session, lines, filtered=filtered),
+            group="export",
+        )

@@ -20,6 +20,7 @@ from tui.core.money import format_money
 from tui.core.status import BillRow, BillState
 from tui.core.triage import Cause
 from tui.core.words import count
+from tui.service import pushing
 
 COLUMNS = (("bill", "Bill"), ("client", "Client"), ("total", "Total"), ("why", "Why"))
 GROUP = "cause:"
@@ -214,6 +215,10 @@ class TriageScreen(TableView):
 
         def decided(why: str | None) -> None:
             if why:
-                self.axpush.mark_resolved(bill_id, why)
+                self.axpush.perform_on_workspace(
+                    "Marking resolved",
+                    lambda ws: pushing.mark_resolved(ws, bill_id, why),
+                    group="resolve",
+                )
 
         self.app.push_screen(ResolveDialog(f"#{row.bill.number}", workspace.who), decided)

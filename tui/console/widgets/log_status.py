@@ -7,7 +7,7 @@ from datetime import datetime
 
 from rich.text import Text
 
-from tui.remote.xero.ratelimit import Budget
+from tui.core.budget import Budget
 
 
 def budget_text(budget: Budget | None, now: datetime) -> Text:

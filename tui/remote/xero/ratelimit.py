@@ -6,23 +6,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
 
+from tui.core.budget import Budget
 from tui.core.clock import REAL_CLOCK, Clock
 from tui.core.errors import RemoteRateLimited
 
 CONCURRENT = 5
-
-
-@dataclass
-class Budget:
-    minute_left: int | None = None
-    day_left: int | None = None
-    paused_until: datetime | None = None
-    """Set when Xero said the day's limit is reached: no call goes out before then."""
 
 
 class RateGate:

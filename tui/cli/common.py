@@ -1,0 +1,44 @@
+"""What every command that works on bills shares: a loaded workspace, opened and closed around
+the command's work, with any damaged profile file reported."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from tui.service.session import Session
+from tui.service.workspace import Workspace
+
+T = TypeVar("T")
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+def warn(message: str) -> None:
+    print(f"axpush: {message}", file=sys.stderr, flush=True)
+
+
+def with_workspace(
+    session: Session,
+    work: Callable[[Workspace], Awaitable[T]],
+    *,
+    sync: bool = False,
+    full: bool = False,
+) -> T:
+    """Run `work` on the profile's workspace, loaded (and synced from Actionstep first when
+    asked)."""
+
+    async def run() -> T:
+        workspace = await Workspace.opened(session, sync=sync, full=full)
+        try:
+            for damaged in session.damage():
+                warn(f"warning: {damaged}")
+            return await work(workspace)
+        finally:
+            await workspace.aclose()
+
+    return asyncio.run(run())

@@ -1,0 +1,151 @@
+"""Pushing bills to Xero, and recording a bill settled by hand: what `P`, `p`, `f` and `x` do in
+the console and `axpush push` / `axpush resolve` do in a shell.
+
+One pusher per profile: the OS lock (`store.pusher`) refuses a second with who holds it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+
+from tui.core.engine import Emit, Engine, PushSummary, Task
+from tui.core.errors import UsageError
+from tui.core.events import EngineEvent, EventKind
+from tui.core.jobs import JobState, Operation
+from tui.core.plan import resolve
+from tui.core.problems import RECEIPTS
+from tui.core.status import BillRow, BillState
+from tui.core.triage import Cause
+from tui.service.done import Done, LogLine
+from tui.service.workspace import Workspace
+from tui.store.outbox import ProfileOutbox
+from tui.store.pusher import PusherLock
+
+TRANSIENT = frozenset({Cause.XERO_UNAVAILABLE, Cause.RATE_LIMITED})
+"""Failures that pass by themselves: `push --all` sends such bills again."""
+
+
+def pushable(workspace: Workspace, bill_ids: Iterable[str]) -> list[str]:
+    """Of these bills, those that can go now."""
+    rows = workspace.rows
+    return [b for b in bill_ids if b in rows and rows[b].pushable]
+
+
+def due(workspace: Workspace) -> list[str]:
+    """What `push --all` sends: ready bills, changes to bills already in Xero, and failed
+    ones whose failure was passing (Xero offline, a rate limit, an interrupted push)."""
+    return [
+        bill_id
+        for bill_id, row in workspace.rows.items()
+        if row.pushable
+        and (row.state in (BillState.READY, BillState.CHANGED) or row.cause in TRANSIENT)
+    ]
+
+
+def failed(workspace: Workspace, cause: Cause | None = None) -> list[str]:
+    """Failed bills (with `cause`: failed or blocked ones of that cause)."""
+    if cause is None:
+        return [b for b, row in workspace.rows.items() if row.state is BillState.FAILED]
+    return [
+        b
+        for b, row in workspace.rows.items()
+        if row.state in (BillState.FAILED, BillState.BLOCKED) and row.cause is cause
+    ]
+
+
+def find_bill(workspace: Workspace, wanted: str) -> str:
+    """A bill's id from its Actionstep number or id."""
+    by_number = {row.bill.number: b for b, row in workspace.rows.items()}
+    bill_id = by_number.get(wanted) or (wanted if wanted in workspace.rows else None)
+    if bill_id is None:
+        raise UsageError(f"no bill {wanted!r} (give the Actionstep bill number or id)")
+    return bill_id
+
+
+def _task(workspace: Workspace, row: BillRow) -> Task:
+    assert row.due is not None
+    operation = row.due.operation
+    with_invoice = operation in (Operation.CREATE, Operation.UPDATE)
+    bank = workspace.mapping.bank_accounts.get(RECEIPTS) if row.payment_problem is None else None
+    return Task(
+        row.bill,
+        operation,
+        row.verdict.invoice if with_invoice else None,
+        row.job,
+        row.due.amount,
+        bank,
+    )
+
+
+async def push(workspace: Workspace, bill_ids: Sequence[str] | None, emit: Emit) -> PushSummary:
+    """Push these bills (those still pushable), or, given None, all that are due. Raises
+    PusherBusy, naming the holder, while another push runs for the profile. Jobs an interrupted
+    push left `sending` are looked up in Xero first. `emit` hears every step."""
+    profile, clock = workspace.profile, workspace.session.clock
+    lock = PusherLock(profile.root, clock)
+    await asyncio.to_thread(lock.acquire)
+    outbox = ProfileOutbox(profile, workspace.jobs_stored)
+    engine = Engine(workspace.xero, outbox, emit, who=workspace.who, clock=clock)
+    workspace.xero.on_wait = lambda said: emit(EngineEvent(clock.now(), EventKind.RETRIED, said))
+    chosen: list[str] = []
+    try:
+        workspace.jobs = await asyncio.to_thread(profile.jobs)  # another process's pushes
+        workspace.evaluate()
+        rows = workspace.rows
+        stuck = [
+            (
+                job,
+                workspace.bills.get(job.bill_id),
+                rows[job.bill_id].verdict.invoice if job.bill_id in rows else None,
+            )
+            for job in workspace.jobs.values()
+            if job.state is JobState.SENDING
+        ]
+        await engine.reconcile(stuck)
+        chosen = due(workspace) if bill_ids is None else pushable(workspace, bill_ids)
+        tasks = [_task(workspace, rows[bill_id]) for bill_id in chosen]
+        workspace.pushing.update(chosen)
+        workspace.evaluate(chosen, jobs_only=True)
+        return await engine.push(tasks)
+    finally:
+        workspace.xero.on_wait = lambda _said: None
+        workspace.pushing.difference_update(chosen)
+        workspace.evaluate(chosen, jobs_only=True)
+        await asyncio.to_thread(lock.release)
+
+
+async def mark_resolved(workspace: Workspace, bill_id: str, why: str) -> Done:
+    """An admin settled this bill by hand in Xero: record who, when and why, and stop pushing
+    it until Actionstep changes it again. Refused while a push runs, and for a bill that is
+    neither failed nor blocked."""
+    why = why.strip()
+    if not why:
+        raise UsageError("say why: the reason is kept in history")
+    row = workspace.rows.get(bill_id)
+    if row is None or row.state not in (BillState.FAILED, BillState.BLOCKED):
+        state = row.state.value if row else "unknown"
+        number = row.bill.number if row else bill_id
+        raise UsageError(
+            f"bill {number} is {state}: only a failed or blocked bill is marked resolved"
+        )
+    profile = workspace.profile
+    lock = PusherLock(profile.root, workspace.session.clock)
+    await asyncio.to_thread(lock.acquire)
+    try:
+        workspace.jobs = await asyncio.to_thread(profile.jobs)
+        job, attempt = resolve(
+            row.bill, workspace.jobs.get(bill_id), workspace.session.clock.now(), workspace.who, why
+        )
+        stored = await asyncio.to_thread(profile.record_jobs, [job], [attempt])
+        workspace.jobs_stored(stored)
+    finally:
+        await asyncio.to_thread(lock.release)
+    number = row.bill.number
+    return Done(
+        "Marked resolved",
+        f"#{number}: recorded, with your reason. It is not pushed again unless Actionstep "
+        "changes it.",
+        (LogLine(f"#{number} marked resolved in Xero by {workspace.who}: {why}"),),
+        frozenset({bill_id}),
+    )
