@@ -12,6 +12,16 @@ from tui.sandbox.state import SandboxState
 from tui.service.demo import Demo, running_demo
 from tui.store.profile import HOME_ENV, Profile
 
+KINDS = ("unit", "contract", "integration", "console", "reliability", "bench")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each test is marked with its kind, the folder it lives in: `-m console` runs those."""
+    for item in items:
+        kind = item.path.parent.name
+        if kind in KINDS:
+            item.add_marker(getattr(pytest.mark, kind))
+
 
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -62,7 +72,7 @@ def xero_requests_follow_the_spec(monkeypatch: pytest.MonkeyPatch) -> Iterator[N
 
     monkeypatch.setattr(SandboxState, "__init__", tracked)
     yield
-    from contracts import check_client_request
+    from support.contracts import check_client_request
 
     for state in states:
         for received in list(state.received):
@@ -71,19 +81,19 @@ def xero_requests_follow_the_spec(monkeypatch: pytest.MonkeyPatch) -> Iterator[N
                 _validated[operation] = _validated.get(operation, 0) + 1
 
 
-_bench: list[str] = []
+_figures: list[str] = []
 
 
 @pytest.fixture
-def bench_figures() -> list[str]:
-    """Where a benchmark puts its figures; they are printed at the end of the run."""
-    return _bench
+def figures() -> list[str]:
+    """Where a benchmark or a soak puts what it measured; printed at the end of the run."""
+    return _figures
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if _bench:
-        terminalreporter.section("benchmark figures")
-        for line in _bench:
+    if _figures:
+        terminalreporter.section("measured")
+        for line in _figures:
             terminalreporter.write_line(line)
     if _validated:
         total = sum(_validated.values())

@@ -1,7 +1,7 @@
 """Why a bill failed or is blocked, in words an accountant understands, and what fixes it.
 
 The causes and the texts that recognise them come from Actionstep's help pages and Xero's
-documented error messages (see DESIGN.md, "Causes the triage knows").
+documented error messages; the Triage view and `axpush log` show them with their fixes.
 """
 
 from __future__ import annotations

@@ -10,8 +10,9 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from tui.core.clock import REAL_CLOCK
 from tui.sandbox.demo_firm import DEFAULT_SEED, DemoFirm, build_demo_firm
 from tui.sandbox.faults import FaultPlan
 from tui.sandbox.holds import Holds
@@ -40,7 +41,7 @@ class SandboxClock:
     offset: timedelta = timedelta(0)
 
     def now(self) -> datetime:
-        return datetime.now(UTC) + self.offset
+        return REAL_CLOCK.now() + self.offset
 
     def advance(self, by: timedelta) -> None:
         self.offset += by

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from tui.core.clock import REAL_CLOCK
 from tui.sandbox.formats import xero_date, xero_date_string
 
 CENT = Decimal("0.01")
@@ -74,7 +75,7 @@ class XeroOrg:
     contacts: dict[str, dict[str, Any]] = field(default_factory=dict)
     invoices: dict[str, dict[str, Any]] = field(default_factory=dict)
     payments: dict[str, dict[str, Any]] = field(default_factory=dict)
-    now: Callable[[], datetime] = field(default=datetime.now, repr=False)
+    now: Callable[[], datetime] = field(default=REAL_CLOCK.now, repr=False)
     new_id: Callable[[], str] = field(default=lambda: random_id(), repr=False)
 
     @property

@@ -5,7 +5,6 @@ keeps every attempt. `/` narrows it to the lines with every word typed (a bill n
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 
 from textual import on
 from textual.app import ComposeResult
@@ -77,7 +76,7 @@ class PushLogScreen(ViewScreen):
                 progress,
                 elapsed,
                 workspace.rate_budget if workspace else None,
-                datetime.now(UTC),
+                app.session.clock.now(),
                 self.query_one(Log).line_count,
                 len(app.log_lines),
                 bool(self._words()),

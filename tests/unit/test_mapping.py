@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -49,12 +50,12 @@ def account(
     name: str,
     kind: str = "REVENUE",
     status: str = "ACTIVE",
-    **more: object,
+    **more: Any,
 ) -> XeroAccount:
     classes = {"REVENUE": "REVENUE", "EXPENSE": "EXPENSE", "BANK": "ASSET", "CURRLIAB": "LIABILITY"}
     return XeroAccount(
         account_id, code, name, kind, status, account_class=classes.get(kind, "ASSET"), **more
-    )  # type: ignore[arg-type]
+    )
 
 
 CHART = Chart(

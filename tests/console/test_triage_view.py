@@ -3,7 +3,7 @@ to act (re-push, open the mapping, copy the Xero link, mark resolved)."""
 
 from __future__ import annotations
 
-from console import demo_app, loaded, push_all_ready, screen_text, until
+from support.pilot import demo_app, loaded, push_all_ready, screen_text, until
 from textual.widgets import OptionList
 
 from tui.console.app import AxpushApp
@@ -135,10 +135,8 @@ async def test_an_account_without_code_opens_its_mapping_row_and_the_fix_clears_
         assert isinstance(mapping, MappingScreen)
         await until(
             pilot,
-            lambda: (
-                mapping._current() is not None and "Conveyancing" in mapping._current().source_label
-            ),
-        )  # type: ignore[union-attr]
+            lambda: (row := mapping._current()) is not None and "Conveyancing" in row.source_label,
+        )
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, PickerDialog))
         await pilot.press(*"legal fees")

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from sandbox_time import SandboxTime
+from support.sandbox_time import SandboxTime
 
 from tui.core.errors import RemoteUnauthorised, RemoteUnavailable
 from tui.core.models import BillStatus, LineKind

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sandboxes import admin as sandbox_admin
+from support.sandboxes import admin as sandbox_admin
 
 from tui.core.jobs import JobState, Operation, Outcome
 from tui.core.problems import RECEIPTS, MappingKey, MappingKind

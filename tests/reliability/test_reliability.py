@@ -130,7 +130,7 @@ after the engine recorded its intent and before any answer arrives."""
 
 
 def test_a_soak_with_faults_and_kill_9_leaves_every_bill_in_xero_exactly_once(
-    isolated_home: Path, bench_figures: list[str]
+    isolated_home: Path, figures: list[str]
 ) -> None:
     """600 bills finalised in waves while pushers run under 20%+ faults (lost answers among
     them) and are killed with a call in flight, ten times, while the firm receipts, edits and
@@ -194,7 +194,7 @@ def test_a_soak_with_faults_and_kill_9_leaves_every_bill_in_xero_exactly_once(
         workspace = asyncio.run(final_rows(profile))
         faulty = sum(1 for _, _, fault in state.faults.injected if not fault.startswith("slow"))
         received = sum(1 for r in state.received if "/api.xro/" in r.url)
-    bench_figures.append(
+    figures.append(
         f"soak: {kills} kill -9 with a call in flight, in {runs} runs: "
         + ", ".join(f"{n} at {where}" for where, n in sorted(landed.items()))
     )
@@ -211,8 +211,10 @@ def test_a_soak_with_faults_and_kill_9_leaves_every_bill_in_xero_exactly_once(
     )
     assert faulty >= 0.2 * received, (faulty, received)
     assert any(fault == "lost" for _, _, fault in state.faults.injected)
-    done = Counter(a.action for a in profile.history() if a.outcome is not Outcome.FAILED)
-    assert done["update-invoice"] and done["void-invoice"] and done["create-payment"], done
+    actions = Counter(a.action for a in profile.history() if a.outcome is not Outcome.FAILED)
+    assert actions["update-invoice"] and actions["void-invoice"] and actions["create-payment"], (
+        actions
+    )
 
 
 def test_two_pushers_at_once_one_is_refused_by_name_and_nothing_doubles(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from contracts import (
+from support.contracts import (
     ACTIONSTEP_SPECS,
     XERO_SPEC,
     Exchange,

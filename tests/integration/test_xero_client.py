@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sandbox_time import SandboxTime
+from support.sandbox_time import SandboxTime
 
 from tui.core.errors import RemoteUnauthorised
 from tui.core.invoice import InvoiceDraft, InvoiceLine

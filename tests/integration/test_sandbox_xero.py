@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
-from oauth_helpers import bearer
-from sandboxes import clean_sandbox
+from support.oauth_helpers import bearer
+from support.sandboxes import clean_sandbox
 
 from tui.sandbox.limits import Limits
 from tui.sandbox.server import SandboxServer

@@ -7,8 +7,8 @@ from collections import Counter
 from dataclasses import replace
 from decimal import Decimal
 
-from faults import FaultyTransport, writes_to
-from sandbox_time import SandboxTime
+from support.faults import FaultyTransport, writes_to
+from support.sandbox_time import SandboxTime
 
 from tui.core.events import EngineEvent, EventKind
 from tui.core.jobs import JobState, Outcome

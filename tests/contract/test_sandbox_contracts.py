@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from contracts import (
+from support.contracts import (
     ACTIONSTEP_SPECS,
     XERO_IDENTITY_SPEC,
     XERO_SPEC,
@@ -20,7 +20,7 @@ from contracts import (
     check,
     spec,
 )
-from oauth_helpers import bearer
+from support.oauth_helpers import bearer
 
 from tui.sandbox.server import SandboxServer
 

@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sandbox_time import SandboxTime
+from support.sandbox_time import SandboxTime
 
 from tui.core import automap
 from tui.core.engine import Engine, Task
@@ -70,7 +70,7 @@ async def opened(state: SandboxState, server: SandboxServer, home: Path) -> Work
 
 
 async def test_calls_and_simulated_minutes_of_a_cold_push_of_1000_bills(
-    isolated_home: Path, bench_figures: list[str]
+    isolated_home: Path, figures: list[str]
 ) -> None:
     state = SandboxState.demo(tour=False, bills=FIRM_BILLS, limits=Limits())
     state.received = type(state.received)(maxlen=None)
@@ -89,7 +89,7 @@ async def test_calls_and_simulated_minutes_of_a_cold_push_of_1000_bills(
             await workspace.aclose()
     assert summary.created == len(due) >= 950 and summary.failed == 0
     assert summary.paid == receipted
-    bench_figures += [
+    figures += [
         f"cold push of {len(due)} bills ({receipted} with receipts): {calls} Xero calls, "
         f"{calls / len(due):.3f} per bill (target 0.06); without the "
         f"{math.ceil(receipted / 50)} payment batches: "
@@ -101,7 +101,7 @@ async def test_calls_and_simulated_minutes_of_a_cold_push_of_1000_bills(
 
 
 async def test_calls_of_a_re_push_of_100_failed_bills(
-    isolated_home: Path, bench_figures: list[str]
+    isolated_home: Path, figures: list[str]
 ) -> None:
     state = SandboxState.demo(
         tour=False, bills=FIRM_BILLS, limits=Limits(per_minute=100_000, per_day=1_000_000)
@@ -120,7 +120,7 @@ async def test_calls_of_a_re_push_of_100_failed_bills(
         finally:
             await workspace.aclose()
     assert len(failed) == 100 and summary.created == 100
-    bench_figures.append(
+    figures.append(
         f"re-push of {len(failed)} failed bills: {calls} Xero calls, "
         f"{calls / len(failed):.3f} per bill"
     )
@@ -176,7 +176,7 @@ class _MemoryOutbox:
         return None
 
 
-async def test_engine_cpu_per_bill(isolated_home: Path, bench_figures: list[str]) -> None:
+async def test_engine_cpu_per_bill(isolated_home: Path, figures: list[str]) -> None:
     state = SandboxState.demo(tour=False, bills=FIRM_BILLS)
     with SandboxServer(state) as server:
         workspace = await opened(state, server, isolated_home)
@@ -195,7 +195,7 @@ async def test_engine_cpu_per_bill(isolated_home: Path, bench_figures: list[str]
     preflight_cpu = time.process_time()
     workspace.evaluate()
     preflight_cpu = time.process_time() - preflight_cpu
-    bench_figures.append(
+    figures.append(
         f"engine alone, {len(tasks)} bills: {1_000_000 * cpu / len(tasks):.0f} µs CPU per bill; "
         f"preflight and state of {len(workspace.rows)} bills: "
         f"{1_000_000 * preflight_cpu / len(workspace.rows):.0f} µs per bill"
@@ -204,7 +204,7 @@ async def test_engine_cpu_per_bill(isolated_home: Path, bench_figures: list[str]
 
 @pytest.mark.parametrize("held", [10_000, 100_000])
 def test_recording_one_attempt_with_a_month_of_history(
-    isolated_home: Path, held: int, bench_figures: list[str]
+    isolated_home: Path, held: int, figures: list[str]
 ) -> None:
     profile = Profile.named("bench", home=isolated_home)
     at = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -230,7 +230,7 @@ def test_recording_one_attempt_with_a_month_of_history(
     profile.append_history([attempt])  # the next shard, fresh
     cheapest = time.perf_counter() - began
     profile.close()
-    bench_figures.append(
+    figures.append(
         f"recording one attempt with {held:,} already in the month "
         f"({size / 1e6:.1f} MB in shards of {SHARD_ATTEMPTS:,}): "
         f"{1000 * dearest:.0f} ms into a full shard, "
@@ -238,7 +238,7 @@ def test_recording_one_attempt_with_a_month_of_history(
     )
 
 
-def test_auto_map_and_checking_a_large_chart(bench_figures: list[str]) -> None:
+def test_auto_map_and_checking_a_large_chart(figures: list[str]) -> None:
     """A big firm: 400 Actionstep accounts against a Xero chart of 2,000 accounts."""
     catalog = Catalog(
         accounts={
@@ -264,7 +264,7 @@ def test_auto_map_and_checking_a_large_chart(bench_figures: list[str]) -> None:
     rows = mapping_rows(catalog, mapping, chart, {})
     checking = time.perf_counter() - began
     assert len(proposals) == 402 and not any(r.problem for r in rows)
-    bench_figures.append(
+    figures.append(
         f"auto-map of {len(catalog.accounts)} accounts against a chart of "
         f"{len(chart.accounts):,}: {1000 * proposing:.0f} ms; checking every "
         f"row: {1000 * checking:.0f} ms"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from console import demo_app, loaded, push_all_ready, screen_text, until
-from faults import FaultyTransport, calls_to, writes_to
+from support.faults import FaultyTransport, calls_to, writes_to
+from support.pilot import demo_app, loaded, push_all_ready, screen_text, until
 from textual.widgets import DataTable, Log, OptionList, Static
 
 from tui.console.app import AxpushApp
@@ -106,10 +106,9 @@ async def test_a_blocked_bill_opens_its_mapping_row_and_mapping_it_makes_it_read
         await until(
             pilot,
             lambda: (
-                mapping._current() is not None
-                and mapping._current().source_label == "215 Mediation Fees"
+                (row := mapping._current()) is not None and row.source_label == "215 Mediation Fees"
             ),
-        )  # type: ignore[union-attr]
+        )
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, PickerDialog))
         await pilot.press(*"other rev")
@@ -125,10 +124,10 @@ async def test_a_blocked_bill_opens_its_mapping_row_and_mapping_it_makes_it_read
             ),
         )
         await app.workers.wait_for_complete()
-        assert (
-            demo.profile.mapping().accounts["4005"]
-            == app.workspace.chart.account_by_code("260").account_id
-        )  # type: ignore[union-attr]
+        assert app.workspace is not None
+        other_revenue = app.workspace.chart.account_by_code("260")
+        assert other_revenue is not None
+        assert demo.profile.mapping().accounts["4005"] == other_revenue.account_id
         [change] = demo.profile.mapping_changes()
         assert (change.how, change.subject, change.old_label, change.new_label) == (
             "set",
@@ -136,7 +135,7 @@ async def test_a_blocked_bill_opens_its_mapping_row_and_mapping_it_makes_it_read
             "",
             "260 Other Revenue",
         )
-        assert change.who == app.workspace.who  # type: ignore[union-attr]
+        assert change.who == app.workspace.who
         await pilot.press("b")
         await until(pilot, lambda: isinstance(app.screen, BillsScreen))
         assert not any("Mediation" in r.brief for r in app.workspace.rows.values())

@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sandbox_time import SandboxTime
+from support.sandbox_time import SandboxTime
 
 from tui.core.mapping import Mapping
 from tui.core.status import BillState

@@ -8,14 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.processes import axpush
 
 from tui import __version__
-
-
-def axpush(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tui", *args], capture_output=True, text=True, timeout=60
-    )
 
 
 def test_help_names_the_demo_and_where_profiles_live() -> None:

@@ -11,10 +11,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from console import demo_app, loaded, screen_text, until
-from sandboxes import admin
-from test_connections import connect_another_organisation
-from test_headless import axpush
+from support.pilot import demo_app, loaded, screen_text, until
+from support.processes import axpush
+from support.sandboxes import admin, connect_another_organisation
 
 from tui.console.dialogs.automap import AutoMapDialog
 from tui.console.dialogs.picker import PickerDialog
@@ -35,7 +34,7 @@ def test_connect_auto_map_sync_and_push_all_from_a_shell_with_no_terminal(
     sandbox: SandboxServer, isolated_home: Path
 ) -> None:
     def run(*args: str) -> tuple[int, str]:
-        done = axpush(isolated_home, *args)
+        done = axpush(*args, home=isolated_home)
         assert done.returncode in (0, 1), done.stderr
         return done.returncode, done.stdout
 
@@ -57,7 +56,7 @@ def test_connect_auto_map_sync_and_push_all_from_a_shell_with_no_terminal(
     states = json.loads(run("sync", "--json")[1])["states"]
     assert states["pushed"] > 0 and states["ready"] == 0
     assert len(sandbox.state.xero.invoices) == states["pushed"]
-    check = axpush(isolated_home, "mapping", "check", "--json")
+    check = axpush("mapping", "check", "--json", home=isolated_home)
     report = json.loads(check.stdout)
     assert check.returncode == 1 and report["bills_blocked"] == states["blocked"]
     problems = {r["actionstep"] for r in report["rows"] if r["problem"]}
@@ -77,14 +76,14 @@ def test_connect_auto_map_sync_and_push_all_from_a_shell_with_no_terminal(
 def test_a_mapping_file_round_trips_and_a_bad_one_changes_nothing_from_a_shell(
     sandbox: SandboxServer, isolated_home: Path
 ) -> None:
-    assert axpush(isolated_home, "connect", "--sandbox", sandbox.base_url).returncode == 0
-    assert axpush(isolated_home, "mapping", "auto").returncode == 0
-    nowhere = axpush(isolated_home, "mapping", "export", str(isolated_home / "no" / "m.json"))
+    assert axpush("connect", "--sandbox", sandbox.base_url, home=isolated_home).returncode == 0
+    assert axpush("mapping", "auto", home=isolated_home).returncode == 0
+    nowhere = axpush("mapping", "export", str(isolated_home / "no" / "m.json"), home=isolated_home)
     assert nowhere.returncode == 2 and "cannot write" in nowhere.stderr
     exported = isolated_home / "mapping.json"
-    assert axpush(isolated_home, "mapping", "export", str(exported)).returncode == 0
+    assert axpush("mapping", "export", str(exported), home=isolated_home).returncode == 0
     data = json.loads(exported.read_text())
-    assert axpush(isolated_home, "mapping", "export").stdout == exported.read_text(), (
+    assert axpush("mapping", "export", home=isolated_home).stdout == exported.read_text(), (
         "the same mapping exports the same bytes"
     )
 
@@ -94,26 +93,26 @@ def test_a_mapping_file_round_trips_and_a_bad_one_changes_nothing_from_a_shell(
         if row["actionstep"] == "215":
             row["xero_code"] = "205"  # archived in Xero
     exported.write_text(json.dumps(data))
-    bad = axpush(isolated_home, "mapping", "import", str(exported))
+    bad = axpush("mapping", "import", str(exported), home=isolated_home)
     assert bad.returncode == 2
     assert "was not imported, nothing was changed" in bad.stderr
     assert (
         "accounts[4]: Xero account 205 Old Fee Income (mapped from 215 Mediation Fees) is "
         "archived" in bad.stderr
     )
-    assert len(json.loads(axpush(isolated_home, "mapping", "log", "--json").stdout)) == 6
+    assert len(json.loads(axpush("mapping", "log", "--json", home=isolated_home).stdout)) == 6
 
     (isolated_home / "broken.json").write_text('{"format": ')
-    broken = axpush(isolated_home, "mapping", "import", str(isolated_home / "broken.json"))
+    broken = axpush("mapping", "import", str(isolated_home / "broken.json"), home=isolated_home)
     assert broken.returncode == 2 and "is not JSON" in broken.stderr
 
     data["accounts"][4]["xero_code"] = "260"
     exported.write_text(json.dumps(data))
-    dry = axpush(isolated_home, "mapping", "import", str(exported), "--dry-run")
+    dry = axpush("mapping", "import", str(exported), "--dry-run", home=isolated_home)
     assert dry.returncode == 0 and "would change 2 rows" in dry.stdout
-    done = axpush(isolated_home, "mapping", "import", str(exported))
+    done = axpush("mapping", "import", str(exported), home=isolated_home)
     assert done.returncode == 0 and "changed 2 rows, 6 already so" in done.stdout
-    log = json.loads(axpush(isolated_home, "mapping", "log", "--json").stdout)
+    log = json.loads(axpush("mapping", "log", "--json", home=isolated_home).stdout)
     assert [(e["how"], e["subject"], e["new_label"]) for e in log[6:]] == [
         ("import", "203 Consulting Fees", "260 Other Revenue"),
         ("import", "215 Mediation Fees", "260 Other Revenue"),
@@ -262,10 +261,8 @@ async def test_the_picker_says_what_xero_would_refuse_about_each_choice(demo: De
         await pilot.press(*["down"] * 8)  # INP GST on Purchases
         await until(
             pilot,
-            lambda: (
-                screen._current() is not None and screen._current().source_label.startswith("INP")
-            ),
-        )  # type: ignore[union-attr]
+            lambda: (row := screen._current()) is not None and row.source_label.startswith("INP"),
+        )
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, PickerDialog))
         text = screen_text(app)
@@ -278,7 +275,7 @@ def test_two_admins_importing_at_once_lose_neither_change(
 ) -> None:
     """Each import re-reads the stored mapping under the profile's lock before saving, so two
     processes changing different rows at the same moment both land, each in the history."""
-    assert axpush(isolated_home, "connect", "--sandbox", sandbox.base_url).returncode == 0
+    assert axpush("connect", "--sandbox", sandbox.base_url, home=isolated_home).returncode == 0
     files = []
     for number, code in (("201", "201"), ("202", "202"), ("203", "260"), ("270", "270")):
         path = isolated_home / f"row-{number}.json"
@@ -307,7 +304,7 @@ def test_two_admins_importing_at_once_lose_neither_change(
         out, err = process.communicate(timeout=180)
         assert process.returncode == 0, err
         assert "changed 1 row" in out
-    exported = json.loads(axpush(isolated_home, "mapping", "export").stdout)
+    exported = json.loads(axpush("mapping", "export", home=isolated_home).stdout)
     mapped = {row["actionstep"]: row["xero_code"] for row in exported["accounts"]}
     assert mapped == {
         "201": "201",
@@ -317,7 +314,7 @@ def test_two_admins_importing_at_once_lose_neither_change(
         "215": None,
         "270": "270",
     }
-    log = json.loads(axpush(isolated_home, "mapping", "log", "--json").stdout)
+    log = json.loads(axpush("mapping", "log", "--json", home=isolated_home).stdout)
     assert sorted(e["subject"][:3] for e in log) == ["201", "202", "203", "270"]
 
 
@@ -327,16 +324,16 @@ def test_after_swapping_organisations_the_mapping_says_so_and_carries_over_by_co
     """The seed's warning: a new Xero organisation leaves the mapping pointing at the old one's
     accounts. axpush says which organisation the mapping was made for, and its export keeps the
     old Codes so `import --by-code` re-maps every row onto the new chart."""
-    assert axpush(isolated_home, "connect", "--sandbox", sandbox.base_url).returncode == 0
-    assert axpush(isolated_home, "mapping", "auto").returncode == 0
-    before = json.loads(axpush(isolated_home, "mapping", "check", "--json").stdout)
+    assert axpush("connect", "--sandbox", sandbox.base_url, home=isolated_home).returncode == 0
+    assert axpush("mapping", "auto", home=isolated_home).returncode == 0
+    before = json.loads(axpush("mapping", "check", "--json", home=isolated_home).stdout)
     assert before["organisation_problem"] is None
     rebound, _ = connect_another_organisation(
         sandbox, isolated_home, "Harbour & Finch (new books)", "--rebind"
     )
     assert rebound.returncode == 0, rebound.stderr
 
-    check = axpush(isolated_home, "mapping", "check")
+    check = axpush("mapping", "check", home=isolated_home)
     assert check.returncode == 1
     assert (
         "✗ This mapping was made for Harbour & Finch Lawyers, but Xero here is Harbour & "
@@ -345,16 +342,16 @@ def test_after_swapping_organisations_the_mapping_says_so_and_carries_over_by_co
     assert "201 Professional Fees" in check.stdout and "not in Xero" in check.stdout
 
     carried = isolated_home / "carried.json"
-    assert axpush(isolated_home, "mapping", "export", str(carried)).returncode == 0
+    assert axpush("mapping", "export", str(carried), home=isolated_home).returncode == 0
     rows = {r["actionstep"]: r["xero_code"] for r in json.loads(carried.read_text())["accounts"]}
     assert rows["201"] == "201", "the old Code is kept for a row whose account is gone"
-    assert axpush(isolated_home, "mapping", "import", str(carried)).returncode == 2
-    moved = axpush(isolated_home, "mapping", "import", str(carried), "--by-code")
+    assert axpush("mapping", "import", str(carried), home=isolated_home).returncode == 2
+    moved = axpush("mapping", "import", str(carried), "--by-code", home=isolated_home)
     assert moved.returncode == 0, moved.stderr
     assert "changed 4 rows, 2 already so" in moved.stdout  # TaxTypes are the same
     assert "201 Professional Fees: 201 Legal Fees (not in Xero) → 201 Legal Fees" in moved.stdout
 
-    after = json.loads(axpush(isolated_home, "mapping", "check", "--json").stdout)
+    after = json.loads(axpush("mapping", "check", "--json", home=isolated_home).stdout)
     assert after["organisation_problem"] is None
     assert {r["actionstep"] for r in after["rows"] if r["problem"]} == {
         "203 Consulting Fees",

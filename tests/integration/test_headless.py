@@ -5,14 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
+from support.processes import axpush
 
 from tui.core.mapping import Mapping
 from tui.sandbox.limits import Limits
@@ -21,17 +19,6 @@ from tui.sandbox.state import SandboxState
 from tui.service.connections import connect_sandbox
 from tui.service.session import Session
 from tui.store.profile import Profile
-
-
-def axpush(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tui", *args],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=180,
-        env={**os.environ, "AXPUSH_HOME": str(home), "AXPUSH_RETRY_BASE_SECONDS": "0.01"},
-    )
 
 
 def ready_profile(server: SandboxServer, home: Path) -> Profile:
@@ -45,42 +32,44 @@ def ready_profile(server: SandboxServer, home: Path) -> Profile:
 
 def test_sync_then_push_then_log_from_a_shell(sandbox: SandboxServer, isolated_home: Path) -> None:
     ready_profile(sandbox, isolated_home)
-    synced = axpush(isolated_home, "sync", "--json")
+    synced = axpush("sync", "--json", home=isolated_home)
     assert synced.returncode == 0, synced.stderr
     report = json.loads(synced.stdout)
     assert report["full"] and report["fetched"] == 220 and report["states"]["ready"] > 150
-    again = json.loads(axpush(isolated_home, "sync", "--json").stdout)
+    again = json.loads(axpush("sync", "--json", home=isolated_home).stdout)
     assert not again["full"] and again["changed"] == 0
 
-    dry = axpush(isolated_home, "push", "--all", "--dry-run")
+    dry = axpush("push", "--all", "--dry-run", home=isolated_home)
     assert dry.returncode == 0 and "would be pushed (dry run: nothing was sent)" in dry.stdout
     assert sandbox.state.xero.invoices == {}
 
-    one = axpush(isolated_home, "push", "--bill", "10001", "--json")
+    one = axpush("push", "--bill", "10001", "--json", home=isolated_home)
     assert one.returncode == 0, one.stderr
     assert json.loads(one.stdout)["created"] == 1
-    pushed = axpush(isolated_home, "push", "--all")
+    pushed = axpush("push", "--all", home=isolated_home)
     assert pushed.returncode == 0, pushed.stderr
     assert re.search(r"done +\d+ created, 0 adopted, \d+ paid, 0 failed", pushed.stdout)
-    blocked = axpush(isolated_home, "push", "--cause", "mapping-missing", "--json")
+    blocked = axpush("push", "--cause", "mapping-missing", "--json", home=isolated_home)
     assert json.loads(blocked.stdout)["bills"] == [], "blocked bills are not pushed"
 
-    log = axpush(isolated_home, "log", "--bill", "10001", "--json")
+    log = axpush("log", "--bill", "10001", "--json", home=isolated_home)
     [entry] = json.loads(log.stdout)
     assert entry["outcome"] == "created" and entry["invoice_id"]
-    table = list(csv.DictReader(io.StringIO(axpush(isolated_home, "log", "--csv").stdout)))
+    table = list(csv.DictReader(io.StringIO(axpush("log", "--csv", home=isolated_home).stdout)))
     created = [row for row in table if row["outcome"] == "created"]
     assert len(created) == len(sandbox.state.xero.invoices)
     assert {row["action"] for row in table} == {"create-invoice", "create-payment"}
-    assert axpush(isolated_home, "log", "--since", "1h").stdout.count(" created ") == len(created)
-    assert axpush(isolated_home, "log", "--since", "soon").returncode == 2
+    assert axpush("log", "--since", "1h", home=isolated_home).stdout.count(" created ") == len(
+        created
+    )
+    assert axpush("log", "--since", "soon", home=isolated_home).returncode == 2
 
 
 def test_push_needs_to_be_told_what_to_push(sandbox: SandboxServer, isolated_home: Path) -> None:
     ready_profile(sandbox, isolated_home)
-    result = axpush(isolated_home, "push")
+    result = axpush("push", home=isolated_home)
     assert result.returncode == 2 and "--all, --failed, --bill" in result.stderr
-    missing = axpush(isolated_home, "push", "--bill", "99999")
+    missing = axpush("push", "--bill", "99999", home=isolated_home)
     assert missing.returncode == 2 and "no bill '99999'" in missing.stderr
 
 
@@ -88,7 +77,7 @@ def test_exit_codes_say_failed_reconnect_and_paused(isolated_home: Path) -> None
     state = SandboxState.demo(tour=True, limits=Limits(per_minute=1000, per_day=8))
     with SandboxServer(state) as server:
         ready_profile(server, isolated_home)
-        paused = axpush(isolated_home, "push", "--all")
+        paused = axpush("push", "--all", home=isolated_home)
         assert paused.returncode == 4, paused.stderr
         assert "daily call limit" in paused.stderr and "resumes after" in paused.stderr
         state.clock.advance(timedelta(days=1))
@@ -96,15 +85,15 @@ def test_exit_codes_say_failed_reconnect_and_paused(isolated_home: Path) -> None
             f"{server.base_url}/_sandbox/limits",
             json={"per_minute": 1000, "per_day": 5000, "concurrent": 5},
         )
-        some_failed = axpush(isolated_home, "push", "--all")
+        some_failed = axpush("push", "--all", home=isolated_home)
         assert some_failed.returncode == 1, some_failed.stderr  # the bill paid then edited
         httpx.post(f"{server.base_url}/_sandbox/clock", json={"advance": 61 * 24 * 3600})
-        gone = axpush(isolated_home, "push", "--all")
+        gone = axpush("push", "--all", home=isolated_home)
         assert gone.returncode == 3 and "reconnect" in gone.stderr
 
 
 def test_not_connected_is_exit_3(isolated_home: Path) -> None:
-    result = axpush(isolated_home, "push", "--all")
+    result = axpush("push", "--all", home=isolated_home)
     assert result.returncode == 3 and "axpush connect" in result.stderr
 
 
@@ -113,21 +102,23 @@ def test_a_bill_settled_by_hand_in_xero_is_marked_resolved_from_a_shell(
 ) -> None:
     with SandboxServer(SandboxState.demo(tour=True)) as server:
         profile = ready_profile(server, isolated_home)
-        assert axpush(isolated_home, "push", "--all").returncode == 1  # the paid-then-edited bill
+        assert (
+            axpush("push", "--all", home=isolated_home).returncode == 1
+        )  # the paid-then-edited bill
         failed = json.loads(
-            axpush(isolated_home, "push", "--failed", "--dry-run", "--json").stdout
+            axpush("push", "--failed", "--dry-run", "--json", home=isolated_home).stdout
         )["bills"]
         [number] = [b["number"] for b in failed]
         ready = next(k for k, j in profile.jobs().items() if j.number != number)
-        not_failed = axpush(isolated_home, "resolve", ready, "--why", "typo")
+        not_failed = axpush("resolve", ready, "--why", "typo", home=isolated_home)
         assert not_failed.returncode == 2 and "only a failed or blocked bill" in not_failed.stderr
 
-        done = axpush(isolated_home, "resolve", number, "--why", "credit note CN-7 in Xero")
+        done = axpush("resolve", number, "--why", "credit note CN-7 in Xero", home=isolated_home)
 
         assert done.returncode == 0, done.stderr
         assert f"#{number} marked resolved in Xero by" in done.stdout
-        log = json.loads(axpush(isolated_home, "log", "--bill", number, "--json").stdout)
+        log = json.loads(axpush("log", "--bill", number, "--json", home=isolated_home).stdout)
         assert [e["outcome"] for e in log] == ["failed", "resolved"]
         assert log[-1]["message"] == "credit note CN-7 in Xero" and log[-1]["who"]
-        again = json.loads(axpush(isolated_home, "push", "--failed", "--json").stdout)
+        again = json.loads(axpush("push", "--failed", "--json", home=isolated_home).stdout)
         assert again["bills"] == [] and again["failed"] == 0

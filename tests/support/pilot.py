@@ -7,10 +7,10 @@ import re
 import time
 from collections.abc import Callable
 
-from faults import FaultyTransport
-from sandbox_time import SandboxTime
 from textual.pilot import Pilot
 
+from support.faults import FaultyTransport
+from support.sandbox_time import SandboxTime
 from tui.console.app import AxpushApp
 from tui.console.dialogs.confirm import ConfirmDialog
 from tui.service.demo import Demo

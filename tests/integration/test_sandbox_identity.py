@@ -7,7 +7,14 @@ from datetime import timedelta
 import httpx
 from authlib.common.security import generate_token
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
-from oauth_helpers import REDIRECT, SCOPES, bearer, code_from, xero_pkce_tokens, xero_refresh
+from support.oauth_helpers import (
+    REDIRECT,
+    SCOPES,
+    bearer,
+    code_from,
+    xero_pkce_tokens,
+    xero_refresh,
+)
 
 from tui.sandbox.server import SandboxServer
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import stat
 from datetime import UTC, datetime, timedelta
 
-from console import demo_app, loaded, push_all_ready, screen_text, until
+from support.pilot import demo_app, loaded, push_all_ready, screen_text, until
 from textual.widgets import Log
 
 from tui.console.screens.push_log import PushLogScreen
 from tui.console.widgets.log_status import status_text
-from tui.remote.xero.ratelimit import Budget
+from tui.core.budget import Budget
 from tui.service.demo import Demo
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)

@@ -261,7 +261,7 @@ def test_a_reader_never_sees_a_half_written_file(isolated_home: Path) -> None:
     writer = run_python(code, isolated_home)
     assert writer.stdout is not None and writer.stdout.readline().strip() == b"ready"
     reader = Profile.named("busy", home=isolated_home)
-    sizes = set()
+    sizes: set[int] = set()
     try:
         reads = 0
         while sizes != {1, 3000} or reads < 200:  # until both versions were read, many times

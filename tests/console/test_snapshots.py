@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from console import demo_app, loaded, until
+from support.pilot import demo_app, loaded, until
 from textual.pilot import Pilot
 
 from tui.service.demo import Demo

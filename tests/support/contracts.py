@@ -8,6 +8,7 @@ the spec's server (e.g. /xero/api.xro/2.0 -> https://api.xero.com/api.xro/2.0).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -21,7 +22,7 @@ from openapi_core import Config, OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-SPECS = Path(__file__).resolve().parent / "specs"
+SPECS = Path(__file__).resolve().parent.parent / "specs"
 """Copies of the published files, unchanged; where each came from is in its PROVENANCE.txt."""
 XERO_SPEC = SPECS / "xero" / "xero_accounting.yaml"
 XERO_IDENTITY_SPEC = SPECS / "xero" / "xero-identity.yaml"
@@ -41,7 +42,9 @@ def spec(path: Path) -> OpenAPI:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     document = _decimal_multiples(yaml.load(path.read_text(encoding="utf-8"), Loader=loader))
     decimal_json = {"application/json": lambda raw: json.loads(raw, parse_float=Decimal)}
-    numeric = {name: _is_number for name in ("double", "float", "currency")}
+    numeric: dict[str, Callable[[Any], bool]] = {
+        name: _is_number for name in ("double", "float", "currency")
+    }
     return OpenAPI.from_dict(
         document,
         config=Config(

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from sandboxes import clean_sandbox
+from support.sandboxes import clean_sandbox
 
 from tui.sandbox.server import SandboxServer
 

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -15,7 +16,9 @@ from typing import Any
 
 import httpx
 import pytest
-from sandbox_time import SandboxTime
+from support.processes import axpush, axpush_pasting
+from support.sandbox_time import SandboxTime
+from support.sandboxes import connect_another_organisation
 
 from tui.core.errors import ReconnectNeeded, RemoteRateLimited, RemoteUnauthorised, SignInError
 from tui.core.mapping import Mapping
@@ -44,25 +47,11 @@ from tui.service.workspace import Workspace
 from tui.store.profile import Profile
 
 
-def axpush(
-    *args: str, home: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """The command as a cron job runs it: no terminal, nothing on standard input."""
-    return subprocess.run(
-        [sys.executable, "-m", "tui", *args],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-        env={**os.environ, "AXPUSH_HOME": str(home), **(env or {})},
-    )
-
-
 async def first(tenants: list[Tenant]) -> Tenant:
     return tenants[0]
 
 
-def browser(location_only: bool = True) -> Any:
+def browser() -> Callable[[str], Awaitable[str]]:
     """What a person's browser does with the sign-in URL: the sandbox consents at once and
     redirects to the app's redirect URI."""
 
@@ -417,55 +406,6 @@ def test_another_organisation_blocks_pushing_until_rebound_on_purpose(
         Profile.named("default", home=isolated_home).connection().binding.name
         == "Harbour & Finch (new)"
     )
-
-
-def connect_another_organisation(
-    sandbox: SandboxServer, home: Path, name: str, *flags: str
-) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
-    """A second organisation appears in Xero and the admin connects the profile to it, over
-    SSH with paste-back; returns the command's result and the environment it ran with."""
-    added = httpx.post(
-        f"{sandbox.base_url}/_sandbox/xero/organisations", json={"name": name, "class": "STANDARD"}
-    )
-    assert added.status_code == 200
-    env = {
-        "AXPUSH_XERO_" + key.upper(): value
-        for key, value in vars_of(sandbox_settings(sandbox.base_url).xero).items()
-    }
-    return axpush_pasting(
-        "connect", "xero", "--tenant", name, "--paste", *flags, home=home, env=env
-    ), env
-
-
-def vars_of(settings: Any) -> dict[str, str]:
-    return {
-        k: str(getattr(settings, k))
-        for k in ("authorize_url", "token_url", "connections_url", "api_url", "client_id")
-    }
-
-
-def axpush_pasting(*args: str, home: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """A person at the keyboard over SSH: reads the URL printed, opens it in a browser
-    elsewhere (the sandbox consents at once), and pastes back the address it ended on."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tui", *args],
-        text=True,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "AXPUSH_HOME": str(home), **env},
-    )
-    assert process.stdout is not None and process.stdin is not None
-    seen = []
-    for line in process.stdout:
-        seen.append(line)
-        if line.startswith("  http"):
-            ended_on = httpx.get(line.strip()).headers["location"]
-            process.stdin.write(ended_on + "\n")
-            process.stdin.flush()
-            break
-    out, err = process.communicate(timeout=60)
-    return subprocess.CompletedProcess(args, process.returncode, "".join(seen) + out, err)
 
 
 def test_disconnect_deletes_the_connection_and_doctor_says_what_to_do(
