@@ -81,10 +81,13 @@ class Engine:
             )
         )
 
-    async def push(self, tasks: Sequence[Task]) -> PushSummary:
-        """Do each task: creates first, then updates, voids and payments."""
-        summary = PushSummary()
+    async def push(self, tasks: Sequence[Task], summary: PushSummary | None = None) -> PushSummary:
+        """Do each task: creates first, then updates, voids and payments. `summary` may already
+        count what `reconcile` settled in this push."""
+        summary = summary or PushSummary()
         if not tasks:
+            if summary.pushed:
+                return self._finish(summary)
             self._event(EventKind.INFO, "nothing to push")
             return summary
         groups = {op: [t for t in tasks if t.operation is op] for op in Operation}
@@ -311,11 +314,14 @@ class Engine:
         for task, draft, contact_id in duplicates:
             existing = by_number.get(draft.number)
             ours = existing is not None and existing.contact_id in (None, contact_id)
+            # An invoice we sent is recognised by its lines too; one that reached Xero by another
+            # route (before axpush) is adopted by its contact and total.
+            sent_before = task.job is not None and bool(task.job.sent_coding)
             earlier = (
                 task.job.sending
                 if task.job is not None
                 and existing is not None
-                and existing.total == task.job.total
+                and existing.books(task.job.total, task.job.sent_coding)
                 else ""
             )
             if existing is None:
@@ -337,7 +343,7 @@ class Engine:
                         existing.invoice_id,
                     )
                 )
-            elif ours and existing.total == draft.total:
+            elif ours and existing.books(draft.total, draft.coding if sent_before else ""):
                 settled.append(self._created(task, key, existing.invoice_id, existing))
             elif ours and earlier:
                 settled.append(self._created(task, key, existing.invoice_id, existing, earlier))
@@ -468,13 +474,13 @@ class Engine:
                 known.append(task)
                 continue
             existing = found.get(task.bill.number)
+            job = self._books.base(task)
             if (
                 existing is not None
                 and existing.status not in VOID_STATUSES
-                and existing.total == task.total
+                and existing.books(task.total, job.sent_coding)
             ):
-                job = replace(self._books.base(task), invoice_id=existing.invoice_id)
-                known.append(replace(task, job=job))
+                known.append(replace(task, job=replace(job, invoice_id=existing.invoice_id)))
             else:
                 gone.append(
                     self._books.success(
@@ -585,11 +591,14 @@ class Engine:
     # -- after a crash --------------------------------------------------------------------
 
     async def reconcile(
-        self, stuck: Sequence[tuple[Job, Bill | None, InvoiceDraft | None]]
+        self,
+        stuck: Sequence[tuple[Job, Bill | None, InvoiceDraft | None]],
+        summary: PushSummary | None = None,
     ) -> None:
         """Jobs left `sending` by an interrupted push: look each up in Xero before any retry.
-        Done there: recorded as done. Not there: failed for a passing reason, so the next push
-        sends it again. A different invoice under the number: triage."""
+        Done there: recorded as done (and counted in `summary`). Not there: failed for a
+        passing reason, so the push sends it again. A different invoice under the number:
+        triage."""
         if not stuck:
             return
         self._event(
@@ -621,6 +630,10 @@ class Engine:
             for job, bill, draft in stuck
         ]
         await self._books.record(settled, None)
+        if summary is not None:  # what goes again is counted when it goes
+            for item in settled:
+                if item.attempt.outcome is not Outcome.FAILED:
+                    summary.count(item.attempt.outcome, None)
 
     def _reconciled(
         self,
@@ -654,6 +667,7 @@ class Engine:
                 action="reconcile",
                 found_id=found_id,
                 sending=job.sending,
+                sent_coding=job.sent_coding,
             )
 
         if op is Operation.PAYMENT:
@@ -674,11 +688,12 @@ class Engine:
         if existing is None:
             return again()
         current = fingerprint(bill) if bill is not None else ""
-        # The version Xero shows: the one sent (the bill may have been edited since), or
-        # the bill as it is now.
-        if existing.status not in VOID_STATUSES and existing.total == job.total:
+        # The version Xero shows: the one sent (the bill may have been edited since), or the
+        # bill as it is now; each recognised by what its lines book, not by its total alone.
+        live = existing.status not in VOID_STATUSES
+        if live and existing.books(job.total, job.sent_coding):
             shown: str | None = job.sending or current
-        elif existing.status not in VOID_STATUSES and draft and existing.total == draft.total:
+        elif live and draft and existing.books(draft.total, draft.coding):
             shown = current
         else:
             shown = None

@@ -8,6 +8,8 @@ bill's `totalInclusive` to the cent whenever Actionstep's own totals add up.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -52,6 +54,25 @@ class InvoiceDraft:
     @property
     def total(self) -> Decimal:
         return self.subtotal + self.total_tax
+
+    @property
+    def coding(self) -> str:
+        """What this invoice books (see `coding`)."""
+        return coding(
+            (line.account_code, line.tax_type, line.amount, line.tax) for line in self.lines
+        )
+
+
+def coding(lines: Iterable[tuple[str, str, Decimal, Decimal]]) -> str:
+    """What an invoice books, as one comparable string: each line's account Code, TaxType,
+    amount and tax, in a stable order. Two invoices with the same total can book a fee to
+    different accounts; this tells them apart. Descriptions are left out: they book nothing,
+    and Xero may tidy their whitespace."""
+    rows = sorted(
+        f"{code}|{tax_type}|{amount.quantize(CENT)}|{tax.quantize(CENT)}"
+        for code, tax_type, amount, tax in lines
+    )
+    return hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16]
 
 
 class UnmappedLine(LookupError):

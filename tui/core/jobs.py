@@ -67,6 +67,9 @@ class Job:
     sending: str = ""
     """Fingerprint of the bill as last sent in a create or update whose answer may be lost:
     an invoice found later with that send's total is that version of the bill."""
+    sent_coding: str = ""
+    """What the invoice in that send booked (`invoice.coding`): an invoice found later is
+    that send only if its lines book the same, not merely add up to the same total."""
     found_id: str | None = None
     """The Xero invoice a failure is about when it is not ours (a number conflict, an invoice
     paid before this bill reached it): what the deep link opens."""
@@ -149,6 +152,7 @@ class Job:
             voided=bool(data.get("voided")),
             amount=amount("amount"),
             sending=str(data.get("sending") or ""),
+            sent_coding=str(data.get("sent_coding") or ""),
             found_id=data.get("found_id"),
             resolved=str(data.get("resolved") or ""),
         )

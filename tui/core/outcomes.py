@@ -165,6 +165,7 @@ class Recorder:
                     cause=None,
                     message="",
                     sending=self._sending(t),
+                    sent_coding=self._coding(t),
                 )
                 for t in tasks
             ]
@@ -192,6 +193,7 @@ class Recorder:
         failed = outcome is Outcome.FAILED
         if not failed:
             changes.setdefault("sending", "")
+            changes.setdefault("sent_coding", "")
         job = replace(
             base,
             state=JobState.FAILED if failed else JobState.PUSHED,
@@ -250,6 +252,7 @@ class Recorder:
     ) -> Settled:
         sent = task.sent if key else ""  # without a key, nothing was sent
         sending = self._sending(task) if key else self.base(task).sending
+        coding = self._coding(task) if key else self.base(task).sent_coding
         return self.settle(
             replace(self.base(task), number=task.bill.number),
             task.operation,
@@ -263,10 +266,14 @@ class Recorder:
             sent=sent,
             raw=raw,
             sending=sending,
+            sent_coding=coding,
         )
 
     def _sending(self, task: Task) -> str:
         return fingerprint(task.bill) if task.draft is not None else self.base(task).sending
+
+    def _coding(self, task: Task) -> str:
+        return task.draft.coding if task.draft is not None else self.base(task).sent_coding
 
     async def record(self, settled: Sequence[Settled], summary: PushSummary | None) -> None:
         if not settled:

@@ -33,6 +33,15 @@ class RemoteInvoice:
     contact_id: str | None
     amount_paid: Decimal = Decimal(0)
     """Payments and credits already applied in Xero."""
+    coding: str | None = None
+    """What its lines book (`invoice.coding`); None when Xero did not send the lines."""
+
+    def books(self, total: Decimal | None, coding: str) -> bool:
+        """True when this invoice is the one sent: the same total and, where both are known,
+        the same lines (account, TaxType, amounts), not merely the same total."""
+        if total is None or self.total != total:
+            return False
+        return self.coding is None or not coding or self.coding == coding
 
 
 @dataclass(frozen=True, slots=True)

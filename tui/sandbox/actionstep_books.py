@@ -111,6 +111,22 @@ class ActionstepBooks:
         self.recompute(bill_id)
         return entries[entry_id]
 
+    def recode(self, bill_id: int, from_account: int, to_account: int) -> int:
+        """Move the bill's lines from one income account to another (the total stays):
+        returns how many lines moved."""
+        self.bill(bill_id)
+        moved = 0
+        for kind in ("timeentries", "disbursements"):
+            for record in self.resources[kind].values():
+                links = record["links"]
+                if str(links.get("bill")) == str(bill_id) and str(
+                    links.get("incomeAccount")
+                ) == str(from_account):
+                    links["incomeAccount"] = to_account
+                    moved += 1
+        self.recompute(bill_id)
+        return moved
+
     def set_status(self, bill_id: int, status: str) -> dict[str, Any]:
         bill = self.bill(bill_id)
         bill["status"] = status

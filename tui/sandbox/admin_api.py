@@ -9,6 +9,7 @@ Nothing here exists on the real services. JSON in, JSON out:
     POST   /_sandbox/limits/exhaust  {"problem": "minute" | "day"}
     POST   /_sandbox/actionstep/bills/{id}  {"add_fee": {"description": "...", "amount": "100"}}
                                             | {"status": "Deleted"} | {"pay": "100.00" | null}
+                                            | {"recode": {"from": 4001, "to": 4003}}
     POST   /_sandbox/xero/invoices/{number}  {"pay": "100.00" | null, "account": "090"}
                                             | {"void": true} | {"credit": "50.00"}
     POST   /_sandbox/xero/accounts/{code}    {"archive": true} | {"clear_code": true}
@@ -120,6 +121,8 @@ def create_admin_app(state: SandboxState) -> Starlette:
                     str(fee.get("description", "Additional work")),
                     Decimal(str(fee["amount"])),
                 )
+            if "recode" in data:
+                books.recode(bill_id, int(data["recode"]["from"]), int(data["recode"]["to"]))
             if "status" in data:
                 books.set_status(bill_id, str(data["status"]))
             if "pay" in data:

@@ -102,12 +102,13 @@ async def push(workspace: Workspace, bill_ids: Sequence[str] | None, emit: Emit)
             for job in workspace.jobs.values()
             if job.state is JobState.SENDING
         ]
-        await engine.reconcile(stuck)
+        summary = PushSummary()
+        await engine.reconcile(stuck, summary)
         chosen = due(workspace) if bill_ids is None else pushable(workspace, bill_ids)
         tasks = [_task(workspace, rows[bill_id]) for bill_id in chosen]
         workspace.pushing.update(chosen)
         workspace.evaluate(chosen, jobs_only=True)
-        return await engine.push(tasks)
+        return await engine.push(tasks, summary)
     finally:
         workspace.xero.on_wait = lambda _said: None
         workspace.pushing.difference_update(chosen)

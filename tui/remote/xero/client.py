@@ -56,6 +56,8 @@ SERVICE = "Xero"
 CONTACTS_PAGE_SIZE = 1000
 NUMBERS_PER_LOOKUP = 40
 """Invoice numbers per GET, to keep the query string well under URL limits."""
+PAGE_SIZE = 100
+"""Invoices per page of a look-up by number (Xero's default): 40 numbers rarely need two."""
 REFERENCES_PER_LOOKUP = 25
 """Payment references per `where` (each clause is ~30 characters)."""
 
@@ -223,15 +225,22 @@ class XeroClient:
         )
 
     async def invoices_by_number(self, numbers: Sequence[str]) -> list[RemoteInvoice]:
+        """The invoices under these numbers, with their lines: asked for a page at a time, as
+        Xero sends line items only on paged (or single) reads, so that a found invoice can be
+        told apart from one with the same total but other coding."""
         found: list[RemoteInvoice] = []
         unique = list(dict.fromkeys(numbers))
         for start in range(0, len(unique), NUMBERS_PER_LOOKUP):
-            chunk = unique[start : start + NUMBERS_PER_LOOKUP]
-            body = await self._call("GET", "Invoices", params={"InvoiceNumbers": ",".join(chunk)})
-            for item in body.get("Invoices") or []:
-                invoice = parse_remote_invoice(item) if isinstance(item, dict) else None
-                if invoice is not None:
-                    found.append(invoice)
+            chunk = ",".join(unique[start : start + NUMBERS_PER_LOOKUP])
+            page = 1
+            while True:
+                params = {"InvoiceNumbers": chunk, "page": str(page), "pageSize": str(PAGE_SIZE)}
+                body = await self._call("GET", "Invoices", params=params)
+                items = [item for item in body.get("Invoices") or [] if isinstance(item, dict)]
+                found += [inv for inv in map(parse_remote_invoice, items) if inv is not None]
+                if len(items) < PAGE_SIZE:
+                    break
+                page += 1
         return found
 
     async def update_invoices(

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from tui.core.invoice import InvoiceDraft
+from tui.core.invoice import InvoiceDraft, coding
 from tui.core.models import Contact, Organisation, XeroAccount, XeroTaxRate
 from tui.core.money import ZERO, parse_amount
 from tui.core.ports import ElementResult, PaymentDraft, RemoteInvoice, RemotePayment
@@ -181,6 +181,21 @@ def parse_remote_invoice(data: Mapping[str, Any]) -> RemoteInvoice | None:
     settled = (_amount(data.get("AmountPaid")) or ZERO) + (
         _amount(data.get("AmountCredited")) or ZERO
     )
+    items = data.get("LineItems")
+    lines = (
+        [
+            (
+                str(item.get("AccountCode") or ""),
+                str(item.get("TaxType") or ""),
+                _amount(item.get("LineAmount")) or ZERO,
+                _amount(item.get("TaxAmount")) or ZERO,
+            )
+            for item in items
+            if isinstance(item, Mapping)
+        ]
+        if isinstance(items, list) and items
+        else None
+    )
     return RemoteInvoice(
         invoice_id,
         number,
@@ -188,6 +203,7 @@ def parse_remote_invoice(data: Mapping[str, Any]) -> RemoteInvoice | None:
         _amount(data.get("Total")) or ZERO,
         contact_id,
         settled,
+        coding(lines) if lines is not None else None,
     )
 
 
