@@ -169,7 +169,7 @@ class _InstantXero:
 
 
 class _MemoryOutbox:
-    async def record_intent(self, jobs: Sequence[Job]) -> list[Job]:
+    async def record_intent(self, jobs: Sequence[Job], attempts: Sequence[Attempt]) -> list[Job]:
         return list(jobs)
 
     async def record_outcome(self, jobs: Sequence[Job], attempts: Sequence[Attempt]) -> None:

@@ -3,6 +3,8 @@ to act (re-push, open the mapping, copy the Xero link, mark resolved)."""
 
 from __future__ import annotations
 
+import asyncio
+
 from support.pilot import demo_app, loaded, push_all_ready, screen_text, until
 from textual.widgets import OptionList
 
@@ -154,3 +156,53 @@ async def test_an_account_without_code_opens_its_mapping_row_and_the_fix_clears_
         await open_triage(pilot, app)
         await until(pilot, lambda: group not in triage.keys)
         assert "Account without Code" not in screen_text(app)
+
+
+async def test_after_quitting_mid_push_triage_says_the_answer_may_be_in_xero_and_p_recovers(
+    demo: Demo,
+) -> None:
+    """The admin quits while a batch is at Xero, and Xero commits it anyway. Restarted, the
+    console says what is true: each bill was sent and its answer never came, history shows
+    the attempt, and re-pushing the group finds the invoices in Xero, counted as the log says."""
+    gate = demo.state.holds.arm("PUT", "*/Invoices")
+    app = demo_app(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, loaded(app))
+        await pilot.press("P")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
+        await until(pilot, lambda: gate.full)  # the first batch of 50 is at Xero
+        await pilot.press("q")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
+    gate.release(process=True)  # Xero commits the batch; its answer goes nowhere
+    await asyncio.to_thread(gate.wait_finished)
+    demo.state.holds.disarm(gate)
+    in_xero = {inv["InvoiceNumber"] for inv in demo.state.xero.invoices.values()}
+
+    again = demo_app(demo)
+    async with again.run_test(size=(120, 40), notifications=True) as pilot:
+        await until(pilot, loaded(again))
+        assert again.workspace is not None
+        sent = [r for r in again.workspace.rows.values() if r.cause is Cause.INTERRUPTED]
+        assert len(sent) == 50 and {r.bill.number for r in sent} <= in_xero
+        assert all("it may be in Xero" in r.reason for r in sent)
+        triage = await open_triage(pilot, again)
+        group = GROUP + Cause.INTERRUPTED.value
+        await cursor_to(pilot, triage, group)
+        assert "Answer not received" in screen_text(again) and "50 bills" in screen_text(again)
+        await cursor_to(pilot, triage, sent[0].bill.bill_id)
+        await until(pilot, lambda: "History" in screen_text(again))
+        assert "sending" in screen_text(again) and "not yet received" in screen_text(again)
+
+        await cursor_to(pilot, triage, group)
+        await pilot.press("P")
+        await until(pilot, lambda: isinstance(again.screen, ConfirmDialog))
+        await pilot.press("y")
+        await until(pilot, lambda: not again.pushing)
+        await until(pilot, lambda: any(n.title == "Push finished" for n in again._notifications))
+        [finished] = [n for n in again._notifications if n.title == "Push finished"]
+        adopted = sum(1 for line in again.log_lines if " adopted " in line)
+        assert adopted == 50 and "50 adopted" in finished.message, (finished.message, adopted)
+    numbers = [inv["InvoiceNumber"] for inv in demo.state.xero.invoices.values()]
+    assert len(numbers) == len(set(numbers)), "nothing doubled"

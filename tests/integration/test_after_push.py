@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from support.sandboxes import admin as sandbox_admin
 
-from tui.core.jobs import JobState, Operation, Outcome
+from tui.core.jobs import JobState, Operation, Outcome, as_read
 from tui.core.problems import RECEIPTS, MappingKey, MappingKind
 from tui.core.status import BillState
 from tui.core.triage import Cause
@@ -85,10 +85,13 @@ async def test_a_bill_edited_in_actionstep_after_its_push_updates_the_xero_invoi
     assert xero["Status"] == "AUTHORISED"
     assert workspace.rows[bill_id].state is BillState.PUSHED
     history = [a for a in demo.profile.history() if a.bill_id == bill_id]
-    assert [(a.action, a.outcome) for a in history] == [
+    assert [(a.action, a.outcome) for a in history] == [  # each recorded as sent, then answered
+        ("create-invoice", Outcome.SENDING),
         ("create-invoice", Outcome.CREATED),
+        ("update-invoice", Outcome.SENDING),
         ("update-invoice", Outcome.UPDATED),
     ]
+    assert "line" in history[2].sent and history[2].message.startswith("sent to Xero")
 
 
 async def test_a_bill_deleted_in_actionstep_is_voided_in_xero(
@@ -250,7 +253,9 @@ async def test_history_keeps_what_was_sent_and_xeros_answer_to_a_failed_call(
     await pushing.push(workspace, [bill_id], lambda _e: None)
 
     failed, created = [
-        a for a in demo.profile.history() if a.bill_id == bill_id and a.action == "create-invoice"
+        a
+        for a in as_read(demo.profile.history())
+        if a.bill_id == bill_id and a.action == "create-invoice"
     ]
     draft = workspace.rows[bill_id].verdict.invoice
     assert draft is not None
@@ -283,7 +288,7 @@ async def test_a_create_whose_answer_was_lost_then_edited_is_adopted_and_updated
     invoices = [i for i in demo.state.xero.invoices.values() if i["InvoiceNumber"] == number]
     assert len(invoices) == 1 and invoices[0]["Total"] == workspace.bills[bill_id].total_inc
     assert workspace.rows[bill_id].state is BillState.PUSHED
-    assert [a.outcome for a in demo.profile.history() if a.bill_id == bill_id] == [
+    assert [a.outcome for a in as_read(demo.profile.history()) if a.bill_id == bill_id] == [
         Outcome.FAILED,
         Outcome.ADOPTED,
         Outcome.UPDATED,
@@ -314,5 +319,9 @@ async def test_a_push_killed_mid_create_then_edited_is_reconciled_and_updated(
     number = workspace.rows[bill_id].bill.number
     invoices = [i for i in demo.state.xero.invoices.values() if i["InvoiceNumber"] == number]
     assert len(invoices) == 1 and invoices[0]["Total"] == workspace.bills[bill_id].total_inc
-    actions = [(a.action, a.outcome) for a in demo.profile.history() if a.bill_id == bill_id]
+    actions = [
+        (a.action, a.outcome)
+        for a in demo.profile.history()
+        if a.bill_id == bill_id and a.outcome is not Outcome.SENDING
+    ]
     assert actions[-2:] == [("reconcile", Outcome.ADOPTED), ("update-invoice", Outcome.UPDATED)]

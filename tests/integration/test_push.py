@@ -11,7 +11,7 @@ from support.faults import FaultyTransport, writes_to
 from support.sandbox_time import SandboxTime
 
 from tui.core.events import EngineEvent, EventKind
-from tui.core.jobs import JobState, Outcome
+from tui.core.jobs import JobState, Outcome, as_read
 from tui.core.money import format_money
 from tui.core.problems import MappingKey, MappingKind
 from tui.core.status import BillState
@@ -71,7 +71,7 @@ async def test_ready_bills_become_invoices_once_with_the_bills_totals(demo: Demo
         assert workspace.rows[bill_id].state is BillState.PUSHED
     kinds = Counter(event.kind for event in events)
     assert kinds[EventKind.CREATED] == len(ready) and kinds[EventKind.QUEUED] == len(ready)
-    history = demo.profile.history()
+    history = as_read(demo.profile.history())
     receipted = sum(1 for b in ready if workspace.rows[b].bill.total_paid > 0)
     assert Counter(a.outcome for a in history) == {
         Outcome.CREATED: len(ready),
@@ -98,7 +98,7 @@ async def test_a_lost_answer_is_adopted_on_re_push_not_duplicated(demo: Demo) ->
     assert (second.adopted, second.created, second.failed) == (60, 0, 0)
     assert len(demo.state.xero.invoices) == before + 60, "no duplicate invoice in Xero"
     assert all(workspace.rows[b].state is BillState.PUSHED for b in ready)
-    outcomes = [a.outcome for a in demo.profile.history() if a.bill_id == ready[0]]
+    outcomes = [a.outcome for a in as_read(demo.profile.history()) if a.bill_id == ready[0]]
     assert outcomes == [Outcome.FAILED, Outcome.ADOPTED]
 
 

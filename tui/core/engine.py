@@ -652,7 +652,7 @@ class Engine:
             )
 
         def again(
-            cause: Cause = Cause.XERO_UNAVAILABLE,
+            cause: Cause = Cause.INTERRUPTED,
             message: str = INTERRUPTED,
             found_id: str | None = None,
         ) -> Settled:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -31,6 +32,9 @@ class Operation(StrEnum):
 
 
 class Outcome(StrEnum):
+    SENDING = "sending"
+    """Sent to Xero, its answer not yet in: recorded before the call, so history shows an
+    attempt a crash or a quit interrupted."""
     CREATED = "created"
     ADOPTED = "adopted"
     """Xero already had it (an earlier push whose answer was lost) and it matched."""
@@ -94,7 +98,10 @@ class Job:
             and self.operation is Operation.CREATE
             and (
                 self.state is JobState.SENDING
-                or (self.state is JobState.FAILED and self.cause is Cause.XERO_UNAVAILABLE)
+                or (
+                    self.state is JobState.FAILED
+                    and self.cause in (Cause.XERO_UNAVAILABLE, Cause.INTERRUPTED)
+                )
             )
         )
 
@@ -204,3 +211,18 @@ class Attempt:
             sent=str(data.get("sent") or ""),
             raw=str(data.get("raw") or ""),
         )
+
+
+def as_read(attempts: Sequence[Attempt]) -> list[Attempt]:
+    """History as a person reads it (oldest first in, oldest first out): an attempt recorded as
+    `sending` before its call is left out once its answer is recorded, since the answer says
+    what was sent too; one whose answer never came (a crash, a quit) stays, and says so."""
+    answered: set[int] = set()
+    open_: dict[tuple[str, str], int] = {}
+    for index, attempt in enumerate(attempts):
+        key = (attempt.bill_id, attempt.action)
+        if attempt.outcome is Outcome.SENDING:
+            open_[key] = index
+        elif key in open_:
+            answered.add(open_.pop(key))
+    return [a for i, a in enumerate(attempts) if i not in answered]

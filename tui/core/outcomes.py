@@ -25,6 +25,8 @@ from tui.core.words import count
 
 Emit = Callable[[EngineEvent], None]
 
+SENT = "sent to Xero; its answer not yet received"
+"""What history says of an attempt until its answer is recorded."""
 ACTIONS = {
     Operation.CREATE: "create-invoice",
     Operation.UPDATE: "update-invoice",
@@ -150,26 +152,42 @@ class Recorder:
         )
 
     async def intend(self, tasks: Sequence[Task], key: str) -> None:
+        """Before the call: each job `sending`, and an attempt in history saying what goes, so
+        that a push cut short by a crash or a quit still shows what may have reached Xero."""
         at = self.clock()
-        await self.outbox.record_intent(
-            [
-                replace(
-                    self.base(t),
-                    number=t.bill.number,
-                    state=JobState.SENDING,
-                    idempotency_key=key,
-                    updated=at,
-                    operation=t.operation,
-                    total=t.total,
-                    amount=t.amount,
-                    cause=None,
-                    message="",
-                    sending=self._sending(t),
-                    sent_coding=self._coding(t),
-                )
-                for t in tasks
-            ]
-        )
+        jobs = [
+            replace(
+                self.base(t),
+                number=t.bill.number,
+                state=JobState.SENDING,
+                idempotency_key=key,
+                updated=at,
+                operation=t.operation,
+                total=t.total,
+                amount=t.amount,
+                cause=None,
+                message="",
+                sending=self._sending(t),
+                sent_coding=self._coding(t),
+            )
+            for t in tasks
+        ]
+        attempts = [
+            Attempt(
+                job.bill_id,
+                job.number,
+                at,
+                self.who,
+                ACTIONS[t.operation],
+                Outcome.SENDING,
+                invoice_id=job.invoice_id,
+                total=job.total,
+                message=SENT,
+                sent=t.sent,
+            )
+            for t, job in zip(tasks, jobs, strict=True)
+        ]
+        await self.outbox.record_intent(jobs, attempts)
 
     def settle(
         self,

@@ -99,8 +99,9 @@ class XeroPort(Protocol):
 
 
 class OutboxPort(Protocol):
-    async def record_intent(self, jobs: Sequence[Job]) -> list[Job]:
-        """Durably record that these jobs are about to be sent; returns them as stored."""
+    async def record_intent(self, jobs: Sequence[Job], attempts: Sequence[Attempt]) -> list[Job]:
+        """Durably record that these jobs are about to be sent, and the attempts in history
+        (in the same write); returns the jobs as stored."""
         ...
 
     async def record_outcome(self, jobs: Sequence[Job], attempts: Sequence[Attempt]) -> None:

@@ -27,9 +27,7 @@ class BillState(StrEnum):
     """Sent, and Xero refused it, or the outcome is unknown."""
 
 
-INTERRUPTED = (
-    "interrupted before Xero answered: the next push checks Xero first, so nothing is sent twice"
-)
+INTERRUPTED = "answer not received: it may be in Xero; the next push looks it up first"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +89,8 @@ class BillRow:
         if self.state is BillState.BLOCKED and self.problems:
             return self.problems[0].cause
         if self.state is BillState.FAILED and self.job is not None:
+            if self.job.state is JobState.SENDING:
+                return Cause.INTERRUPTED
             return self.job.cause or Cause.XERO_UNAVAILABLE
         return None
 

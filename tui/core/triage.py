@@ -19,6 +19,8 @@ class Cause(StrEnum):
     TAX_NOT_ALLOWED = "tax-not-allowed"
     NUMBER_CONFLICT = "number-conflict"
     XERO_UNAVAILABLE = "xero-unavailable"
+    INTERRUPTED = "interrupted"
+    """Sent, and the push stopped (a crash, a quit) before Xero's answer arrived."""
     RATE_LIMITED = "rate-limited"
     NOT_AUTHORISED = "not-authorised"
     WRONG_ORGANISATION = "wrong-organisation"
@@ -47,6 +49,7 @@ _LABELS = {
     Cause.TAX_NOT_ALLOWED: "Tax not allowed",
     Cause.NUMBER_CONFLICT: "Number conflict",
     Cause.XERO_UNAVAILABLE: "Xero unavailable",
+    Cause.INTERRUPTED: "Answer not received",
     Cause.RATE_LIMITED: "Rate limited",
     Cause.NOT_AUTHORISED: "Not authorised",
     Cause.WRONG_ORGANISATION: "Wrong organisation",
@@ -92,6 +95,11 @@ _EXPLANATIONS: dict[Cause, _Explanation] = {
     Cause.XERO_UNAVAILABLE: _Explanation(
         "Xero offline or unstable",
         "Nothing to fix here: push again when Xero is back.",
+    ),
+    Cause.INTERRUPTED: _Explanation(
+        "Sent, but the push stopped before Xero answered",
+        "Push again: each bill is looked up in Xero first (by invoice number, or a payment by "
+        "its Reference), so what already arrived is recorded, not sent twice.",
     ),
     Cause.RATE_LIMITED: _Explanation(
         "Xero rate limit reached",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
-from tui.core.jobs import Attempt
+from tui.core.jobs import Attempt, as_read
 from tui.service.session import Session
 
 
@@ -13,7 +13,7 @@ def attempts(
     session: Session, *, since: datetime | None = None, bill: str | None = None
 ) -> list[Attempt]:
     """Attempts since `since` (all by default), of one bill (by number or id) if given, oldest
-    first. Blocking: history is on disk."""
+    first, as a person reads them (`as_read`). Blocking: history is on disk."""
     profile = session.profile
     months = profile.history_months()
     if since is not None:
@@ -21,11 +21,13 @@ def attempts(
     found: list[Attempt] = []
     for month in months:
         found += profile.history(month)
-    return [
-        a
-        for a in found
-        if (since is None or a.at >= since) and (not bill or bill in (a.number, a.bill_id))
-    ]
+    return as_read(
+        [
+            a
+            for a in found
+            if (since is None or a.at >= since) and (not bill or bill in (a.number, a.bill_id))
+        ]
+    )
 
 
 async def attempts_async(

@@ -22,7 +22,7 @@ from tui.service.workspace import Workspace
 from tui.store.outbox import ProfileOutbox
 from tui.store.pusher import PusherLock
 
-TRANSIENT = frozenset({Cause.XERO_UNAVAILABLE, Cause.RATE_LIMITED})
+TRANSIENT = frozenset({Cause.XERO_UNAVAILABLE, Cause.RATE_LIMITED, Cause.INTERRUPTED})
 """Failures that pass by themselves: `push --all` sends such bills again."""
 
 

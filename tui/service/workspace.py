@@ -17,7 +17,7 @@ from datetime import timedelta
 from tui.core.budget import Budget
 from tui.core.connection import BoundOrganisation
 from tui.core.errors import NotConnected
-from tui.core.jobs import Attempt, Job, JobState
+from tui.core.jobs import Attempt, Job, JobState, as_read
 from tui.core.mapping import Mapping, MappingChange
 from tui.core.mapping_check import bank_problem
 from tui.core.models import Bill, BillStatus, Catalog, Chart, Organisation
@@ -285,7 +285,8 @@ class Workspace:
         ]
 
     async def attempts_of(self, bill_id: str) -> list[Attempt]:
-        return await asyncio.to_thread(self.profile.attempts_of, bill_id)
+        """The bill's attempts as a person reads them (see `as_read`)."""
+        return as_read(await asyncio.to_thread(self.profile.attempts_of, bill_id))
 
     def xero_link(self, bill_id: str) -> str | None:
         """A link that opens the bill's invoice in Xero (ours, or the one its failure is

@@ -16,8 +16,8 @@ class ProfileOutbox:
         self._profile = profile
         self._on_change = on_change
 
-    async def record_intent(self, jobs: Sequence[Job]) -> list[Job]:
-        stored = await asyncio.to_thread(self._profile.record_jobs, jobs)
+    async def record_intent(self, jobs: Sequence[Job], attempts: Sequence[Attempt]) -> list[Job]:
+        stored = await asyncio.to_thread(self._profile.record_jobs, jobs, attempts)
         self._on_change(stored)
         return stored
 
