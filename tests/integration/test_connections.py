@@ -391,6 +391,12 @@ def test_another_organisation_blocks_pushing_until_rebound_on_purpose(
     assert any(
         "but this profile pushes to Harbour & Finch Lawyers" in r for r in asyncio.run(states())
     )
+    refused = axpush("push", "--all", home=isolated_home)
+    assert refused.returncode == 1, "not 'nothing to push' and 0: cron must hear it"
+    assert "nothing can be pushed" in refused.stderr and "--rebind" in refused.stderr
+    planned = axpush("push", "--all", "--dry-run", "--json", home=isolated_home)
+    assert planned.returncode == 1
+    assert "pushes to Harbour & Finch Lawyers" in json.loads(planned.stdout)["error"]
     rebound = axpush_pasting(
         "connect",
         "xero",

@@ -4,6 +4,7 @@ root is caught here and only here."""
 from __future__ import annotations
 
 import argparse
+import json
 import traceback
 from collections.abc import Sequence
 
@@ -271,6 +272,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _dispatch(args)
     except AxpushError as error:
         warn(str(error))
+        if getattr(args, "json", False):  # a script reading standard output hears it too
+            print(json.dumps({"error": str(error), "exit_code": error.exit_code}))
         return error.exit_code
     except KeyboardInterrupt:
         warn("interrupted")

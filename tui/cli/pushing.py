@@ -71,6 +71,7 @@ def push_command(session: Session, args: argparse.Namespace) -> int:
             say(event.line())
 
     async def work(workspace: Workspace) -> tuple[dict[str, Any], PushSummary | None]:
+        pushing.guard(workspace)
         selected = _select(workspace, args)
         candidates = (
             pushing.due(workspace) if selected is None else pushing.pushable(workspace, selected)

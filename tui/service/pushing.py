@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Iterable, Sequence
 
 from tui.core.engine import Emit, Engine, PushSummary, Task
-from tui.core.errors import UsageError
+from tui.core.errors import AxpushError, UsageError
 from tui.core.events import EngineEvent, EventKind
 from tui.core.jobs import JobState, Operation
 from tui.core.plan import resolve
@@ -21,6 +21,21 @@ from tui.service.done import Done, LogLine
 from tui.service.workspace import Workspace
 from tui.store.outbox import ProfileOutbox
 from tui.store.pusher import PusherLock
+
+
+class WrongOrganisation(AxpushError):
+    """Connected to a Xero organisation other than the bound one: nothing may go."""
+
+    title = "Wrong organisation"
+
+
+def guard(workspace: Workspace) -> None:
+    """Refuse to push (or plan a push) to an organisation the profile is not bound to: every
+    bill is blocked then, and saying "nothing to push" would hide why."""
+    block = workspace.organisation_block
+    if block:
+        raise WrongOrganisation(f"nothing can be pushed: {block}")
+
 
 TRANSIENT = frozenset({Cause.XERO_UNAVAILABLE, Cause.RATE_LIMITED, Cause.INTERRUPTED})
 """Failures that pass by themselves: `push --all` sends such bills again."""
@@ -82,6 +97,7 @@ async def push(workspace: Workspace, bill_ids: Sequence[str] | None, emit: Emit)
     """Push these bills (those still pushable), or, given None, all that are due. Raises
     PusherBusy, naming the holder, while another push runs for the profile. Jobs an interrupted
     push left `sending` are looked up in Xero first. `emit` hears every step."""
+    guard(workspace)
     profile, clock = workspace.profile, workspace.session.clock
     lock = PusherLock(profile.root, clock)
     await asyncio.to_thread(lock.acquire)
