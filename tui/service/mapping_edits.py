@@ -21,7 +21,7 @@ from tui.core.mapping_check import (
 )
 from tui.core.problems import MappingKey, Problem
 from tui.core.status import BillState
-from tui.core.words import count
+from tui.core.words import count, is_are
 from tui.service.done import Done, LogLine
 from tui.service.session import Session
 from tui.service.workspace import Workspace
@@ -201,7 +201,7 @@ async def history(session: Session) -> list[MappingChange]:
 def _ready_text(ready: int) -> str:
     if not ready:
         return ""
-    return f"\n{count(ready, 'bill')} {'is' if ready == 1 else 'are'} now ready to push."
+    return f"\n{count(ready, 'bill')} {is_are(ready)} now ready to push."
 
 
 def _now_ready(workspace: Workspace, changed: Sequence[str]) -> int:

@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import partial
 
 from tui.core.engine import Emit, Engine, PushSummary, Task
 from tui.core.errors import AxpushError, UsageError
 from tui.core.events import EngineEvent, EventKind
 from tui.core.jobs import JobState, Operation
+from tui.core.money import ZERO, format_money
 from tui.core.plan import resolve
 from tui.core.problems import RECEIPTS
 from tui.core.status import BillRow, BillState
 from tui.core.triage import Cause
+from tui.core.words import count
 from tui.service.done import Done, LogLine
 from tui.service.workspace import Workspace
 from tui.store.outbox import ProfileOutbox
@@ -67,6 +72,88 @@ def failed(workspace: Workspace, cause: Cause | None = None) -> list[str]:
         for b, row in workspace.rows.items()
         if row.state in (BillState.FAILED, BillState.BLOCKED) and row.cause is cause
     ]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing a push will do in Xero for one bill."""
+
+    bill_id: str
+    number: str
+    client: str
+    operation: Operation
+    amount: Decimal
+    """The invoice's total (create, update: its new total; void: what is voided) or the
+    payment's amount."""
+
+
+STEP_WORDS = {
+    Operation.CREATE: ("create", "invoice"),
+    Operation.UPDATE: ("update", "invoice"),
+    Operation.VOID: ("void", "invoice"),
+    Operation.PAYMENT: ("record", "payment"),
+}
+
+
+@dataclass(frozen=True)
+class PushPlan:
+    """What a push of some bills will do, before it does it: what the confirmation shows and
+    `push --dry-run` prints."""
+
+    steps: tuple[Step, ...]
+    blocked: tuple[BillRow, ...]
+    """Bills asked for that cannot go now, with their causes."""
+    currency: str
+
+    @property
+    def bills(self) -> list[str]:
+        return list(dict.fromkeys(step.bill_id for step in self.steps))
+
+    def kinds(self) -> list[tuple[Operation, int, Decimal]]:
+        """Each kind of step with how many and how much, in the order the engine does them."""
+        found = []
+        for operation in STEP_WORDS:
+            steps = [s for s in self.steps if s.operation is operation]
+            if steps:
+                found.append((operation, len(steps), sum((s.amount for s in steps), ZERO)))
+        return found
+
+    def lines(self) -> list[str]:
+        """`create 2 invoices  AUD 13,752.59`, one line per kind of step."""
+        return [
+            f"{STEP_WORDS[op][0]} {count(n, STEP_WORDS[op][1])}  "
+            f"{format_money(amount, self.currency)}"
+            for op, n, amount in self.kinds()
+        ]
+
+
+def plan(workspace: Workspace, bill_ids: Iterable[str]) -> PushPlan:
+    """What pushing these bills will do: for each that can go, its create, update, void or
+    payment, and the payment that follows a create or update of a bill already receipted."""
+    steps: list[Step] = []
+    blocked: list[BillRow] = []
+    for bill_id in bill_ids:
+        row = workspace.rows.get(bill_id)
+        if row is None:
+            continue
+        if not row.pushable or row.due is None:
+            if row.state in (BillState.BLOCKED, BillState.FAILED):
+                blocked.append(row)
+            continue
+        bill, job, operation = row.bill, row.job, row.due.operation
+        step = partial(Step, bill_id, bill.number, bill.client_name)
+        if operation is Operation.PAYMENT:
+            steps.append(step(operation, row.due.amount or ZERO))
+            continue
+        if operation is Operation.VOID:
+            steps.append(step(operation, (job.total if job else None) or bill.total_inc))
+            continue
+        steps.append(step(operation, bill.total_inc))
+        owed = bill.total_paid - (job.paid if job else ZERO)
+        if owed > 0 and row.payment_problem is None:
+            steps.append(step(Operation.PAYMENT, owed))
+    currency = workspace.organisation.base_currency if workspace.organisation else ""
+    return PushPlan(tuple(steps), tuple(blocked), currency)
 
 
 def find_bill(workspace: Workspace, wanted: str) -> str:

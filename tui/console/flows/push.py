@@ -7,10 +7,11 @@ from collections.abc import Callable, Sequence
 
 from tui.console.dialogs.confirm import ConfirmDialog
 from tui.console.screens.base import ViewScreen
-from tui.core.money import ZERO, format_money
-from tui.core.words import count
+from tui.core.words import count, is_are
 from tui.service import pushing
 
+SHOWN = 8
+"""Bill numbers listed in the confirmation; more are counted."""
 NOTHING_PUSHABLE = {
     "selected": "None of the selected bills can be pushed (only ready or changed bills, or "
     "failed bills that now pass preflight, can).",
@@ -24,8 +25,12 @@ def confirm_push(
     ids: Sequence[str],
     which: str,
     started: Callable[[list[str]], None] = lambda _ids: None,
+    *,
+    hidden: int = 0,
 ) -> None:
-    """Ask, then push those of `ids` that can go; `started` hears which did."""
+    """Ask, saying exactly what will happen in Xero (creates, updates, voids, payments, each
+    with its amount), then push those of `ids` that can go; `started` hears which did.
+    `hidden`: selected bills the filter hides, which are not pushed (and the dialog says so)."""
     app = view.axpush
     if app.pushing:
         view.notify(
@@ -37,24 +42,34 @@ def confirm_push(
         view.notify("Nothing is loaded yet.", severity="warning")
         return
     organisation = workspace.organisation
-    pushable = pushing.pushable(workspace, ids)
+    planned = pushing.plan(workspace, ids)
+    pushable = planned.bills
     if not pushable:
         view.notify(
             NOTHING_PUSHABLE.get(
                 which, "None of these bills can be pushed now: fix what the detail says first."
-            ),
+            )
+            + (f" ({count(hidden, 'selected bill')} hidden by the filter.)" if hidden else ""),
             severity="warning",
         )
         return
-    skipped = len(ids) - len(pushable)
-    total = sum((workspace.rows[b].bill.total_inc for b in pushable), ZERO)
-    message = (
-        f"Push {count(len(pushable), 'bill')} "
-        f"({format_money(total, organisation.base_currency)}) to Xero "
-        f"organisation '{organisation.name}'?"
+    numbers = [workspace.rows[b].bill.number for b in pushable]
+    listed = ", ".join(f"#{n}" for n in numbers[:SHOWN]) + (
+        f" and {len(numbers) - SHOWN} more" if len(numbers) > SHOWN else ""
     )
+    message = (
+        f"Push {count(len(pushable), 'bill')} to Xero organisation '{organisation.name}':\n"
+        + "\n".join(f"  {line}" for line in planned.lines())
+        + f"\nBills: {listed}"
+    )
+    skipped = len(ids) - len(pushable)
     if skipped:
-        message += f"\n{skipped} of them cannot go yet and are skipped."
+        message += f"\n{count(skipped, 'bill')} cannot go yet and {is_are(skipped)} skipped."
+    if hidden:
+        message += (
+            f"\n{count(hidden, 'more selected bill')} {is_are(hidden)} hidden "
+            "by the filter and not pushed (esc clears the filter)."
+        )
 
     def decided(confirmed: bool | None) -> None:
         if confirmed and app.start_push(pushable):

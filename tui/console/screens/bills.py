@@ -184,8 +184,20 @@ class BillsScreen(TableView):
             table.move_cursor(row=table.cursor_row + 1)
 
     def action_push_selected(self) -> None:
-        ids = sorted(self.selected) or [i for i in [self.current_key()] if i]
-        self._confirm_push(ids, "selected")
+        """The selected bills the list shows, else the one under the cursor. Selected bills a
+        filter hides are not pushed, and the confirmation says so."""
+        if not self.selected:
+            self._confirm_push([i for i in [self.current_key()] if i], "selected")
+            return
+        shown = set(self.keys)
+        ids = sorted(self.selected & shown) or [i for i in [self.current_key()] if i]
+        confirm_push(
+            self,
+            ids,
+            "selected",
+            self.selected.difference_update,
+            hidden=len(self.selected - shown),
+        )
 
     def action_push_ready(self) -> None:
         workspace = self.workspace

@@ -1,0 +1,65 @@
+"""What the admin confirms is what goes: the bills the list shows, each kind of change in Xero
+with its amount, and a word about what the filter hides."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from support.pilot import demo_app, loaded, push_all_ready, screen_text, until
+from textual.widgets import DataTable
+
+from tui.console.dialogs.confirm import ConfirmDialog
+from tui.console.screens.bills import BillsScreen
+from tui.core.status import BillState
+from tui.sandbox.actionstep_books import ActionstepBooks
+from tui.service.demo import Demo
+
+
+async def test_p_pushes_what_the_filter_shows_and_says_what_it_hides(demo: Demo) -> None:
+    app = demo_app(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, loaded(app))
+        bills = app.screen
+        assert isinstance(bills, BillsScreen)
+        table = bills.query_one("#bills", DataTable)
+        await pilot.press("space")  # selects 10001, and moves down a row
+        assert bills.selected == {bills.keys[0]} and table.cursor_row == 1
+        await pilot.press("slash", *"10150", "enter")
+        await until(pilot, lambda: len(bills.keys) == 1)
+        await pilot.press("p")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        text = screen_text(app)
+        assert "Push 1 bill to Xero organisation" in text and "#10150" in text
+        assert "create 1 invoice" in text and "#10001" not in text
+        assert "1 more selected bill is hidden by the filter and not pushed" in text
+        await pilot.press("y")
+        await until(pilot, lambda: not app.pushing)
+        assert app.workspace is not None
+        rows = {row.bill.number: row for row in app.workspace.rows.values()}
+        assert rows["10150"].state is BillState.PUSHED
+        assert rows["10001"].state is BillState.READY, "hidden, so not pushed"
+
+
+async def test_the_confirmation_names_each_change_in_xero_with_its_amount(demo: Demo) -> None:
+    """One bill edited, one deleted and one part-paid in Actionstep after their push: the
+    dialog says an update, a void and a payment, each with its amount, not a sum of totals."""
+    app = demo_app(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, loaded(app))
+        await push_all_ready(pilot, app)
+        books = ActionstepBooks(demo.state.firm.actionstep, demo.state.clock.now)
+        with demo.state.lock:
+            books.add_fee(801, "Further attendance", Decimal("100"))
+            books.set_status(802, "Deleted")
+            books.pay(803, Decimal("500.00"))
+        await pilot.press("r")
+        await until(
+            pilot,
+            lambda: app.workspace is not None and app.workspace.counts()[BillState.CHANGED] == 3,
+        )
+        await pilot.press("P")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        text = screen_text(app)
+        assert "Push 3 bills" in text
+        assert "update 1 invoice" in text and "void 1 invoice" in text
+        assert "record 1 payment  AUD 500.00" in text
