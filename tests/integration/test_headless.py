@@ -40,7 +40,16 @@ def test_sync_then_push_then_log_from_a_shell(sandbox: SandboxServer, isolated_h
     assert not again["full"] and again["changed"] == 0
 
     dry = axpush("push", "--all", "--dry-run", home=isolated_home)
-    assert dry.returncode == 0 and "would be pushed (dry run: nothing was sent)" in dry.stdout
+    assert dry.returncode == 0 and "cannot go (dry run: nothing was sent)" in dry.stdout
+    assert "would create   #10001" in dry.stdout and "record " in dry.stdout  # payments too
+    assert "blocked" in dry.stdout
+    planned = json.loads(axpush("push", "--all", "--dry-run", "--json", home=isolated_home).stdout)
+    money = re.compile(r"-?\d+\.\d\d")  # one format for every amount a script reads
+    assert all(money.fullmatch(bill["total"]) for bill in planned["bills"])
+    assert all(money.fullmatch(step["amount"]) for step in planned["steps"])
+    assert planned["plan"]["create"]["count"] == len(planned["bills"])
+    assert planned["plan"]["payment"]["count"] > 0
+    assert planned["blocked"] and all(row["cause"] and row["message"] for row in planned["blocked"])
     assert sandbox.state.xero.invoices == {}
 
     one = axpush("push", "--bill", "10001", "--json", home=isolated_home)

@@ -10,14 +10,15 @@ import json
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from tui.cli.common import say, warn, with_workspace
 from tui.core.engine import PushSummary
 from tui.core.errors import EXIT_FAILED, EXIT_OK, UsageError
 from tui.core.events import EngineEvent
-from tui.core.jobs import Attempt
-from tui.core.money import format_money
+from tui.core.jobs import Attempt, Operation
+from tui.core.money import format_money, plain_money
 from tui.core.status import BillState
 from tui.core.triage import Cause
 from tui.core.words import count
@@ -76,21 +77,18 @@ def push_command(session: Session, args: argparse.Namespace) -> int:
         candidates = (
             pushing.due(workspace) if selected is None else pushing.pushable(workspace, selected)
         )
+        requested = list(workspace.rows) if selected is None else selected
         if args.dry_run:
-            return _report(workspace, candidates, None, dry_run=True), None
+            return _report(workspace, candidates, None, dry_run=True, requested=requested), None
         summary = await pushing.push(workspace, selected, show)
-        return _report(workspace, candidates, summary, dry_run=False), summary
+        report = _report(workspace, candidates, summary, dry_run=False, requested=requested)
+        return report, summary
 
     report, summary = with_workspace(session, work, sync=not args.no_sync)
     if args.json:
         print(json.dumps(report, indent=2, sort_keys=True))
     elif args.dry_run:
-        for bill in report["bills"]:
-            say(
-                f"would {bill['operation'] or 'push'} #{bill['number']}  {bill['total']:>12}  "
-                f"{bill['client']}"
-            )
-        say(f"{count(len(report['bills']), 'bill')} would be pushed (dry run: nothing was sent)")
+        _print_plan(report)
     if summary is None:
         return EXIT_OK
     if summary.stopped is not None:
@@ -112,8 +110,15 @@ def resolve_command(session: Session, args: argparse.Namespace) -> int:
 
 
 def _report(
-    workspace: Workspace, chosen: Sequence[str], summary: PushSummary | None, *, dry_run: bool
+    workspace: Workspace,
+    chosen: Sequence[str],
+    summary: PushSummary | None,
+    *,
+    dry_run: bool,
+    requested: Sequence[str],
 ) -> dict[str, Any]:
+    """The push (or the plan) for scripts. Money is a plain decimal string ("2767.60"), as in
+    every JSON and CSV axpush writes."""
     bills = []
     for bill_id in chosen:
         row = workspace.rows[bill_id]
@@ -122,7 +127,7 @@ def _report(
                 "bill_id": bill_id,
                 "number": row.bill.number,
                 "client": row.bill.client_name,
-                "total": format_money(row.bill.total_inc),
+                "total": plain_money(row.bill.total_inc),
                 "state": row.state.value,
                 "operation": row.due.operation.value if row.due else None,
                 "cause": row.cause.value if row.cause else None,
@@ -130,7 +135,38 @@ def _report(
                 "invoice_id": row.job.invoice_id if row.job else None,
             }
         )
-    report: dict[str, Any] = {"dry_run": dry_run, "bills": bills}
+    planned = pushing.plan(workspace, chosen)
+    left = set(chosen)
+    blocked = [
+        workspace.rows[b]
+        for b in requested
+        if b not in left and workspace.rows[b].state in (BillState.BLOCKED, BillState.FAILED)
+    ]
+    report: dict[str, Any] = {
+        "dry_run": dry_run,
+        "bills": bills,
+        "steps": [
+            {
+                "number": step.number,
+                "operation": step.operation.value,
+                "amount": plain_money(step.amount),
+            }
+            for step in planned.steps
+        ],
+        "plan": {
+            op.value: {"count": n, "amount": plain_money(amount)}
+            for op, n, amount in planned.kinds()
+        },
+        "blocked": [
+            {
+                "number": row.bill.number,
+                "state": row.state.value,
+                "cause": row.cause.value if row.cause else None,
+                "message": row.reason,
+            }
+            for row in sorted(blocked, key=lambda r: r.bill.number)
+        ],
+    }
     if summary is not None:
         report.update(
             created=summary.created,
@@ -143,6 +179,21 @@ def _report(
             stopped=str(summary.stopped) if summary.stopped else None,
         )
     return report
+
+
+def _print_plan(report: dict[str, Any]) -> None:
+    for step in report["steps"]:
+        amount = format_money(Decimal(step["amount"]))
+        say(f"would {step['operation']:<8} #{step['number']:<8} {amount:>12}")
+    for row in report["blocked"]:
+        say(f"blocked        #{row['number']:<8} {row['cause'] or row['state']}: {row['message']}")
+    for operation, item in report["plan"].items():
+        verb, noun = pushing.STEP_WORDS[Operation(operation)]
+        say(f"  {verb} {count(item['count'], noun)}  {format_money(Decimal(item['amount']))}")
+    say(
+        f"{count(len(report['bills']), 'bill')} would be pushed, "
+        f"{count(len(report['blocked']), 'bill')} cannot go (dry run: nothing was sent)"
+    )
 
 
 _RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")
@@ -217,7 +268,7 @@ def _log_row(attempt: Attempt) -> dict[str, Any]:
         "action": attempt.action,
         "outcome": attempt.outcome.value,
         "invoice_id": attempt.invoice_id,
-        "total": str(attempt.total) if attempt.total is not None else None,
+        "total": plain_money(attempt.total) if attempt.total is not None else None,
         "cause": attempt.cause.value if attempt.cause else None,
         "message": attempt.message,
         "sent": attempt.sent,

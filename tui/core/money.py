@@ -64,6 +64,11 @@ def format_money(amount: Decimal, currency: str = "") -> str:
     return f"{currency} {text}".strip()
 
 
+def plain_money(amount: Decimal) -> str:
+    """For JSON and CSV: a plain decimal string to the cent, no separators: 12345.60."""
+    return f"{cents(amount):.2f}"
+
+
 def format_rate(percent: Decimal) -> str:
     """A tax rate as people write it: 10%, 12.5%, 0% (never 1E+1%)."""
     return f"{percent.normalize():f}%"
