@@ -148,8 +148,10 @@ async def test_question_mark_shows_the_keys_of_the_view(demo: Demo) -> None:
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(app.screen, HelpDialog))
         text = screen_text(app)
-        for words in ("Push all ready", "Filter", "Mapping view", "blocked"):
+        for words in ("Push every ready or changed bill", "Filter", "Mapping view", "blocked"):
             assert words in text
+        assert text.index("Select the bill") < text.index("Mapping view"), "the view's keys first"
+        assert "Cursor up" not in text and "^q" not in text, "only axpush's own keys"
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, BillsScreen))
 

@@ -63,3 +63,15 @@ async def test_the_confirmation_names_each_change_in_xero_with_its_amount(demo: 
         assert "Push 3 bills" in text
         assert "update 1 invoice" in text and "void 1 invoice" in text
         assert "record 1 payment  AUD 500.00" in text
+
+
+async def test_every_action_is_in_the_command_palette_by_its_name(demo: Demo) -> None:
+    app = demo_app(demo)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, loaded(app))
+        await pilot.press("ctrl+p")
+        await pilot.press(*"push every ready")
+        await until(pilot, lambda: "ready or changed bill" in screen_text(app))
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        assert "Push 195 bills" in screen_text(app)

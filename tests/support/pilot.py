@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from support.faults import FaultyTransport
 from support.sandbox_time import SandboxTime
@@ -46,3 +47,8 @@ def screen_text(app: AxpushApp) -> str:
     """What the terminal shows, as plain text (from Textual's own screenshot)."""
     svg = app.export_screenshot()
     return html.unescape(re.sub(r"<[^>]+>", "", svg)).replace("\xa0", " ")
+
+
+def dialog_message(app: AxpushApp) -> str:
+    """What the confirmation in front says, unwrapped."""
+    return str(app.screen.query_one(".dialog-message", Static).render())

@@ -12,18 +12,21 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from functools import partial
 from typing import Any
 
 from textual import on, work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
 from tui.console.dialogs.confirm import ConfirmDialog
 from tui.console.dialogs.help import HelpDialog
 from tui.console.flows.sign_in import DialogPrompts
+from tui.console.keys import own_keys
 from tui.console.screens.bills import BillsScreen
 from tui.console.screens.connections import ConnectionsScreen
 from tui.console.screens.mapping import MappingScreen
@@ -317,6 +320,18 @@ class AxpushApp(App[None]):
             ),
             decided,
         )
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The command palette (ctrl+p) offers every action of the view in front and the app's
+        by its name, then Textual's own."""
+        for key in own_keys(screen):
+            binding = key.binding
+            yield SystemCommand(
+                key.text,
+                f"key: {self.get_key_display(binding)}",
+                partial(self.run_action, binding.action, key.namespace),
+            )
+        yield from super().get_system_commands(screen)
 
     def action_help(self) -> None:
         self.push_screen(HelpDialog(self.screen))

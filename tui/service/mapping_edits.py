@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from tui.core import automap
 from tui.core.mapping import Mapping, MappingChange, Origin, RowChange
@@ -19,7 +20,9 @@ from tui.core.mapping_check import (
     source_label,
     target_label,
 )
-from tui.core.problems import MappingKey, Problem
+from tui.core.models import Bill
+from tui.core.money import format_rate
+from tui.core.problems import MappingKey, MappingKind, Problem
 from tui.core.status import BillState
 from tui.core.words import count, is_are
 from tui.service.done import Done, LogLine
@@ -74,6 +77,75 @@ def candidate_problem(workspace: Workspace, key: MappingKey, target: str) -> Pro
     """What would be wrong with mapping this row to `target`: the picker flags it."""
     mapping = workspace.mapping.with_target(key, target)
     return row_problem(key, mapping, workspace.catalog, workspace.chart)
+
+
+@dataclass(frozen=True)
+class Impact:
+    """What mapping a row elsewhere changes, said before it is saved."""
+
+    change: str
+    """ "GST on Purchases: INPUT GST on Expenses → EXEMPTOUTPUT GST Free Income"."""
+    alters: str | None
+    """How the books change beyond the label: the tax rate (10% → 0%) or the account's class
+    (REVENUE → EXPENSE); None when neither changes (then no confirmation is needed)."""
+    pending: int
+    """Bills not yet in Xero that use the row: pushed with the new target."""
+    in_xero: int
+    """Bills already in Xero that use it: their invoices keep the old coding."""
+
+    def question(self) -> str:
+        lines = [self.change]
+        if self.alters:
+            lines.append(f"This changes {self.alters}.")
+        uses = "uses" if self.pending == 1 else "use"
+        kept = (
+            f"; {count(self.in_xero, 'bill')} already in Xero keep the old one"
+            if self.in_xero
+            else ""
+        )
+        lines.append(
+            f"{count(self.pending, 'bill')} not yet in Xero {uses} this row and will go with "
+            f"the new coding{kept}."
+        )
+        return "\n".join(lines)
+
+
+def impact(workspace: Workspace, key: MappingKey, target: str | None) -> Impact:
+    chart, old = workspace.chart, workspace.mapping.target(key)
+    source = source_label(key, workspace.catalog)
+    change = (
+        f"{source}: {target_label(key, old, chart, workspace.mapping) or 'unmapped'} → "
+        f"{target_label(key, target, chart) or 'unmapped'}"
+    )
+    alters = None
+    if old is not None and target is not None and old != target:
+        if key.kind is MappingKind.TAX:
+            before, after = chart.tax_rates.get(old), chart.tax_rates.get(target)
+            if before and after and before.rate != after.rate:
+                alters = (
+                    f"the tax rate from {format_rate(before.rate)} to {format_rate(after.rate)}"
+                )
+        else:
+            was, now = chart.accounts.get(old), chart.accounts.get(target)
+            if was and now and was.account_class != now.account_class:
+                alters = f"the account's class from {was.account_class} to {now.account_class}"
+    pending = in_xero = 0
+    for row in workspace.rows.values():
+        if not _uses(row.bill, key):
+            continue
+        if row.job is not None and row.job.in_xero:
+            in_xero += 1
+        else:
+            pending += 1
+    return Impact(change, alters, pending, in_xero)
+
+
+def _uses(bill: Bill, key: MappingKey) -> bool:
+    if key.kind is MappingKind.BANK:
+        return bill.total_paid > 0
+    if key.kind is MappingKind.TAX:
+        return any(line.tax_code_id == key.source_id for line in bill.lines)
+    return any(line.account_id == key.source_id for line in bill.lines)
 
 
 def propose(workspace: Workspace) -> list[RowChange]:

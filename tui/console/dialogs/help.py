@@ -1,4 +1,4 @@
-"""`?`: the keys of the view in front, the app's keys, and what the bill states mean."""
+"""`?`: the keys of the view in front, then the app's, and what the bill states mean."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
+
+from tui.console.keys import own_keys
 
 STATES = (
     ("pending", "a draft in Actionstep: it goes once finalised there"),
@@ -25,7 +27,8 @@ STATES = (
 )
 EXTRA_KEYS = (
     ("enter", "on a blocked bill: open the mapping row at fault; on a mapping row: choose"),
-    ("ctrl+p", "command palette"),
+    ("↑ ↓ pgup pgdn home end", "move in a list"),
+    ("ctrl+p", "command palette: every action here, by name"),
     ("tab", "move focus"),
 )
 
@@ -41,14 +44,10 @@ class HelpDialog(ModalScreen[None]):
         keys = Table(box=None, padding=(0, 2), show_header=False)
         keys.add_column(style="bold cyan", no_wrap=True)
         keys.add_column()
-        seen: set[str] = set()
-        for active in self._behind.active_bindings.values():
-            binding = active.binding
-            if binding.description and binding.action not in seen:
-                seen.add(binding.action)
-                keys.add_row(self.app.get_key_display(binding), binding.description)
-        for key, text in EXTRA_KEYS:
-            keys.add_row(key, text)
+        for key in own_keys(self._behind):
+            keys.add_row(self.app.get_key_display(key.binding), key.text)
+        for name, text in EXTRA_KEYS:
+            keys.add_row(name, text)
         states = Table(box=None, padding=(0, 2), show_header=False)
         states.add_column(style="bold", no_wrap=True)
         states.add_column()

@@ -39,6 +39,18 @@ def _prompt(choice: Choice, current: str | None) -> Text:
     return text
 
 
+def _rank(choice: Choice, query: str) -> int:
+    """0: the Code (or TaxType) typed exactly; 1: a Code that starts with it; 2: the name
+    typed exactly; 3: any other match."""
+    typed = query.strip().casefold()
+    code, name = choice.code.casefold(), choice.name.casefold()
+    if typed in (code, choice.value.casefold()):
+        return 0
+    if code.startswith(typed):
+        return 1
+    return 2 if typed == name else 3
+
+
 class PickerDialog(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="picker.cancel")]
 
@@ -64,10 +76,12 @@ class PickerDialog(ModalScreen[str | None]):
         options = self.query_one("#picker-options", OptionList)
         options.clear_options()
         shown = [c for c in self._choices if not words or matches(words, c.code, c.name, c.note)]
+        if words:  # what was typed exactly comes first: OUTPUT before EXEMPTOUTPUT
+            shown.sort(key=lambda c: _rank(c, query))
         options.add_options(Option(_prompt(c, self._current), id=c.value) for c in shown)
         if shown:
-            index = next((i for i, c in enumerate(shown) if c.value == self._current), 0)
-            options.highlighted = index
+            current = next((i for i, c in enumerate(shown) if c.value == self._current), 0)
+            options.highlighted = 0 if words else current
 
     @on(Input.Changed, "#picker-search")
     def _search(self, event: Input.Changed) -> None:

@@ -12,6 +12,7 @@ from tui.console.flows.push import confirm_push
 from tui.console.screens.base import TableView
 from tui.console.widgets.bill_detail import BillDetail, state_text
 from tui.console.widgets.filter_input import FilterInput, matches
+from tui.console.widgets.rows import RowTable
 from tui.console.widgets.text import clip
 from tui.console.widgets.top_bar import TopBar
 from tui.core.jobs import Attempt
@@ -44,10 +45,35 @@ class BillsScreen(TableView):
     AUTO_FOCUS = "#bills"
     TABLE_ID = "bills"
     BINDINGS = [
-        Binding("space", "toggle_select", "Select", id="bills.select"),
-        Binding("p", "push_selected", "Push selected", id="bills.push"),
-        Binding("P", "push_ready", "Push all ready", id="bills.push_all"),
-        Binding("f", "push_failed", "Re-push failed", id="bills.push_failed", show=False),
+        Binding(
+            "space",
+            "toggle_select",
+            "Select",
+            id="bills.select",
+            tooltip="Select the bill (and move down)",
+        ),
+        Binding(
+            "p",
+            "push_selected",
+            "Push",
+            id="bills.push",
+            tooltip="Push the selected bills shown (or the one under the cursor)",
+        ),
+        Binding(
+            "P",
+            "push_ready",
+            "Push all",
+            id="bills.push_all",
+            tooltip="Push every ready or changed bill",
+        ),
+        Binding(
+            "f",
+            "push_failed",
+            "Re-push failed",
+            id="bills.push_failed",
+            show=False,
+            tooltip="Re-push the failed bills that pass preflight now",
+        ),
         Binding("r", "reload", "Reload from Actionstep and Xero", id="bills.reload", show=False),
     ]
 
@@ -59,12 +85,12 @@ class BillsScreen(TableView):
         yield TopBar("bills")
         yield Static(id="summary")
         yield FilterInput("filter bills: number, client, state or reason words — esc clears")
-        table: DataTable[str | Text] = DataTable(id="bills", cursor_type="row", zebra_stripes=True)
+        table = RowTable(id="bills", cursor_type="row", zebra_stripes=True)
         for key, label in COLUMNS:
             table.add_column(label, key=key)
         yield table
         yield BillDetail(id="detail")
-        yield Footer()
+        yield Footer(compact=True)
 
     def bills_changed(self, bill_ids: set[str]) -> None:
         self.update_rows(bill_ids)

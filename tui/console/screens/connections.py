@@ -31,7 +31,7 @@ class ConnectionsScreen(ViewScreen):
         yield TopBar("connections")
         yield Static(id="connections-report")
         yield Static(HELP, id="connections-help")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.axpush.connections_changed.subscribe(self, self.show)

@@ -12,9 +12,11 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
 
 from tui.console.dialogs.automap import AutoMapDialog
+from tui.console.dialogs.confirm import ConfirmDialog
 from tui.console.dialogs.picker import Choice, PickerDialog
 from tui.console.screens.base import TableView
 from tui.console.widgets.filter_input import FilterInput, matches
+from tui.console.widgets.rows import RowTable
 from tui.console.widgets.text import clip
 from tui.console.widgets.top_bar import TopBar
 from tui.core.mapping import MappingChange, Origin, RowChange
@@ -22,6 +24,7 @@ from tui.core.mapping_check import MappingRow
 from tui.core.money import format_rate
 from tui.core.problems import MappingKey, MappingKind
 from tui.core.status import BillState
+from tui.core.words import count
 from tui.service import mapping_edits
 from tui.service.done import Done
 
@@ -40,8 +43,9 @@ def _row_key(key: MappingKey) -> str:
 
 _KIND_LABELS = {MappingKind.ACCOUNT: "acct", MappingKind.TAX: "tax", MappingKind.BANK: "bank"}
 HELP = (
-    "enter: choose the Xero account or TaxType · del: unmap · a: auto-map · r: refresh the "
-    "chart · a change is saved at once and re-checks every bill"
+    "enter: choose the Xero account or TaxType · del: unmap · u: undo · a: auto-map · r: "
+    "refresh the chart · a change that alters a tax rate or an account's class asks first; "
+    "each re-checks every bill"
 )
 _ORIGINS = {
     Origin.AUTO: "set by auto-map",
@@ -82,33 +86,67 @@ def _explain(row: MappingRow | None, last: MappingChange | None) -> Text:
     return text if text else Text(HELP, style="dim")
 
 
+class MappingTable(RowTable):
+    """The table's enter (choose a target for the row), named so the footer shows it."""
+
+    BINDINGS = [
+        Binding(
+            "enter",
+            "select_cursor",
+            "Choose",
+            id="mapping.pick",
+            tooltip="Choose the Xero account or TaxType for the row",
+        )
+    ]
+
+
 class MappingScreen(TableView):
     AUTO_FOCUS = "#mapping"
     TABLE_ID = "mapping"
     BINDINGS = [
-        Binding("enter", "pick", "Choose target", id="mapping.pick", show=True),
-        Binding("delete", "clear_row", "Unmap", id="mapping.clear"),
-        Binding("a", "auto_map", "Auto-map", id="mapping.auto"),
-        Binding("r", "refresh_chart", "Refresh chart", id="mapping.refresh"),
-        Binding("k", "confirm_row", "Keep (confirm change)", id="mapping.confirm", show=False),
+        Binding(
+            "delete", "clear_row", "Unmap", id="mapping.clear", tooltip="Unmap the row (asks first)"
+        ),
+        Binding(
+            "a",
+            "auto_map",
+            "Auto-map",
+            id="mapping.auto",
+            tooltip="Auto-map: propose the unmapped rows",
+        ),
+        Binding(
+            "r",
+            "refresh_chart",
+            "Refresh",
+            id="mapping.refresh",
+            tooltip="Refresh Xero's chart and say what changed",
+        ),
+        Binding(
+            "k",
+            "confirm_row",
+            "Keep",
+            id="mapping.confirm",
+            tooltip="Keep a row whose Xero account changed",
+        ),
+        Binding("u", "undo", "Undo", id="mapping.undo", tooltip="Undo the last change made here"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self._rows: dict[str, MappingRow] = {}
+        self._undo: tuple[MappingKey, str | None] | None = None
+        """The row last changed here and its target before: what `u` puts back."""
 
     def compose(self) -> ComposeResult:
         yield TopBar("mapping")
         yield Static(id="mapping-summary")
         yield FilterInput("filter rows: account, code, TaxType or state words — esc clears")
-        table: DataTable[str | Text] = DataTable(
-            id="mapping", cursor_type="row", zebra_stripes=True
-        )
+        table = MappingTable(id="mapping", cursor_type="row", zebra_stripes=True)
         for key, label in COLUMNS:
             table.add_column(label, key=key)
         yield table
         yield Static(HELP, id="mapping-help")
-        yield Footer()
+        yield Footer(compact=True)
 
     def rebuild(self) -> None:
         workspace = self.workspace
@@ -169,6 +207,17 @@ class MappingScreen(TableView):
         row, workspace = self._current(), self.workspace
         last = workspace.last_changes.get(row.key.text) if row and workspace else None
         self.query_one("#mapping-help", Static).update(_explain(row, last))
+        self.refresh_bindings()  # k shows only on a changed row
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys that mean nothing here now are left out of the footer: k off a changed row, u
+        before any change."""
+        if action == "confirm_row":
+            row = self._current()
+            return bool(row and row.drift)
+        if action == "undo":
+            return self._undo is not None
+        return True
 
     def _current(self) -> MappingRow | None:
         key = self.current_key()
@@ -220,9 +269,13 @@ class MappingScreen(TableView):
             title = f"Xero TaxType for Actionstep tax code {row.source_label}"
 
         def picked(target: str | None) -> None:
-            if target is None:
+            if target is None or target == row.target:
                 return
-            self._set_row(row.key, target)
+            impact = mapping_edits.impact(workspace, row.key, target)
+            if impact.alters is None:  # the same rate and class: saved at once, `u` undoes
+                self._set_row(row.key, target)
+                return
+            self._ask(impact.question() + "\nSave it?", "Save", row.key, target)
 
         self.app.push_screen(PickerDialog(title, choices, current=row.target), picked)
 
@@ -268,12 +321,39 @@ class MappingScreen(TableView):
             )
 
     def action_clear_row(self) -> None:
-        row = self._current()
-        if row is None or row.target is None:
+        """Unmap, after saying what it blocks."""
+        row, workspace = self._current(), self.workspace
+        if row is None or row.target is None or workspace is None:
             return
-        self._set_row(row.key, None)
+        impact = mapping_edits.impact(workspace, row.key, None)
+        question = (
+            f"Unmap {row.source_label} (now {row.target_label})? "
+            f"{count(impact.pending, 'bill')} not yet in Xero would be blocked until it is "
+            "mapped again."
+        )
+        self._ask(question, "Unmap", row.key, None)
 
-    def _set_row(self, key: MappingKey, target: str | None) -> None:
+    def action_undo(self) -> None:
+        """Put back the row changed last here, as it was."""
+        if self._undo is None:
+            self.notify("Nothing to undo here yet.", severity="information")
+            return
+        key, target = self._undo
+        self._undo = None
+        self._set_row(key, target, undoable=False)
+
+    def _ask(self, question: str, confirm: str, key: MappingKey, target: str | None) -> None:
+        def decided(yes: bool | None) -> None:
+            if yes:
+                self._set_row(key, target)
+
+        self.app.push_screen(ConfirmDialog(question, confirm=confirm, cancel="Keep it"), decided)
+
+    def _set_row(self, key: MappingKey, target: str | None, *, undoable: bool = True) -> None:
+        workspace = self.workspace
+        if undoable and workspace is not None:
+            self._undo = (key, workspace.mapping.target(key))
+        self.refresh_bindings()
         self.axpush.perform_on_workspace(
             "Saving the mapping",
             lambda ws: mapping_edits.set_row(ws, key, target),

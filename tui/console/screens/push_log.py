@@ -39,7 +39,7 @@ class PushLogScreen(ViewScreen):
             "show only lines with all these words: a bill number, failed, paid… — esc clears"
         )
         yield Log(id="log", max_lines=VISIBLE_LINES, highlight=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self._refill()

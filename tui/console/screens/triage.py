@@ -12,6 +12,7 @@ from tui.console.dialogs.resolve import ResolveDialog
 from tui.console.flows.push import confirm_push
 from tui.console.screens.base import TableView
 from tui.console.widgets.filter_input import FilterInput, matches
+from tui.console.widgets.rows import RowTable
 from tui.console.widgets.text import clip
 from tui.console.widgets.top_bar import TopBar
 from tui.console.widgets.triage_detail import TriageDetail, bill_detail, cause_detail
@@ -30,11 +31,37 @@ class TriageScreen(TableView):
     AUTO_FOCUS = "#triage"
     TABLE_ID = "triage"
     BINDINGS = [
-        Binding("p", "repush", "Re-push", id="triage.repush"),
-        Binding("P", "repush_group", "Re-push group", id="triage.repush_group"),
-        Binding("o", "open_mapping", "Open mapping", id="triage.mapping"),
-        Binding("y", "copy_link", "Copy Xero link", id="triage.link"),
-        Binding("x", "resolve", "Mark resolved", id="triage.resolve"),
+        Binding(
+            "p",
+            "repush",
+            "Push",
+            id="triage.repush",
+            tooltip="Re-push the bill (on a cause: the group)",
+        ),
+        Binding(
+            "P",
+            "repush_group",
+            "Group",
+            id="triage.repush_group",
+            tooltip="Re-push the whole cause group",
+        ),
+        Binding(
+            "o",
+            "open_mapping",
+            "Mapping",
+            id="triage.mapping",
+            tooltip="Open the mapping row at fault",
+        ),
+        Binding(
+            "y", "copy_link", "Link", id="triage.link", tooltip="Copy the Xero link of the invoice"
+        ),
+        Binding(
+            "x",
+            "resolve",
+            "Resolved",
+            id="triage.resolve",
+            tooltip="Mark resolved in Xero (asks why)",
+        ),
     ]
 
     def __init__(self) -> None:
@@ -46,12 +73,12 @@ class TriageScreen(TableView):
         yield TopBar("triage")
         yield Static(id="triage-summary")
         yield FilterInput("filter: bill number, client, cause or reason words — esc clears")
-        table: DataTable[str | Text] = DataTable(id="triage", cursor_type="row")
+        table = RowTable(id="triage", cursor_type="row")
         for key, label in COLUMNS:
             table.add_column(label, key=key)
         yield table
         yield TriageDetail(id="triage-detail")
-        yield Footer()
+        yield Footer(compact=True)
 
     # -- rendering ------------------------------------------------------------------------------
 
