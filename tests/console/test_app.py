@@ -16,7 +16,6 @@ from tui.console.screens.mapping import MappingScreen
 from tui.console.screens.push_log import PushLogScreen
 from tui.core.status import BillState
 from tui.core.triage import Cause
-from tui.sandbox.demo_firm import DEMO_FAULTS
 from tui.service.demo import Demo, running_demo
 from tui.service.session import Session
 from tui.store.profile import Profile
@@ -203,21 +202,6 @@ async def test_when_actionstep_is_down_the_console_says_so_and_r_retries(demo: D
         await until(pilot, loaded(app))
         await pilot.pause()
         assert app.load_error is None and "220 bills" in summary_text(app)
-
-
-async def test_the_demo_tour_a_503_is_retried_and_logged(isolated_home: object) -> None:
-    """`axpush demo`'s weather: the second batch meets a 503, is retried, and goes through; the
-    log says so. Only the bill paid in Xero and edited since fails, with its reason."""
-    with running_demo(faults=DEMO_FAULTS) as demo:
-        app = demo_app(demo)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await until(pilot, loaded(app))
-            assert app.workspace is not None
-            await push_all_ready(pilot, app)
-            failed = [r for r in app.workspace.rows.values() if r.state is BillState.FAILED]
-            assert [r.cause for r in failed] == [Cause.ALREADY_SETTLED]
-            retried = [line for line in app.log_lines if " retried " in line]
-            assert len(retried) == 1 and "The Organisation is Offline" in retried[0]
 
 
 async def test_an_outage_longer_than_the_retries_fails_then_f_re_pushes(

@@ -19,7 +19,13 @@ from tui.service.session import Session
 
 
 def demo_app(demo: Demo, transport: FaultyTransport | None = None) -> AxpushApp:
-    return AxpushApp(Session(demo.profile, SandboxTime(demo.state), transport), context="demo")
+    """The console as `axpush demo` opens it (simulated Xero included), on the sandbox's clock
+    (so retries and waits cost no time), optionally through a faulty transport."""
+    return AxpushApp(
+        Session(demo.profile, SandboxTime(demo.state), transport),
+        context="demo",
+        simulated_xero=demo.simulated_xero,
+    )
 
 
 async def until(pilot: Pilot[None], condition: Callable[[], bool], limit: float = 20) -> None:

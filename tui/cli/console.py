@@ -23,7 +23,11 @@ def run_demo(seed: int, faults: str) -> int:
     from tui.console.app import AxpushApp
 
     with running_demo(seed, faults=faults) as demo:
-        AxpushApp(demo.session, context=f"demo sandbox {demo.server.base_url}").run()
+        AxpushApp(
+            demo.session,
+            context=f"demo sandbox {demo.server.base_url}",
+            simulated_xero=demo.simulated_xero,
+        ).run()
     return EXIT_OK
 
 

@@ -37,6 +37,7 @@ from tui.core.events import EngineEvent, EventKind
 from tui.core.problems import MappingKey
 from tui.service import pushing
 from tui.service.connections import SignInRequest, sign_in, status
+from tui.service.demo import SimulatedXero
 from tui.service.done import Done, LogLine
 from tui.service.session import Session
 from tui.service.workspace import Workspace
@@ -92,9 +93,13 @@ class AxpushApp(App[None]):
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
-    def __init__(self, session: Session, *, context: str = "") -> None:
+    def __init__(
+        self, session: Session, *, context: str = "", simulated_xero: SimulatedXero | None = None
+    ) -> None:
         super().__init__()
         self.session = session
+        self.simulated_xero = simulated_xero
+        """The demo's stand-in for a person in Xero's web app (None: a real organisation)."""
         self.context = context
         """Where this session points (e.g. the demo sandbox), shown in the top bar."""
         self.workspace: Workspace | None = None

@@ -42,6 +42,9 @@ BATCH_SIZE = 50
 DUPLICATE_NUMBER = "invoice # must be unique"
 NAME_TAKEN = "is already assigned to another contact"
 VOID_STATUSES = frozenset({"VOIDED", "DELETED"})
+OTHER_VERSION = "other-version"
+"""The source of an invoice found in Xero that shows another version of the bill than the
+current one (an earlier push's, or one entered by another route): an update follows."""
 INTERRUPTED = (
     "interrupted before Xero answered, and Xero does not show it done: it goes again "
     "with the next push"
@@ -280,9 +283,9 @@ class Engine:
         """`source`: the version of the bill the invoice shows, when not the current one (an
         earlier push's, whose answer was lost before the bill was edited)."""
         assert task.draft is not None
-        note = " (already in Xero from an earlier push)" if existing else ""
+        note = " (already in Xero under its number)" if existing else ""
         if source is not None:
-            note = " (an earlier version, from a push whose answer was lost: updated next)"
+            note = " (another version of the bill: updated next)"
         total = existing.total if existing else task.draft.total
         return self._books.success(
             task,
@@ -314,9 +317,18 @@ class Engine:
         for task, draft, contact_id in duplicates:
             existing = by_number.get(draft.number)
             ours = existing is not None and existing.contact_id in (None, contact_id)
-            # An invoice we sent is recognised by its lines too; one that reached Xero by another
-            # route (before axpush) is adopted by its contact and total.
+            # An invoice we sent is recognised by its lines. One that reached Xero by another
+            # route is adopted only when its amounts agree, or when it is the very invoice an
+            # earlier push said was paid in Xero and its payment has since been removed there
+            # (the fix triage gave): then it is this bill's, in another version, and is updated.
             sent_before = task.job is not None and bool(task.job.sent_coding)
+            reverted = (
+                task.job is not None
+                and existing is not None
+                and task.job.cause is Cause.ALREADY_SETTLED
+                and task.job.found_id == existing.invoice_id
+            )
+            paid = existing is not None and (existing.status == "PAID" or existing.amount_paid > 0)
             earlier = (
                 task.job.sending
                 if task.job is not None
@@ -343,11 +355,15 @@ class Engine:
                         existing.invoice_id,
                     )
                 )
-            elif ours and existing.books(draft.total, draft.coding if sent_before else ""):
+            elif ours and existing.books(draft.total, draft.coding):
                 settled.append(self._created(task, key, existing.invoice_id, existing))
             elif ours and earlier:
                 settled.append(self._created(task, key, existing.invoice_id, existing, earlier))
-            elif existing.status == "PAID" or existing.amount_paid > 0:
+            elif ours and paid and not sent_before and existing.total == draft.total:
+                # Entered by another route and paid there: the amounts agree, and Xero would
+                # refuse to re-code a paid invoice, so it stands as it is.
+                settled.append(self._created(task, key, existing.invoice_id, existing))
+            elif paid:
                 settled.append(
                     self._books.failure(
                         task,
@@ -359,6 +375,10 @@ class Engine:
                         f"{format_money(draft.total)}: it was changed after it reached Xero",
                         existing.invoice_id,
                     )
+                )
+            elif ours and reverted:
+                settled.append(
+                    self._created(task, key, existing.invoice_id, existing, OTHER_VERSION)
                 )
             else:
                 settled.append(

@@ -12,7 +12,10 @@ Nothing here exists on the real services. JSON in, JSON out:
                                             | {"recode": {"from": 4001, "to": 4003}}
     POST   /_sandbox/xero/invoices/{number}  {"pay": "100.00" | null, "account": "090"}
                                             | {"void": true} | {"credit": "50.00"}
-    POST   /_sandbox/xero/accounts/{code}    {"archive": true} | {"clear_code": true}
+                                            | {"unpay": true}   (every payment deleted)
+    POST   /_sandbox/xero/accounts/{code or AccountID}
+                                             {"archive": true} | {"clear_code": true}
+                                            | {"code": "204"}
                                             | {"type": "EXPENSE"} | {"name": "..."}
                                             | {"delete": true}
     POST   /_sandbox/xero/organisations      {"name": "...", "class": "TRIAL", "consent": true}
@@ -131,9 +134,12 @@ def create_admin_app(state: SandboxState) -> Starlette:
         elif path.startswith("xero/invoices/"):
             return {"invoice": xero_invoice(path.rsplit("/", 1)[1], data)}
         elif path.startswith("xero/accounts/"):
-            account = state.xero.account_by_code(path.rsplit("/", 1)[1])
+            ref = path.rsplit("/", 1)[1]
+            account = state.xero.account_by_code(ref) or state.xero.account({"AccountID": ref})
             if account is None:
-                raise KeyError(f"no Xero account with Code {path.rsplit('/', 1)[1]}")
+                raise KeyError(f"no Xero account with Code or AccountID {ref}")
+            if data.get("code"):
+                state.xero.give_code(account["AccountID"], str(data["code"]))
             if data.get("archive"):
                 account["Status"] = "ARCHIVED"
             if data.get("clear_code"):
@@ -169,6 +175,8 @@ def create_admin_app(state: SandboxState) -> Starlette:
             )
             if errors:
                 raise ValueError("; ".join(errors))
+        if data.get("unpay"):
+            org.remove_payments(invoice)
         if data.get("void"):
             _, errors = org.update_invoice(invoice, {"Status": "VOIDED"})
             if errors:

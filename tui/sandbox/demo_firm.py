@@ -89,8 +89,9 @@ DEMO_ACCOUNT_MAP = {
     "204": "Conveyancing Income",
 }
 DEMO_TAX_MAP = {"GST": "OUTPUT", "FRE": "EXEMPTOUTPUT", "N-T": "BASEXCLUDED", "INP": "INPUT"}
-DEMO_FAULTS = "PUT */Invoices=seq:ok,503"
-"""`axpush demo`'s weather: the second batch of invoices meets an offline organisation."""
+DEMO_FAULTS = "PUT */Invoices=seq:ok,503,503,503,503"
+"""`axpush demo`'s weather: the second batch of invoices meets an organisation offline for
+longer than the retries last, so its bills fail (Xero unavailable) until pushed again (`f`)."""
 
 _FIRST = [
     "Amelia",

@@ -503,6 +503,28 @@ class XeroOrg:
         ]
         invoice["UpdatedDateUTC"] = xero_date(self.now())
 
+    def remove_payments(self, invoice: dict[str, Any]) -> int:
+        """Every live payment on the invoice deleted, as a person does in Xero's web app;
+        returns how many."""
+        live = [
+            p["PaymentID"]
+            for p in self.payments.values()
+            if p["Invoice"]["InvoiceID"] == invoice["InvoiceID"] and p["Status"] != "DELETED"
+        ]
+        for payment_id in live:
+            self.delete_payment(payment_id)
+        return len(live)
+
+    def give_code(self, account_id: str, code: str) -> dict[str, Any]:
+        """An account gets a Code in Xero's web app (refused if another account has it)."""
+        account = self.account({"AccountID": account_id})
+        if account is None:
+            raise KeyError(f"no Xero account {account_id}")
+        if self.account_by_code(code) not in (None, account):
+            raise ValueError(f"Code {code} is already used by another account")
+        account["Code"] = code
+        return account
+
     def credit(self, invoice: dict[str, Any], amount: Decimal) -> None:
         """A credit note allocated to the invoice (as a write-off is done in Xero)."""
         invoice["AmountCredited"] += amount

@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING
 
 from tui.core.errors import UsageError
 from tui.core.mapping import Mapping
+from tui.core.words import count
 from tui.sandbox.demo_firm import DEFAULT_SEED, DEMO_FAULTS
 from tui.service.connections import connect_sandbox
+from tui.service.done import Done, LogLine
 from tui.service.session import Session
 from tui.store.profile import Profile
 
@@ -23,9 +25,51 @@ if TYPE_CHECKING:  # the server pulls in uvicorn and Starlette: loaded only when
     from tui.sandbox.server import SandboxServer
     from tui.sandbox.state import SandboxState
 
-__all__ = ["DEFAULT_SEED", "DEMO_FAULTS", "Demo", "running_demo", "serving"]
+__all__ = ["DEFAULT_SEED", "DEMO_FAULTS", "Demo", "SimulatedXero", "running_demo", "serving"]
 
 DEMO_PROFILE = "demo"
+
+
+@dataclass(frozen=True, slots=True)
+class SimulatedXero:
+    """The demo only: what a person would do in Xero's web app to fix a failure, so that every
+    step of the demo's tour can be done from the console. Everything it reports says it was
+    the simulated Xero; connected to a real organisation, the console offers none of it."""
+
+    state: SandboxState
+
+    def give_code(self, account_id: str, wanted: str) -> Done:
+        """Give a Xero account without Code one: `wanted` (the Actionstep account number) if no
+        other account has it, else the next free number after it."""
+        with self.state.lock:
+            org = self.state.xero
+            code = wanted
+            while org.account_by_code(code) is not None:
+                code = str(int(code) + 1) if code.isdigit() else code + "1"
+            account = org.give_code(account_id, code)
+        said = f"simulated Xero: account {account['Name']} now has Code {code}"
+        return Done(
+            "Simulated Xero",
+            f"In the simulated Xero, {account['Name']} now has Code {code}. Refresh the chart "
+            "(r in the Mapping view) and its bills turn ready.",
+            (LogLine(said),),
+        )
+
+    def remove_payments(self, invoice_number: str) -> Done:
+        """Delete the payments Xero shows on an invoice (a bank-feed match undone)."""
+        with self.state.lock:
+            org = self.state.xero
+            invoice = org.invoice(invoice_number)
+            if invoice is None:
+                raise UsageError(f"the simulated Xero has no invoice {invoice_number}")
+            removed = org.remove_payments(invoice)
+        said = f"simulated Xero: {count(removed, 'payment')} removed from invoice {invoice_number}"
+        return Done(
+            "Simulated Xero",
+            f"In the simulated Xero, {count(removed, 'payment')} removed from invoice "
+            f"{invoice_number}. Push it again (p): Xero now takes the update.",
+            (LogLine(said),),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +81,10 @@ class Demo:
     @property
     def profile(self) -> Profile:
         return self.session.profile
+
+    @property
+    def simulated_xero(self) -> SimulatedXero:
+        return SimulatedXero(self.state)
 
 
 def prepare_profile(session: Session, state: SandboxState, server: SandboxServer) -> None:

@@ -148,6 +148,13 @@ def plan(workspace: Workspace, bill_ids: Iterable[str]) -> PushPlan:
         if operation is Operation.VOID:
             steps.append(step(operation, (job.total if job else None) or bill.total_inc))
             continue
+        if (
+            operation is Operation.CREATE
+            and job
+            and job.found_id
+            and job.cause is Cause.ALREADY_SETTLED
+        ):
+            operation = Operation.UPDATE  # the invoice an earlier push found in Xero, reverted
         steps.append(step(operation, bill.total_inc))
         owed = bill.total_paid - (job.paid if job else ZERO)
         if owed > 0 and row.payment_problem is None:

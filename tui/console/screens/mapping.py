@@ -3,6 +3,7 @@ and whether Xero's chart accepts it."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable
 
 from rich.text import Text
@@ -129,6 +130,13 @@ class MappingScreen(TableView):
             tooltip="Keep a row whose Xero account changed",
         ),
         Binding("u", "undo", "Undo", id="mapping.undo", tooltip="Undo the last change made here"),
+        Binding(
+            "X",
+            "simulate",
+            "Fix in Xero",
+            id="mapping.simulate",
+            tooltip="Demo only: give the Xero account a Code, as in Xero's web app",
+        ),
     ]
 
     def __init__(self) -> None:
@@ -217,7 +225,25 @@ class MappingScreen(TableView):
             return bool(row and row.drift)
         if action == "undo":
             return self._undo is not None
+        if action == "simulate":
+            row = self._current()
+            no_code = bool(row and row.problem and row.problem.short == "no Code")
+            return self.axpush.simulated_xero is not None and no_code
         return True
+
+    def action_simulate(self) -> None:
+        """The demo's Xero-side fix for an account without Code."""
+        row, simulated, workspace = self._current(), self.axpush.simulated_xero, self.workspace
+        if row is None or row.target is None or simulated is None or workspace is None:
+            return
+        source = workspace.catalog.accounts.get(row.key.source_id)
+        wanted = source.number if source else "299"
+        target = row.target
+        self.axpush.perform(
+            "Simulated Xero",
+            lambda: asyncio.to_thread(simulated.give_code, target, wanted),
+            group="simulate",
+        )
 
     def _current(self) -> MappingRow | None:
         key = self.current_key()

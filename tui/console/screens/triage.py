@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -61,6 +63,13 @@ class TriageScreen(TableView):
             "Resolved",
             id="triage.resolve",
             tooltip="Mark resolved in Xero (asks why)",
+        ),
+        Binding(
+            "X",
+            "simulate",
+            "Fix in Xero",
+            id="triage.simulate",
+            tooltip="Demo only: remove the payments on the invoice, as in Xero's web app",
         ),
     ]
 
@@ -166,6 +175,7 @@ class TriageScreen(TableView):
         return (cause, self._groups[cause]) if cause is not None else None
 
     def cursor_settled(self) -> None:
+        self.refresh_bindings()  # X only where it applies
         detail = self.query_one(TriageDetail)
         row, group, workspace = self._row(), self._group(), self.workspace
         if row is not None and workspace is not None:
@@ -216,6 +226,25 @@ class TriageScreen(TableView):
     @on(DataTable.RowSelected, "#triage")
     def _selected(self) -> None:
         self.action_open_mapping()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`X` only in the demo, on a bill whose invoice was paid in Xero."""
+        if action == "simulate":
+            row = self._row()
+            paid = row is not None and row.cause is Cause.ALREADY_SETTLED and "paid" in row.reason
+            return self.axpush.simulated_xero is not None and paid
+        return True
+
+    def action_simulate(self) -> None:
+        row, simulated = self._row(), self.axpush.simulated_xero
+        if row is None or simulated is None:
+            return
+        number = row.bill.number
+        self.axpush.perform(
+            "Simulated Xero",
+            lambda: asyncio.to_thread(simulated.remove_payments, number),
+            group="simulate",
+        )
 
     def action_copy_link(self) -> None:
         row, workspace = self._row(), self.workspace
