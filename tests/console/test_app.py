@@ -288,3 +288,29 @@ async def test_signing_in_again_from_the_connections_view_over_ssh(demo: Demo) -
     after = demo.profile.token("xero")
     assert before is not None and after is not None
     assert after["access_token"] != before["access_token"]
+
+
+async def test_with_xeros_daily_limit_used_up_the_bills_still_show_with_the_pause(
+    demo: Demo,
+) -> None:
+    """The day's calls are spent: the console opens on Actionstep's bills and the chart as
+    last read, says Xero is paused and until when, and pushes nothing."""
+    first = demo_app(demo)
+    async with first.run_test(size=(120, 40)) as pilot:
+        await until(pilot, loaded(first))  # the chart is read, and kept
+    with demo.state.lock:
+        demo.state.limits.exhaust(demo.state.xero.tenant_id, "day")
+    again = demo_app(demo)
+    async with again.run_test(size=(120, 40), notifications=True) as pilot:
+        await until(pilot, loaded(again))
+        assert again.load_error is None and again.workspace is not None
+        assert len(again.workspace.rows) == 220
+        await until(pilot, lambda: "daily call limit" in summary_text(again))
+        assert "pushing resumes after" in summary_text(again)
+        assert again.workspace.counts()[BillState.READY] > 0
+        before = len(demo.state.xero.invoices)
+        await pilot.press("P")
+        await until(pilot, lambda: isinstance(again.screen, ConfirmDialog))
+        await pilot.press("y")
+        await until(pilot, lambda: not again.pushing)
+        assert len(demo.state.xero.invoices) == before, "nothing was pushed while paused"

@@ -204,6 +204,11 @@ class AxpushApp(App[None]):
             self.workspace_loaded.publish(None)
         counts = self.workspace.counts()
         self.write_log("loaded " + ", ".join(f"{n} {state}" for state, n in counts.items()))
+        if self.workspace.paused:
+            self.write_log(self.workspace.paused, kind="warning")
+            self.notify(
+                self.workspace.paused, title="Xero is paused", severity="warning", timeout=15
+            )
         damaged = self.session.damage()
         for report in damaged[self._damage_reported :]:
             self.write_log(report, kind="warning")

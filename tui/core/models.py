@@ -236,6 +236,26 @@ class Chart:
     def account_by_code(self, code: str) -> XeroAccount | None:
         return next((a for a in self.accounts.values() if a.code == code), None)
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "accounts": [asdict(a) for a in self.accounts.values()],
+            "tax_rates": [
+                {**asdict(r), "rate": str(r.rate), "applies_to": sorted(r.applies_to)}
+                for r in self.tax_rates.values()
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Chart:
+        accounts = [XeroAccount(**a) for a in data.get("accounts", [])]
+        rates = [
+            XeroTaxRate(
+                **{**r, "rate": Decimal(r["rate"]), "applies_to": frozenset(r["applies_to"])}
+            )
+            for r in data.get("tax_rates", [])
+        ]
+        return cls({a.account_id: a for a in accounts}, {r.tax_type: r for r in rates})
+
 
 @dataclass(frozen=True, slots=True)
 class Organisation:
@@ -246,6 +266,13 @@ class Organisation:
     is_demo: bool
     base_currency: str
     country: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Organisation:
+        return cls(**data)
 
     @property
     def is_trial_or_demo(self) -> bool:

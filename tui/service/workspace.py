@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from tui.core.budget import Budget
 from tui.core.connection import BoundOrganisation
-from tui.core.errors import NotConnected
+from tui.core.errors import NotConnected, RemoteRateLimited
 from tui.core.jobs import Attempt, Job, JobState, as_read
 from tui.core.mapping import Mapping, MappingChange
 from tui.core.mapping_check import bank_problem
@@ -61,6 +61,8 @@ class Workspace:
     rows: dict[str, BillRow] = field(default_factory=dict)
     pushing: set[str] = field(default_factory=set)
     """Bills a push of this process has in hand."""
+    paused: str | None = None
+    """Why Xero cannot be asked now (its daily limit), and until when; None when it can."""
 
     @classmethod
     async def connect(cls, session: Session) -> Workspace:
@@ -135,10 +137,24 @@ class Workspace:
 
     async def read_chart(self) -> None:
         """Xero's organisation and chart, and Actionstep's accounts and tax codes, as they are
-        now (preflight is not re-run: `evaluate` does that)."""
-        self.organisation, self.chart, self.catalog = await asyncio.gather(
-            self.xero.organisation(), self.xero.chart(), self.actionstep.catalog()
+        now (preflight is not re-run: `evaluate` does that). While Xero's daily limit is used
+        up, the chart as last read stands in, and `paused` says until when."""
+        (self.organisation, self.chart), self.catalog = await asyncio.gather(
+            self._xero_chart(), self.actionstep.catalog()
         )
+
+    async def _xero_chart(self) -> tuple[Organisation, Chart]:
+        try:
+            organisation, chart = await asyncio.gather(self.xero.organisation(), self.xero.chart())
+        except RemoteRateLimited as error:
+            cached = await asyncio.to_thread(self.profile.cached_chart)
+            if error.problem != "day" or cached is None:
+                raise
+            self.paused = f"{error}. Showing Xero's chart as last read; nothing can be pushed"
+            return cached
+        self.paused = None
+        await asyncio.to_thread(self.profile.save_chart, organisation, chart)
+        return organisation, chart
 
     def _needs_adopting(self, mapping: Mapping) -> bool:
         return bool(mapping.unseen(self.chart)) or (

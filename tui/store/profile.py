@@ -5,6 +5,7 @@ Layout, under `$AXPUSH_HOME` or platformdirs' user data dir:
     profiles/<name>/config.json        settings, connection state, the mapping and its changes
     profiles/<name>/state.json         the outbox: one job per bill
     profiles/<name>/bills.json         the bills as last synced, and the sync cursor (a cache)
+    profiles/<name>/chart.json         Xero's organisation and chart as last read (a cache)
     profiles/<name>/history/YYYY-MM.json   every attempt, sharded by month (YYYY-MM.2.json, ...)
     profiles/<name>/tokens.json        OAuth tokens and client secrets
     profiles/<name>/exports/           what an admin saved from the console
@@ -34,14 +35,14 @@ from tui.core.clock import REAL_CLOCK, Clock
 from tui.core.connection import ConnectionState
 from tui.core.jobs import Attempt, Job, JobState
 from tui.core.mapping import Mapping, MappingChange
-from tui.core.models import Bill
+from tui.core.models import Bill, Chart, Organisation
 from tui.core.settings import Settings
 from tui.store.storage import AtomicJSONStorage, SetAside, write_atomically
 
 APP_NAME = "axpush"
 DEFAULT_PROFILE = "default"
 HOME_ENV = "AXPUSH_HOME"
-SCHEMA_VERSIONS = {"config": 2, "state": 1, "tokens": 1, "bills": 1, "history": 1}
+SCHEMA_VERSIONS = {"config": 2, "state": 1, "tokens": 1, "bills": 1, "history": 1, "chart": 1}
 """Each file's schema. config 2: settings and connection state apart (1 kept them together, in
 a table 'connections', which 2 still reads)."""
 _SCHEMA_1_CONNECTIONS = "connections"
@@ -103,6 +104,7 @@ class Profile:
         self._state = self._open(root / "state.json", "state")
         self._tokens = self._open(root / "tokens.json", "tokens")
         self._bills = self._open(root / "bills.json", "bills")
+        self._chart = self._open(root / "chart.json", "chart")
         self._history: dict[str, TinyDB] = {}
 
     @classmethod
@@ -128,7 +130,14 @@ class Profile:
         return db.table(name)
 
     def close(self) -> None:
-        for db in (self._config, self._state, self._tokens, self._bills, *self._history.values()):
+        for db in (
+            self._config,
+            self._state,
+            self._tokens,
+            self._bills,
+            self._chart,
+            *self._history.values(),
+        ):
             db.close()
 
     # -- config -----------------------------------------------------------------------------
@@ -229,6 +238,22 @@ class Profile:
     def _all_tokens(self) -> dict[str, Any]:
         doc = self._table(self._tokens, "tokens").get(doc_id=_SINGLE)
         return dict(doc) if isinstance(doc, dict) else {}
+
+    # -- Xero's chart, as last read ---------------------------------------------------------------
+
+    def cached_chart(self) -> tuple[Organisation, Chart] | None:
+        """The organisation and chart as last read from Xero (a cache: shown while Xero cannot
+        be asked, say when its daily limit is used up)."""
+        doc = self._single(self._chart, "chart")
+        if not doc:
+            return None
+        return Organisation.from_json(doc["organisation"]), Chart.from_json(doc["chart"])
+
+    def save_chart(self, organisation: Organisation, chart: Chart) -> None:
+        """Keep the chart as read now; written only when it changed."""
+        data = {"organisation": organisation.to_json(), "chart": chart.to_json()}
+        if self._single(self._chart, "chart") != data:
+            self._replace_single(self._chart, "chart", data)
 
     # -- synced bills ---------------------------------------------------------------------------
 

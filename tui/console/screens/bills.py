@@ -164,7 +164,8 @@ class BillsScreen(TableView):
             summary.update(Text("Loading bills from Actionstep…", style="dim"))
             return
         counts = workspace.counts()
-        text = Text(f"{len(workspace.rows)} bills: ")
+        text = Text(f"⏸ {workspace.paused}\n", style="bold yellow") if workspace.paused else Text()
+        text.append(f"{len(workspace.rows)} bills: ")
         shown = [s for s in SUMMARY_ORDER if counts.get(s) or s is BillState.READY]
         for index, state in enumerate(shown):
             if index:
