@@ -44,6 +44,7 @@ def test_connect_auto_map_sync_and_push_all_from_a_shell_with_no_terminal(
 
     code, dry = run("mapping", "auto", "--dry-run")
     assert "would map 6 rows (dry run: nothing was saved)" in dry
+    assert "5 rows left for a person" in dry, "the dry run counts as the real run does"
     assert "no change to the mapping recorded yet" in run("mapping", "log")[1]
     code, auto = run("mapping", "auto")
     assert code == 0 and "mapped 6 rows" in auto
