@@ -51,7 +51,12 @@ async def test_after_a_push_the_log_narrows_to_the_failures_and_saves_them(demo:
 
         await pilot.press("e")
         await app.workers.wait_for_complete()
-        [saved] = (demo.profile.root / "exports").glob("push-log-*.txt")
+        # the demo's profile is removed when it quits: its exports go where they stay
+        assert (
+            demo.session.exports is not None
+            and demo.profile.root not in demo.session.exports.parents
+        )
+        [saved] = demo.session.exports.glob("push-log-*.txt")
         assert saved.read_text().splitlines() == failures
         assert stat.S_IMODE(saved.stat().st_mode) == 0o600
 

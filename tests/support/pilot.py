@@ -22,7 +22,7 @@ def demo_app(demo: Demo, transport: FaultyTransport | None = None) -> AxpushApp:
     """The console as `axpush demo` opens it (simulated Xero included), on the sandbox's clock
     (so retries and waits cost no time), optionally through a faulty transport."""
     return AxpushApp(
-        Session(demo.profile, SandboxTime(demo.state), transport),
+        Session(demo.profile, SandboxTime(demo.state), transport, exports=demo.session.exports),
         context="demo",
         simulated_xero=demo.simulated_xero,
     )

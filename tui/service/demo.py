@@ -19,7 +19,7 @@ from tui.sandbox.demo_firm import DEFAULT_SEED, DEMO_FAULTS
 from tui.service.connections import connect_sandbox
 from tui.service.done import Done, LogLine
 from tui.service.session import Session
-from tui.store.profile import Profile
+from tui.store.profile import Profile, axpush_home
 
 if TYPE_CHECKING:  # the server pulls in uvicorn and Starlette: loaded only when serving
     from tui.sandbox.server import SandboxServer
@@ -111,6 +111,7 @@ def running_demo(
             home = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="axpush-demo-")))
         server = stack.enter_context(SandboxServer(state))
         session = Session.open(DEMO_PROFILE, home=home)
+        session.exports = axpush_home() / "demo-exports"  # the profile goes when the demo ends
         stack.callback(session.close)
         prepare_profile(session, state, server)
         yield Demo(state, server, session)

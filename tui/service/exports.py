@@ -22,10 +22,12 @@ async def export_log(session: Session, lines: Sequence[str], *, filtered: bool) 
     stamp = session.clock.now().astimezone().strftime("%Y%m%d-%H%M%S")
     text = "".join(f"{line}\n" for line in lines)
     try:
-        path = await asyncio.to_thread(session.profile.write_export, f"push-log-{stamp}.txt", text)
+        path = await asyncio.to_thread(
+            session.profile.write_export, f"push-log-{stamp}.txt", text, session.exports
+        )
     except OSError as error:
         raise ExportFailed(
-            f"Could not save the log in {session.root / 'exports'}: "
+            f"Could not save the log in {session.exports or session.root / 'exports'}: "
             f"{error.strerror or error}. Nothing else was changed."
         ) from None
     what = "the filtered lines" if filtered else "the log"

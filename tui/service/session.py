@@ -15,7 +15,7 @@ import httpx
 from tui.core.clock import REAL_CLOCK, Clock
 from tui.core.errors import ConfigError
 from tui.remote.transport import DEFAULT_RETRY, RetryPolicy
-from tui.store.profile import DEFAULT_PROFILE, HOME_ENV, Profile, current_user
+from tui.store.profile import DEFAULT_PROFILE, HOME_ENV, Profile, axpush_home, current_user
 
 __all__ = ["DEFAULT_PROFILE", "HOME_ENV", "Session"]
 
@@ -29,6 +29,9 @@ class Session:
     retry: RetryPolicy = DEFAULT_RETRY
     who: str = field(default_factory=current_user)
     """Who is acting (user@host), for history."""
+    exports: Path | None = None
+    """Where the console's exports go; None: the profile's `exports/`. The demo's profile is
+    removed when it quits, so its exports go somewhere that stays."""
 
     @classmethod
     def open(
@@ -49,6 +52,14 @@ class Session:
     @property
     def root(self) -> Path:
         return self.profile.root
+
+    def command(self, *args: str) -> str:
+        """The shell command that reaches this profile: `axpush --profile demo status`, with
+        AXPUSH_HOME when the profile lives elsewhere than profiles usually do."""
+        home = self.root.parent.parent
+        prefix = "" if home == axpush_home() else f"AXPUSH_HOME={home} "
+        profile = "" if self.name == DEFAULT_PROFILE else f" --profile {self.name}"
+        return f"{prefix}axpush{profile} {' '.join(args)}".rstrip()
 
     def damage(self) -> list[str]:
         """Each profile file found damaged and set aside since opening, in words."""

@@ -196,10 +196,10 @@ class Profile:
             )
         return mapping
 
-    def write_export(self, name: str, text: str) -> Path:
-        """Save what an admin exported from the console (a log, say) under `exports/`, private
-        like the rest of the profile; returns where."""
-        folder = self.root / "exports"
+    def write_export(self, name: str, text: str, folder: Path | None = None) -> Path:
+        """Save what an admin exported from the console (a log, say) under `exports/` (or
+        `folder`), private like the rest of the profile; returns where."""
+        folder = folder or self.root / "exports"
         _ensure_private_dir(folder)
         path = folder / name
         write_atomically(path, text.encode("utf-8"))

@@ -14,11 +14,6 @@ from textual.widgets import Footer, Static
 from tui.console.screens.base import ViewScreen
 from tui.console.widgets.top_bar import TopBar
 
-HELP = (
-    "x: sign in to Xero · a: sign in to Actionstep · s: check both now · the same as "
-    "`axpush connect xero --paste` and `axpush status` in a shell"
-)
-
 
 class ConnectionsScreen(ViewScreen):
     BINDINGS = [
@@ -30,7 +25,13 @@ class ConnectionsScreen(ViewScreen):
     def compose(self) -> ComposeResult:
         yield TopBar("connections")
         yield Static(id="connections-report")
-        yield Static(HELP, id="connections-help")
+        session = self.axpush.session
+        yield Static(
+            "x: sign in to Xero · a: sign in to Actionstep · s: check both now · in a shell: "
+            f"`{session.command('connect', 'xero', '--paste')}` and "
+            f"`{session.command('status')}`",
+            id="connections-help",
+        )
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
