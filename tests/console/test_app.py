@@ -314,3 +314,15 @@ async def test_with_xeros_daily_limit_used_up_the_bills_still_show_with_the_paus
         await pilot.press("y")
         await until(pilot, lambda: not again.pushing)
         assert len(demo.state.xero.invoices) == before, "nothing was pushed while paused"
+
+
+async def test_at_60_columns_the_bills_keep_their_state_and_reason(demo: Demo) -> None:
+    app = demo_app(demo)
+    async with app.run_test(size=(60, 24)) as pilot:
+        await until(pilot, loaded(app))
+        await pilot.pause()
+        text = screen_text(app)
+        assert " ready" in text and " blocked " in text, "the state is spelled out"
+        assert "204 Conv" in text, "the reason is still there"
+        header = next(line for line in text.splitlines() if "Bill" in line and "Total" in line)
+        assert "Date" not in header and "State" in header, "the date gave way first"

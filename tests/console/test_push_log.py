@@ -62,3 +62,4 @@ async def test_after_a_push_the_log_narrows_to_the_failures_and_saves_them(demo:
 
         await pilot.press("slash", "escape")
         await until(pilot, lambda: log.line_count == len(app.log_lines) >= len(everything))
+        await until(pilot, lambda: log.scroll_y == log.max_scroll_y > 0)  # back at the newest

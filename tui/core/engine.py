@@ -35,6 +35,7 @@ from tui.core.ports import (
     XeroPort,
 )
 from tui.core.triage import Cause, classify
+from tui.core.words import count
 
 BATCH_SIZE = 50
 """Xero's advice: bundles of up to 50 elements per request."""
@@ -95,7 +96,10 @@ class Engine:
             return summary
         groups = {op: [t for t in tasks if t.operation is op] for op in Operation}
         batches = sum(-(-len(group) // self._batch_size) for group in groups.values())
-        self._event(EventKind.INFO, f"pushing {len(tasks)} bills in {batches} batches")
+        self._event(
+            EventKind.INFO,
+            f"pushing {count(len(tasks), 'bill')} in {count(batches, 'batch', 'batches')}",
+        )
         for task in tasks:
             self._event(EventKind.QUEUED, _queued(task), task.bill)
         with_invoice = [t for t in tasks if t.draft is not None]
@@ -150,7 +154,9 @@ class Engine:
         creation answer was lost shows up as "name already assigned" on the next try: the index
         is read again and, if the contact carries our ContactNumber, it is simply used."""
         index: Contacts = dict(await self._xero.contacts_by_number())
-        self._event(EventKind.INFO, f"{len(index)} Xero contacts with a contact number indexed")
+        self._event(
+            EventKind.INFO, f"{count(len(index), 'Xero contact')} with a contact number indexed"
+        )
         missing: dict[str, Contact] = {}
         for bill in bills:
             if bill.contact and bill.contact.participant_id not in index:
@@ -623,8 +629,8 @@ class Engine:
             return
         self._event(
             EventKind.INFO,
-            f"{len(stuck)} bills were being sent when a push was "
-            "interrupted: checking Xero before anything else",
+            f"{count(len(stuck), 'bill')} sent when a push was interrupted, their answers not "
+            "received: looking them up in Xero before anything else",
         )
         numbers = [job.number for job, _, _ in stuck if job.operation is not Operation.PAYMENT]
         references = [

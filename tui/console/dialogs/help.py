@@ -28,6 +28,7 @@ STATES = (
 EXTRA_KEYS = (
     ("enter", "on a blocked bill: open the mapping row at fault; on a mapping row: choose"),
     ("↑ ↓ pgup pgdn home end", "move in a list"),
+    ("← →", "in the Push log: read the rest of a long line"),
     ("ctrl+p", "command palette: every action here, by name"),
     ("tab", "move focus"),
 )

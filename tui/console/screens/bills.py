@@ -18,6 +18,7 @@ from tui.console.widgets.top_bar import TopBar
 from tui.core.jobs import Attempt
 from tui.core.money import format_money
 from tui.core.status import BillRow, BillState
+from tui.core.words import count
 from tui.service import pushing
 
 COLUMNS = (
@@ -39,6 +40,8 @@ SUMMARY_ORDER = (
     BillState.PENDING,
 )
 MARK = "●"
+NARROW = 80
+NARROW_COLUMNS = tuple(column for column in COLUMNS if column[0] != "date")
 
 
 class BillsScreen(TableView):
@@ -80,6 +83,11 @@ class BillsScreen(TableView):
     def __init__(self) -> None:
         super().__init__()
         self.selected: set[str] = set()
+        self._columns: tuple[tuple[str, str], ...] = COLUMNS
+
+    def on_resize(self) -> None:
+        if (COLUMNS if self.size.width >= NARROW else NARROW_COLUMNS) != self._columns:
+            self.rebuild()
 
     def compose(self) -> ComposeResult:
         yield TopBar("bills")
@@ -97,23 +105,36 @@ class BillsScreen(TableView):
 
     # -- rendering ------------------------------------------------------------------------------
 
+    def _fit_columns(self) -> None:
+        """Below 80 columns the date goes and the client narrows, so the state and the reason
+        keep their room."""
+        wanted = COLUMNS if self.size.width >= NARROW else NARROW_COLUMNS
+        if wanted != self._columns:
+            self.table.clear(columns=True)
+            for key, label in wanted:
+                self.table.add_column(label, key=key)
+            self._columns = wanted
+
     def _cells(self, row: BillRow) -> list[str | Text]:
         bill = row.bill
-        return [
-            MARK if bill.bill_id in self.selected else " ",
-            bill.number,
-            bill.invoice_date.isoformat() if bill.invoice_date else "",
-            clip(bill.client_name, 28 if self.size.width >= 100 else 20),
-            Text(format_money(bill.total_inc), justify="right"),
-            state_text(row.state),
-            clip(row.brief, 90),
-        ]
+        width = self.size.width
+        cells: dict[str, str | Text] = {
+            "sel": MARK if bill.bill_id in self.selected else " ",
+            "number": bill.number,
+            "date": bill.invoice_date.isoformat() if bill.invoice_date else "",
+            "client": clip(bill.client_name, 28 if width >= 100 else 20 if width >= NARROW else 14),
+            "total": Text(format_money(bill.total_inc), justify="right"),
+            "state": state_text(row.state),
+            "reason": clip(row.brief, 90),
+        }
+        return [cells[key] for key, _ in self._columns]
 
     def rebuild(self) -> None:
         """Redraw the table from the workspace, keeping the cursor on the same bill."""
         workspace = self.workspace
         table = self.table
         current = self.clear_table()
+        self._fit_columns()
         if workspace is None or not workspace.rows:
             table.loading = workspace is None and self.axpush.load_error is None
             self._show_summary()
@@ -148,7 +169,7 @@ class BillsScreen(TableView):
             row = workspace.rows.get(bill_id)
             if row is None or bill_id not in self.keys:
                 continue
-            for (key, _), value in zip(COLUMNS, self._cells(row), strict=True):
+            for (key, _), value in zip(self._columns, self._cells(row), strict=True):
                 table.update_cell(bill_id, key, value)
         self._show_summary()
         if self.current_key() in bill_ids:
@@ -165,7 +186,7 @@ class BillsScreen(TableView):
             return
         counts = workspace.counts()
         text = Text(f"⏸ {workspace.paused}\n", style="bold yellow") if workspace.paused else Text()
-        text.append(f"{len(workspace.rows)} bills: ")
+        text.append(f"{count(len(workspace.rows), 'bill')}: ")
         shown = [s for s in SUMMARY_ORDER if counts.get(s) or s is BillState.READY]
         for index, state in enumerate(shown):
             if index:

@@ -175,13 +175,13 @@ class MappingScreen(TableView):
         drifted = sum(1 for r in rows if r.drift)
         blocked = workspace.counts().get(BillState.BLOCKED, 0)
         text = Text(
-            f"{len(workspace.catalog.accounts)} accounts, "
-            f"{len(workspace.catalog.tax_codes)} tax codes · "
+            f"{count(len(workspace.catalog.accounts), 'account')}, "
+            f"{count(len(workspace.catalog.tax_codes), 'tax code')} · "
         )
-        text.append(f"{problems} need attention", style="yellow" if problems else "green")
+        text.append(f"{problems:,} need attention", style="yellow" if problems else "green")
         if drifted:
-            text.append(f" · {drifted} changed in Xero", style="cyan")
-        text.append(f" · {blocked} bills blocked", style="yellow" if blocked else "dim")
+            text.append(f" · {drifted:,} changed in Xero", style="cyan")
+        text.append(f" · {count(blocked, 'bill')} blocked", style="yellow" if blocked else "dim")
         elsewhere = mapping_edits.made_elsewhere(workspace)
         if elsewhere:
             text = Text(f"✗ {elsewhere} (a: auto-map)\n", style="bold red").append_text(text)

@@ -57,6 +57,7 @@ class PushLogScreen(ViewScreen):
         log = self.query_one(Log)
         log.clear()
         log.write_lines(self._shown())
+        log.scroll_end(animate=False)  # the newest lines, as before the filter
         self._status()
 
     def _written(self, lines: list[str]) -> None:

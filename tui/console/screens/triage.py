@@ -156,9 +156,10 @@ class TriageScreen(TableView):
             counts = self.workspace.counts()
             summary.update(
                 Text(
-                    f"{bills} bills need attention, {causes} causes · "
-                    f"{counts.get(BillState.FAILED, 0)} failed in Xero, "
-                    f"{counts.get(BillState.BLOCKED, 0)} blocked before sending"
+                    f"{count(bills, 'bill')} {'needs' if bills == 1 else 'need'} attention, "
+                    f"{count(causes, 'cause')} · "
+                    f"{counts.get(BillState.FAILED, 0):,} failed in Xero, "
+                    f"{counts.get(BillState.BLOCKED, 0):,} blocked before sending"
                 )
             )
 

@@ -14,6 +14,7 @@ from tui.core.jobs import Attempt
 from tui.core.money import format_money
 from tui.core.status import BillRow, BillState
 from tui.core.triage import Cause
+from tui.core.words import count
 
 HISTORY_SHOWN = 6
 
@@ -22,7 +23,7 @@ def cause_detail(cause: Cause, rows: Sequence[BillRow]) -> RenderableType:
     pushable = sum(1 for r in rows if r.pushable)
     failed = sum(1 for r in rows if r.state is BillState.FAILED)
     counts = Text(
-        f"{len(rows)} bills: {failed} failed in Xero, {len(rows) - failed} blocked "
+        f"{count(len(rows), 'bill')}: {failed:,} failed in Xero, {len(rows) - failed:,} blocked "
         f"before sending · {pushable} can be re-pushed now",
         style="dim",
     )
