@@ -14,15 +14,22 @@ from support.faults import FaultyTransport
 from support.sandbox_time import SandboxTime
 from tui.console.app import AxpushApp
 from tui.console.dialogs.confirm import ConfirmDialog
+from tui.core.clock import Clock
 from tui.service.demo import Demo
 from tui.service.session import Session
 
 
-def demo_app(demo: Demo, transport: FaultyTransport | None = None) -> AxpushApp:
+def demo_app(
+    demo: Demo, transport: FaultyTransport | None = None, clock: Clock | None = None
+) -> AxpushApp:
     """The console as `axpush demo` opens it (simulated Xero included), on the sandbox's clock
-    (so retries and waits cost no time), optionally through a faulty transport."""
+    (so retries and waits cost no time) unless given another, optionally through a faulty
+    transport."""
+    session = Session(
+        demo.profile, clock or SandboxTime(demo.state), transport, exports=demo.session.exports
+    )
     return AxpushApp(
-        Session(demo.profile, SandboxTime(demo.state), transport, exports=demo.session.exports),
+        session,
         context="demo",
         simulated_xero=demo.simulated_xero,
     )

@@ -22,3 +22,18 @@ class SandboxTime:
         with self.state.lock:
             self.state.clock.advance(timedelta(seconds=seconds))
         await asyncio.sleep(0)
+
+
+class FrozenTime:
+    """A clock that stands still but for the waits it is asked for: what screens show is the
+    same on every run (snapshots, screenshots)."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def now(self) -> datetime:
+        return self.at
+
+    async def sleep(self, seconds: float) -> None:
+        self.at += timedelta(seconds=seconds)
+        await asyncio.sleep(0)
