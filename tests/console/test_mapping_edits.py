@@ -3,7 +3,7 @@ that alters a tax rate or an account's class says so first, an unmap asks, and `
 
 from __future__ import annotations
 
-from support.pilot import demo_app, dialog_message, loaded, until
+from support.pilot import demo_app, dialog_message, loaded, push_all_ready, until
 from textual.widgets import OptionList
 
 from tui.console.app import AxpushApp
@@ -81,3 +81,35 @@ async def test_del_asks_before_unmapping_and_u_puts_it_back(demo: Demo) -> None:
         await until(pilot, lambda: mapping.table.cursor_row == mapping.table.row_count - 1)
         await pilot.press("home")
         await until(pilot, lambda: mapping.table.cursor_row == 0)
+
+
+async def test_r_recodes_the_invoices_already_in_xero_after_a_correction(demo: Demo) -> None:
+    app = demo_app(demo)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await until(pilot, loaded(app))
+        await push_all_ready(pilot, app)
+        await open_row(pilot, app, "Consulting")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, PickerDialog))
+        await pilot.press(*"260", "enter")  # Other Revenue: the same class and tax
+        await until(
+            pilot,
+            lambda: (
+                app.workspace is not None
+                and "4002" in app.workspace.mapping.accounts
+                and app.workspace.chart.accounts[app.workspace.mapping.accounts["4002"]].code
+                == "260"
+            ),
+        )
+        await pilot.press("R")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        question = dialog_message(app)
+        assert "book otherwise than the mapping now says" in question and "→" in question
+        await pilot.press("y")
+        await until(pilot, lambda: any(n.title == "Push finished" for n in app._notifications))
+        recoded = [
+            inv
+            for inv in demo.state.xero.invoices.values()
+            if any(line["AccountCode"] == "260" for line in inv["LineItems"])
+        ]
+        assert recoded, "the open invoices now book to 260"

@@ -85,6 +85,19 @@ def _mapping(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         action="store_true",
         help="count blocked bills as last synced, without asking Actionstep",
     )
+    recode = actions.add_parser(
+        "recode",
+        help="after a mapping correction: re-code the invoices already in Xero that book "
+        "otherwise than the mapping now says",
+        description="Read back from Xero the invoices of bills already pushed, compare what "
+        "their lines book (account, TaxType, amounts) with each bill under today's mapping, "
+        "and update those that differ. Xero refuses paid or period-locked invoices: those go to "
+        "triage. Exit codes: 0 done, 1 some were refused.",
+    )
+    recode.add_argument(
+        "--dry-run", action="store_true", help="list what would change; send nothing"
+    )
+    recode.add_argument("--json", action="store_true", help="machine-readable output")
     log = actions.add_parser("log", help="every change to the mapping: who, when, old -> new")
     log.add_argument("--json", action="store_true", help="JSON")
 

@@ -11,17 +11,22 @@ import argparse
 import asyncio
 import json
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from tui.cli.common import with_workspace
+from tui.cli.common import say, with_workspace
 from tui.core import mapfile
+from tui.core.engine import PushSummary
 from tui.core.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
+from tui.core.events import EngineEvent
 from tui.core.mapping import MappingChange, Origin, RowChange
 from tui.core.mapping_check import MappingRow
+from tui.core.money import plain_money
 from tui.core.words import count
-from tui.service import mapping_edits
+from tui.service import mapping_edits, recode
 from tui.service.exports import write_file
+from tui.service.recode import RecodePlan
 from tui.service.session import Session
 from tui.service.workspace import Workspace
 
@@ -189,10 +194,62 @@ def _print_changes(changes: list[RowChange], verb: str) -> None:
         print(f"{verb}  {change.line()}")
 
 
+def recode_command(session: Session, args: argparse.Namespace) -> int:
+    def show(event: EngineEvent) -> None:
+        if not args.json:
+            say(event.line())
+
+    async def work(workspace: Workspace) -> tuple[RecodePlan, PushSummary | None]:
+        planned = await recode.plan(workspace)
+        if args.dry_run or not planned.recodes:
+            return planned, None
+        return planned, await recode.apply(workspace, planned, show)
+
+    planned, summary = with_workspace(session, work, sync=True)
+    if args.json:
+        report: dict[str, Any] = {
+            "dry_run": args.dry_run,
+            "recodes": [
+                {
+                    "number": r.number,
+                    "client": r.client,
+                    "before": [_line_json(line) for line in r.before],
+                    "after": [_line_json(line) for line in r.after],
+                    "paid_in_xero": r.paid,
+                }
+                for r in planned.recodes
+            ],
+            "unchanged": planned.unchanged,
+            "left": [{"number": n, "why": why} for n, why in planned.left],
+        }
+        if summary is not None:
+            report.update(updated=summary.updated, failed=summary.failed)
+        print(json.dumps(report, indent=2))
+    else:
+        if summary is None:
+            for item in planned.recodes:
+                say(f"would re-code {item.describe()}")
+            for number, why in planned.left:
+                say(f"cannot re-code #{number}: {why}")
+        say(planned.summary + (" (dry run: nothing was sent)" if args.dry_run else ""))
+    return EXIT_FAILED if summary is not None and summary.failed else EXIT_OK
+
+
+def _line_json(line: tuple[str, str, Decimal, Decimal]) -> dict[str, str]:
+    code, tax_type, amount, tax = line
+    return {
+        "code": code,
+        "tax_type": tax_type,
+        "amount": plain_money(amount),
+        "tax": plain_money(tax),
+    }
+
+
 HANDLERS = {
     "export": export_command,
     "import": import_command,
     "auto": auto_command,
     "check": check_command,
     "log": log_command,
+    "recode": recode_command,
 }

@@ -32,6 +32,7 @@ from tui.console.screens.connections import ConnectionsScreen
 from tui.console.screens.mapping import MappingScreen
 from tui.console.screens.push_log import PushLogScreen
 from tui.console.screens.triage import TriageScreen
+from tui.core.engine import Emit, PushSummary
 from tui.core.errors import AxpushError, NotConnected
 from tui.core.events import EngineEvent, EventKind
 from tui.core.problems import MappingKey
@@ -58,6 +59,7 @@ SETTLED_EVENTS = frozenset(
 
 log = logging.getLogger(__name__)
 Work = Callable[[], Awaitable[Done | None]]
+Pusher = Callable[[Emit], Awaitable[PushSummary]]
 WorkspaceWork = Callable[[Workspace], Awaitable[Done | None]]
 
 
@@ -215,19 +217,23 @@ class AxpushApp(App[None]):
             self.notify(report, title="A profile file was damaged", severity="warning", timeout=15)
         self._damage_reported = len(damaged)
 
-    def start_push(self, bill_ids: Sequence[str]) -> bool:
-        """Push these bills in the background; False (and nothing starts) if a push is running."""
+    def start_push(self, bill_ids: Sequence[str], push: Pusher | None = None) -> bool:
+        """Push these bills in the background (or run `push`, another kind of push over them,
+        such as re-coding); False (and nothing starts) if a push is running."""
         workspace = self.workspace
         if self.pushing or workspace is None:
             return False
-        chosen = pushing.pushable(workspace, bill_ids)
+        chosen = list(bill_ids) if push else pushing.pushable(workspace, bill_ids)
         self.push_progress = (0, len(chosen))  # set now, so a second request sees it at once
         self.push_started = time.monotonic()
         self.bills_changed.publish(set(chosen))
 
-        async def push() -> Done:
+        async def pushing_now() -> Done:
             try:
-                summary = await pushing.push(workspace, chosen, self._queue_event)
+                if push is None:
+                    summary = await pushing.push(workspace, chosen, self._queue_event)
+                else:
+                    summary = await push(self._queue_event)
             finally:
                 self.push_progress = None
                 self.push_started = None
@@ -239,7 +245,7 @@ class AxpushApp(App[None]):
                 warning=bool(summary.failed),
             )
 
-        self.perform("Pushing", push, group="push")
+        self.perform("Pushing", pushing_now, group="push")
         return True
 
     def check_connections(self) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass
 
 from tui.core.mapping import Mapping, Origin
-from tui.core.models import Catalog, Chart, IncomeAccount, TaxCode, XeroAccount
+from tui.core.models import Bill, Catalog, Chart, IncomeAccount, TaxCode, XeroAccount
 from tui.core.problems import RECEIPTS, MappingKey, MappingKind, Problem
 from tui.core.triage import Cause
 
@@ -260,3 +260,12 @@ def mapping_rows(
         )
         for key in keys
     ]
+
+
+def uses_row(bill: Bill, key: MappingKey) -> bool:
+    """Whether this mapping row codes any of the bill's lines (the bank row: its receipts)."""
+    if key.kind is MappingKind.BANK:
+        return bill.total_paid > 0
+    if key.kind is MappingKind.TAX:
+        return any(line.tax_code_id == key.source_id for line in bill.lines)
+    return any(line.account_id == key.source_id for line in bill.lines)

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
-from tui.core.invoice import InvoiceDraft
+from tui.core.invoice import InvoiceDraft, coding
 from tui.core.jobs import Attempt, Job
 from tui.core.models import Contact
 
@@ -33,8 +33,13 @@ class RemoteInvoice:
     contact_id: str | None
     amount_paid: Decimal = Decimal(0)
     """Payments and credits already applied in Xero."""
-    coding: str | None = None
-    """What its lines book (`invoice.coding`); None when Xero did not send the lines."""
+    lines: tuple[tuple[str, str, Decimal, Decimal], ...] | None = None
+    """Each line's account Code, TaxType, amount and tax; None when Xero did not send them."""
+
+    @property
+    def coding(self) -> str | None:
+        """What its lines book (`invoice.coding`); None when the lines are not known."""
+        return None if self.lines is None else coding(self.lines)
 
     def books(self, total: Decimal | None, coding: str) -> bool:
         """True when this invoice is the one sent: the same total and, where both are known,

@@ -19,8 +19,8 @@ from tui.core.mapping_check import (
     row_problem,
     source_label,
     target_label,
+    uses_row,
 )
-from tui.core.models import Bill
 from tui.core.money import format_rate
 from tui.core.problems import MappingKey, MappingKind, Problem
 from tui.core.status import BillState
@@ -131,21 +131,13 @@ def impact(workspace: Workspace, key: MappingKey, target: str | None) -> Impact:
                 alters = f"the account's class from {was.account_class} to {now.account_class}"
     pending = in_xero = 0
     for row in workspace.rows.values():
-        if not _uses(row.bill, key):
+        if not uses_row(row.bill, key):
             continue
         if row.job is not None and row.job.in_xero:
             in_xero += 1
         else:
             pending += 1
     return Impact(change, alters, pending, in_xero)
-
-
-def _uses(bill: Bill, key: MappingKey) -> bool:
-    if key.kind is MappingKind.BANK:
-        return bill.total_paid > 0
-    if key.kind is MappingKind.TAX:
-        return any(line.tax_code_id == key.source_id for line in bill.lines)
-    return any(line.account_id == key.source_id for line in bill.lines)
 
 
 def propose(workspace: Workspace) -> list[RowChange]:

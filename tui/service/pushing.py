@@ -7,7 +7,7 @@ One pusher per profile: the OS lock (`store.pusher`) refuses a second with who h
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -191,6 +191,20 @@ async def push(workspace: Workspace, bill_ids: Sequence[str] | None, emit: Emit)
     """Push these bills (those still pushable), or, given None, all that are due. Raises
     PusherBusy, naming the holder, while another push runs for the profile. Jobs an interrupted
     push left `sending` are looked up in Xero first. `emit` hears every step."""
+
+    def tasks() -> list[Task]:
+        chosen = due(workspace) if bill_ids is None else pushable(workspace, bill_ids)
+        return [_task(workspace, workspace.rows[bill_id]) for bill_id in chosen]
+
+    return await run_tasks(workspace, tasks, emit)
+
+
+async def run_tasks(
+    workspace: Workspace, tasks_now: Callable[[], list[Task]], emit: Emit
+) -> PushSummary:
+    """The engine's work for one push, however its tasks are chosen: the pusher lock taken,
+    jobs reread (another process may have pushed), interrupted ones looked up in Xero, then
+    `tasks_now()` done. Used by `push` and by re-coding (`recode`)."""
     guard(workspace)
     profile, clock = workspace.profile, workspace.session.clock
     lock = PusherLock(profile.root, clock)
@@ -214,8 +228,8 @@ async def push(workspace: Workspace, bill_ids: Sequence[str] | None, emit: Emit)
         ]
         summary = PushSummary()
         await engine.reconcile(stuck, summary)
-        chosen = due(workspace) if bill_ids is None else pushable(workspace, bill_ids)
-        tasks = [_task(workspace, rows[bill_id]) for bill_id in chosen]
+        tasks = tasks_now()
+        chosen = [task.bill.bill_id for task in tasks]
         workspace.pushing.update(chosen)
         workspace.evaluate(chosen, jobs_only=True)
         return await engine.push(tasks, summary)

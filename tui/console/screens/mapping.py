@@ -26,8 +26,9 @@ from tui.core.money import format_rate
 from tui.core.problems import MappingKey, MappingKind
 from tui.core.status import BillState
 from tui.core.words import count
-from tui.service import mapping_edits
+from tui.service import mapping_edits, recode
 from tui.service.done import Done
+from tui.service.workspace import Workspace
 
 COLUMNS = (
     ("kind", "Kind"),
@@ -43,10 +44,12 @@ def _row_key(key: MappingKey) -> str:
 
 
 _KIND_LABELS = {MappingKind.ACCOUNT: "acct", MappingKind.TAX: "tax", MappingKind.BANK: "bank"}
+RECODES_SHOWN = 8
+"""Invoices listed in the re-code confirmation; more are counted."""
 HELP = (
     "enter: choose the Xero account or TaxType · del: unmap · u: undo · a: auto-map · r: "
-    "refresh the chart · a change that alters a tax rate or an account's class asks first; "
-    "each re-checks every bill"
+    "refresh the chart · R: re-code invoices already in Xero after a correction · a change "
+    "that alters a tax rate or an account's class asks first"
 )
 _ORIGINS = {
     Origin.AUTO: "set by auto-map",
@@ -111,14 +114,14 @@ class MappingScreen(TableView):
         Binding(
             "a",
             "auto_map",
-            "Auto-map",
+            "Auto",
             id="mapping.auto",
             tooltip="Auto-map: propose the unmapped rows",
         ),
         Binding(
             "r",
             "refresh_chart",
-            "Refresh",
+            "Chart",
             id="mapping.refresh",
             tooltip="Refresh Xero's chart and say what changed",
         ),
@@ -130,6 +133,13 @@ class MappingScreen(TableView):
             tooltip="Keep a row whose Xero account changed",
         ),
         Binding("u", "undo", "Undo", id="mapping.undo", tooltip="Undo the last change made here"),
+        Binding(
+            "R",
+            "recode",
+            "Re-code",
+            id="mapping.recode",
+            tooltip="Re-code invoices already in Xero that book otherwise than the mapping says",
+        ),
         Binding(
             "X",
             "simulate",
@@ -231,6 +241,40 @@ class MappingScreen(TableView):
             return self.axpush.simulated_xero is not None and no_code
         return True
 
+    def action_recode(self) -> None:
+        """Read back the invoices already in Xero, show old → new for those the mapping now
+        codes otherwise, and update them once confirmed."""
+
+        async def planning(workspace: Workspace) -> Done | None:
+            planned = await recode.plan(workspace)
+            if not planned.recodes:
+                return Done("Nothing to re-code", planned.summary + ".")
+            shown = [f"  {r.describe()}" for r in planned.recodes[:RECODES_SHOWN]]
+            more = len(planned.recodes) - RECODES_SHOWN
+            question = "\n".join(
+                [
+                    planned.summary + ".",
+                    *shown,
+                    *([f"  and {count(more, 'more invoice')}"] if more > 0 else []),
+                    "Update them in Xero to the mapping as it is now?",
+                ]
+            )
+            ids = [r.bill_id for r in planned.recodes]
+
+            def decided(yes: bool | None) -> None:
+                if yes:
+                    self.axpush.start_push(ids, lambda emit: recode.apply(workspace, planned, emit))
+
+            self.app.push_screen(ConfirmDialog(question, confirm="Re-code"), decided)
+            return None
+
+        if self.axpush.pushing:
+            self.notify("Wait for the push to finish first.", severity="warning")
+            return
+        self.axpush.perform_on_workspace(
+            "Reading the invoices back from Xero", planning, group="recode"
+        )
+
     def action_simulate(self) -> None:
         """The demo's Xero-side fix for an account without Code."""
         row, simulated, workspace = self._current(), self.axpush.simulated_xero, self.workspace
@@ -301,7 +345,8 @@ class MappingScreen(TableView):
             if impact.alters is None:  # the same rate and class: saved at once, `u` undoes
                 self._set_row(row.key, target)
                 return
-            self._ask(impact.question() + "\nSave it?", "Save", row.key, target)
+            recode = " (R re-codes them afterwards)" if impact.in_xero else ""
+            self._ask(impact.question() + f"{recode}\nSave it?", "Save", row.key, target)
 
         self.app.push_screen(PickerDialog(title, choices, current=row.target), picked)
 

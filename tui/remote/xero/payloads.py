@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from tui.core.invoice import InvoiceDraft, coding
+from tui.core.invoice import InvoiceDraft
 from tui.core.models import Contact, Organisation, XeroAccount, XeroTaxRate
 from tui.core.money import ZERO, parse_amount
 from tui.core.ports import ElementResult, PaymentDraft, RemoteInvoice, RemotePayment
@@ -183,7 +183,7 @@ def parse_remote_invoice(data: Mapping[str, Any]) -> RemoteInvoice | None:
     )
     items = data.get("LineItems")
     lines = (
-        [
+        tuple(
             (
                 str(item.get("AccountCode") or ""),
                 str(item.get("TaxType") or ""),
@@ -192,7 +192,7 @@ def parse_remote_invoice(data: Mapping[str, Any]) -> RemoteInvoice | None:
             )
             for item in items
             if isinstance(item, Mapping)
-        ]
+        )
         if isinstance(items, list) and items
         else None
     )
@@ -203,7 +203,7 @@ def parse_remote_invoice(data: Mapping[str, Any]) -> RemoteInvoice | None:
         _amount(data.get("Total")) or ZERO,
         contact_id,
         settled,
-        coding(lines) if lines is not None else None,
+        lines,
     )
 
 
