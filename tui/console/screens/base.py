@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Input
@@ -113,6 +113,9 @@ class TableView(ViewScreen):
 
     def action_filter(self) -> None:
         self.query_one(FilterInput).open()
+
+    def on_key(self, event: events.Key) -> None:
+        self.query_one(FilterInput).catch(event)
 
     # -- a bill's history, for the views whose rows are bills -------------------------------------
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -98,6 +98,9 @@ class PushLogScreen(ViewScreen):
 
     def action_filter(self) -> None:
         self.query_one(FilterInput).open()
+
+    def on_key(self, event: events.Key) -> None:
+        self.query_one(FilterInput).catch(event)
 
     def action_export(self) -> None:
         lines = self._shown()
