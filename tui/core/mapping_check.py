@@ -194,6 +194,13 @@ def target_label(
     return f"{seen.code or '(no code)'} {seen.name} (not in Xero)" if seen else f"? {target}"
 
 
+def gained_code(key: MappingKey, mapping: Mapping, chart: Chart) -> bool:
+    """The row's account had no Code when last seen and has one now (the fix for "no Code")."""
+    target, seen = mapping.target(key), mapping.seen.get(key.text)
+    now = chart.accounts.get(target) if target and key.kind is not MappingKind.TAX else None
+    return bool(seen and now and not seen.code and now.code)
+
+
 def drift(key: MappingKey, mapping: Mapping, chart: Chart) -> str | None:
     """What changed in Xero about this row's account since it was mapped or last confirmed:
     archived, deleted, lost or changed its Code, changed type, renamed."""
@@ -208,8 +215,9 @@ def drift(key: MappingKey, mapping: Mapping, chart: Chart) -> str | None:
         changes.append(f"{now.status.lower()} (was {seen.status.lower()})")
     if seen.code and not now.code:
         changes.append(f"lost its Code (was {seen.code})")
-    elif now.code != seen.code:
-        changes.append(f"Code {seen.code or '(none)'} → {now.code}")
+    elif seen.code and now.code != seen.code:
+        changes.append(f"Code {seen.code} → {now.code}")
+    # An account that had no Code and has one now is the fix for "no Code", not a surprise.
     if now.type != seen.type:
         changes.append(f"type {seen.type} → {now.type}")
     if now.name != seen.name:

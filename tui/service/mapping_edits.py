@@ -15,6 +15,7 @@ from tui.core.mapping import Mapping, MappingChange, Origin, RowChange
 from tui.core.mapping_check import (
     MappingRow,
     drift,
+    gained_code,
     mapping_rows,
     row_problem,
     source_label,
@@ -237,6 +238,29 @@ async def refresh_chart(workspace: Workspace) -> Done:
     accounts changed in Xero since they were mapped."""
     before = {b: row.state for b, row in workspace.rows.items()}
     await workspace.read_chart()
+    coded = [
+        key
+        for key in workspace.mapping.keys()  # noqa: SIM118 (its rows; a Mapping is no dict)
+        if gained_code(key, workspace.mapping, workspace.chart)
+    ]
+    if coded:  # the "no Code" fix done in Xero: remembered, as the history says
+        await _change(
+            workspace,
+            lambda m: (
+                m.confirmed(workspace.chart, coded),
+                [
+                    _record(
+                        workspace,
+                        key,
+                        m.target(key),
+                        m.target(key),
+                        "confirmed",
+                        "got a Code in Xero",
+                    )
+                    for key in coded
+                ],
+            ),
+        )
     workspace.evaluate()
     drifted = [row for row in rows(workspace) if row.drift]
     changed = {b for b, row in workspace.rows.items() if before.get(b) != row.state}

@@ -32,7 +32,7 @@ class ViewScreen(Screen[None]):
 
 class TableView(ViewScreen):
     TABLE_ID: ClassVar[str]
-    BINDINGS = [Binding("slash", "filter", "Filter", id="view.filter")]
+    BINDINGS = [Binding("slash", "filter", "Filter", id="view.filter", show=False)]
 
     def __init__(self) -> None:
         super().__init__()

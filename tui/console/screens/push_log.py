@@ -26,7 +26,7 @@ STATUS_SECONDS = 1.0
 class PushLogScreen(ViewScreen):
     AUTO_FOCUS = "#log"
     BINDINGS = [
-        Binding("slash", "filter", "Filter", id="log.filter"),
+        Binding("slash", "filter", "Filter", id="log.filter", show=False),
         Binding("e", "export", "Export", id="log.export"),
     ]
 
