@@ -11,14 +11,28 @@ class FilterInput(Input):
     BINDINGS = [Binding("escape", "clear_filter", "Clear filter", id="filter.clear")]
 
     def __init__(self, placeholder: str) -> None:
-        super().__init__(placeholder=placeholder, id="filter", classes="filter")
+        super().__init__(
+            placeholder=placeholder, id="filter", classes="filter", select_on_focus=False
+        )
         self._taking = False
         """From `/` until enter or esc: keys that reach the view are meant for the box."""
 
     def open(self) -> None:
+        """A new filter: what was typed before is replaced by what is typed now."""
         self.add_class("-open")
         self._taking = True
+        self.value = ""
         self.focus()
+
+    async def _on_key(self, event: events.Key) -> None:
+        """`/` in the box starts a new filter too (a burst of `enter /words` lands here before
+        the focus has gone back to the list); any other key is the box's."""
+        if event.key != "slash":
+            await super()._on_key(event)
+            return
+        self.open()
+        event.stop()
+        event.prevent_default()
 
     @on(Input.Submitted)
     def _submitted(self) -> None:
