@@ -23,8 +23,9 @@ async def test_a_burst_of_keys_after_slash_goes_into_the_filter(demo: Demo) -> N
         await until(pilot, lambda: box.value == "mediation")
         await until(pilot, lambda: len(screen.keys) == 7)
         assert isinstance(app.screen, BillsScreen), "no view key was taken from the filter"
-        for key, character in (("enter", None), ("slash", "/"), *((c, c) for c in "10150")):
-            app.post_message(events.Key(key, character))  # `enter /10150` in one burst
+        burst: list[tuple[str, str | None]] = [("enter", None), ("slash", "/")]
+        for key, character in burst + [(c, c) for c in "10150"]:  # `enter /10150` at once
+            app.post_message(events.Key(key, character))
         await until(pilot, lambda: box.value == "10150" and len(screen.keys) == 1)
         await pilot.press("enter", "escape")  # from the list, esc clears the filter too
         await until(pilot, lambda: box.value == "" and len(screen.keys) == 220)
