@@ -15,8 +15,8 @@ async def test_a_burst_of_keys_after_slash_goes_into_the_filter(demo: Demo) -> N
     app = demo_app(demo)
     async with app.run_test(size=(100, 30)) as pilot:
         await until(pilot, loaded(app))
-        for character in "/mediation":  # all queued before any is handled, as a paste is
-            app.post_message(events.Key("slash" if character == "/" else character, character))
+        for typed in "/mediation":  # all queued before any is handled, as a paste is
+            app.post_message(events.Key("slash" if typed == "/" else typed, typed))
         screen = app.screen
         assert isinstance(screen, BillsScreen)
         box = screen.query_one(FilterInput)
