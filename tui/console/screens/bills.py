@@ -192,11 +192,11 @@ class BillsScreen(TableView):
             if index:
                 text.append(" · ", style="dim")
             text.append_text(state_text(state))
-            text.append(f" {counts.get(state, 0)}")
+            text.append(f" {counts.get(state, 0):,}")
         if self.selected:
-            text.append(f"   {len(self.selected)} selected", style="bold")
+            text.append(f"   {len(self.selected):,} selected", style="bold")
         if len(self.keys) != len(workspace.rows):
-            text.append(f"   showing {len(self.keys)}", style="dim")
+            text.append(f"   showing {len(self.keys):,}", style="dim")
         progress = self.axpush.push_progress
         if progress is not None:
             text.append(f"   pushing {progress[0]}/{progress[1]}…", style="bold cyan")
