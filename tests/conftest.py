@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from tui.sandbox.server import SandboxServer
 from tui.sandbox.state import SandboxState
 from tui.service.demo import Demo, running_demo
 from tui.store.profile import HOME_ENV, Profile
+
+settings.register_profile("default", max_examples=150, deadline=None)
+settings.register_profile("thorough", max_examples=5000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 KINDS = ("unit", "contract", "integration", "console", "reliability", "bench")
 

@@ -7,8 +7,10 @@ The request still reaches the sandbox over HTTP; only what the client then sees 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -32,6 +34,8 @@ class FaultyTransport(httpx.AsyncBaseTransport):
     """Refuse the connection before anything is sent."""
     hold: list[Match] = field(default_factory=list)
     """Keep matching requests waiting until `release` is set."""
+    rewrite: list[tuple[Match, Callable[[httpx.Request, Any], Any]]] = field(default_factory=list)
+    """Answer matching requests with their JSON body changed: a hostile or broken service."""
     release: asyncio.Event = field(default_factory=asyncio.Event)
     seen: list[httpx.Request] = field(default_factory=list)
 
@@ -42,6 +46,16 @@ class FaultyTransport(httpx.AsyncBaseTransport):
         if any(match(request) for match in self.refuse):
             raise httpx.ConnectError("connection refused (injected)", request=request)
         response = await self.inner.handle_async_request(request)
+        for match, change in self.rewrite:
+            if match(request):
+                await response.aread()
+                body = change(request, json.loads(response.content) if response.content else None)
+                response = httpx.Response(
+                    response.status_code,
+                    headers={"Content-Type": "application/json"},
+                    content=json.dumps(body).encode(),
+                    request=request,
+                )
         if any(match(request) for match in self.lose_after_commit):
             await response.aread()
             await response.aclose()

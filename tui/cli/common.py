@@ -8,6 +8,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from tui.core.text import terminal_safe
 from tui.service.session import Session
 from tui.service.workspace import Workspace
 
@@ -15,11 +16,12 @@ T = TypeVar("T")
 
 
 def say(message: str) -> None:
-    print(message, flush=True)
+    """A line for the person at the terminal, with nothing in it the terminal would obey."""
+    print(terminal_safe(message), flush=True)
 
 
 def warn(message: str) -> None:
-    print(f"axpush: {message}", file=sys.stderr, flush=True)
+    print(f"axpush: {terminal_safe(message)}", file=sys.stderr, flush=True)
 
 
 def with_workspace(

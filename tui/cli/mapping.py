@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from tui.cli.common import say, with_workspace
+from tui.cli.common import say, warn, with_workspace
 from tui.core import mapfile
 from tui.core.engine import PushSummary
 from tui.core.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
@@ -48,7 +48,7 @@ def export_command(session: Session, args: argparse.Namespace) -> int:
             for row in data["accounts"] + data["tax_codes"]
             if row.get("xero_code") or row.get("xero_tax_type")
         )
-        print(
+        say(
             f"wrote {args.file}: {len(data['accounts'])} accounts and "
             f"{len(data['tax_codes'])} tax codes, {mapped} of them mapped"
         )
@@ -83,14 +83,14 @@ def import_command(session: Session, args: argparse.Namespace) -> int:
 
     plan, recorded = with_workspace(session, work)
     if plan.errors:
-        print(f"axpush: {source} was not imported, nothing was changed:", file=sys.stderr)
+        warn(f"{source} was not imported, nothing was changed:")
         for problem in plan.errors:
-            print(f"  {problem}", file=sys.stderr)
+            warn(f"  {problem}")
         return EXIT_USAGE
     _print_changes(plan.changes, "would change" if args.dry_run else "changed")
     done = len(plan.changes) if args.dry_run else len(recorded)
     verb = "would change" if args.dry_run else "changed"
-    print(
+    say(
         f"{verb} {count(done, 'row')}, {plan.unchanged} already so"
         + (" (dry run: nothing was saved)" if args.dry_run else "")
     )
@@ -107,13 +107,13 @@ def auto_command(session: Session, args: argparse.Namespace) -> int:
 
     proposals, unmapped = with_workspace(session, work)
     _print_changes(proposals, "would map" if args.dry_run else "mapped")
-    print(
+    say(
         f"{'would map' if args.dry_run else 'mapped'} {count(len(proposals), 'row')}"
         + (" (dry run: nothing was saved)" if args.dry_run else "")
     )
     if unmapped:
         names = ", ".join(r.source_label for r in unmapped)
-        print(
+        say(
             f"{count(len(unmapped), 'row')} left for a person (no single match by Code or "
             f"name): {names}"
         )
@@ -137,20 +137,20 @@ def check_command(session: Session, args: argparse.Namespace) -> int:
         print(json.dumps(report, indent=2))
     else:
         if report["organisation_problem"]:
-            print(f"✗ {report['organisation_problem']}")
+            say(f"✗ {report['organisation_problem']}")
         for row in report["rows"]:
             if row["problem"] or row["drift"]:
                 blocks = f"  ({row['bills_blocked']} bills blocked)" if row["bills_blocked"] else ""
-                print(
+                say(
                     f"✗ {row['kind']:<7} {row['actionstep']:<34} "
                     f"{row['state'] or 'changed in Xero'}{blocks}"
                 )
                 if row["problem"] and row["state"] != "unmapped":
-                    print(f"    {row['problem']}")
+                    say(f"    {row['problem']}")
                 if row["drift"]:
-                    print(f"    Xero account {row['xero']}: {row['drift']}")
+                    say(f"    Xero account {row['xero']}: {row['drift']}")
         problems = sum(1 for row in report["rows"] if row["problem"])
-        print(
+        say(
             f"{count(len(report['rows']), 'row')}: {problems} with a problem; "
             f"{count(report['bills_blocked'], 'pending bill')} blocked by the mapping"
             + (
@@ -168,9 +168,9 @@ def log_command(session: Session, args: argparse.Namespace) -> int:
         print(json.dumps([c.to_json() for c in changes], indent=2, ensure_ascii=False))
     else:
         for change in changes:
-            print(change.line())
+            say(change.line())
         if not changes:
-            print("no change to the mapping recorded yet")
+            say("no change to the mapping recorded yet")
     return EXIT_OK
 
 
@@ -191,7 +191,7 @@ def _row_json(row: MappingRow) -> dict[str, Any]:
 
 def _print_changes(changes: list[RowChange], verb: str) -> None:
     for change in changes:
-        print(f"{verb}  {change.line()}")
+        say(f"{verb}  {change.line()}")
 
 
 def recode_command(session: Session, args: argparse.Namespace) -> int:

@@ -20,6 +20,7 @@ from tui.core.events import EngineEvent
 from tui.core.jobs import Attempt, Operation
 from tui.core.money import format_money, plain_money
 from tui.core.status import BillState
+from tui.core.text import csv_cell
 from tui.core.triage import Cause
 from tui.core.words import count
 from tui.service import history, pushing
@@ -245,7 +246,9 @@ def log_command(session: Session, args: argparse.Namespace) -> int:
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=LOG_FIELDS)
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(
+            {k: csv_cell(str(v)) if v is not None else "" for k, v in row.items()} for row in rows
+        )
         print(out.getvalue(), end="")
     else:
         for row in rows:

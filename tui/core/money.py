@@ -23,6 +23,11 @@ def cents(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+LARGEST = Decimal(10) ** 12
+"""No bill line or total reaches a trillion: anything larger is damaged data, refused before it
+can overflow the cent arithmetic."""
+
+
 def parse_amount(value: object) -> Decimal:
     """Read an amount from a JSON value (number already parsed as Decimal, int or numeric text)."""
     if isinstance(value, bool) or value is None:
@@ -40,6 +45,8 @@ def parse_amount(value: object) -> Decimal:
         raise ValueError(f"not an amount: {value!r}")
     if not result.is_finite():
         raise ValueError(f"not an amount: {value!r}")
+    if abs(result) >= LARGEST:
+        raise ValueError(f"not a plausible amount: {str(value)[:40]!r}")
     return result
 
 

@@ -17,18 +17,17 @@ from typing import Any, TypeVar
 import httpx
 
 from tui.core.clock import REAL_CLOCK, Clock
-from tui.core.errors import RemoteRateLimited, RemoteRejected, RemoteUnauthorised
+from tui.core.errors import RemoteError, RemoteRateLimited, RemoteRejected, RemoteUnauthorised
 from tui.core.jsonio import loads
 from tui.core.models import Bill, Catalog, Line
 from tui.remote.actionstep.parse import (
     as_list,
     link,
-    parse_bill,
     parse_catalog,
     parse_contact,
-    parse_disbursement,
     parse_matter,
-    parse_time_entry,
+    read_bill,
+    read_line,
 )
 from tui.remote.transport import (
     DEFAULT_RETRY,
@@ -43,6 +42,8 @@ from tui.remote.transport import (
 T = TypeVar("T")
 
 PAGE_SIZE = 200
+MAX_PAGES = 5000
+"""A million records of one kind: a collection that pages on past this is not ending."""
 ID_CHUNK = 100
 SERVICE = "Actionstep"
 JSON_API = "application/vnd.api+json"
@@ -149,26 +150,59 @@ class ActionstepClient:
     async def _all(
         self, resource: str, params: dict[str, str] | None = None, ids: Sequence[str] = ()
     ) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
-        """Every record of a collection, following pages; also what `include` side-loaded."""
-        records: list[dict[str, Any]] = []
+        """Every record of a collection, following pages; also what `include` side-loaded.
+
+        Actionstep's paging is trusted no further than it proves itself: a page that repeats
+        the one before, more pages than `pageCount` said, more than `MAX_PAGES`, or a record
+        served twice with different content ends with an error naming the resource, instead
+        of looping or acting on a record it cannot tell apart."""
+        records: dict[str, dict[str, Any]] = {}
+        unnamed: list[dict[str, Any]] = []
         linked: dict[str, list[dict[str, Any]]] = {}
         path = f"{resource}/{','.join(ids)}" if ids else resource
-        page = 1
+        page, previous = 1, None
         while True:
             body = await self._get(
                 path, {**(params or {}), "page": str(page), "pageSize": str(PAGE_SIZE)}
             )
-            records += [r for r in as_list(body.get(resource)) if isinstance(r, dict)]
+            found = [r for r in as_list(body.get(resource)) if isinstance(r, dict)]
+            here = [str(r.get("id")) for r in found]
+            if page > 1 and found and here == previous:
+                raise self._bad_paging(resource, f"page {page} repeats page {page - 1}")
+            previous = here
+            for record in found:
+                key = str(record.get("id", ""))
+                if not key:
+                    unnamed.append(record)
+                elif key not in records:
+                    records[key] = record
+                elif records[key] != record:
+                    raise self._bad_paging(
+                        resource, f"{resource} {key} was served twice, with different content"
+                    )
             extra = body.get("linked")
             if isinstance(extra, dict):
                 for name, items in extra.items():
                     linked.setdefault(name, []).extend(
                         r for r in as_list(items) if isinstance(r, dict)
                     )
-            paging = body.get("meta", {}).get("paging", {}).get(resource, {})
-            if not isinstance(paging, dict) or not paging.get("nextPage"):
-                return records, linked
+            paging = _paging(body, resource)
+            if not paging.get("nextPage"):
+                return [*records.values(), *unnamed], linked
+            count = paging.get("pageCount")
+            if isinstance(count, int) and not isinstance(count, bool) and page >= count:
+                raise self._bad_paging(resource, f"page {page} of {count} still names a next page")
+            if page >= MAX_PAGES:
+                raise self._bad_paging(resource, f"more than {MAX_PAGES} pages")
             page += 1
+
+    @staticmethod
+    def _bad_paging(resource: str, what: str) -> RemoteError:
+        return RemoteError(
+            f"Actionstep's {resource} could not be read: {what}. The sync stopped before "
+            "acting on any of it; nothing was changed. Try again later, and tell Actionstep's "
+            "support if it goes on"
+        )
 
     async def _by_ids(self, resource: str, ids: Sequence[str]) -> list[dict[str, Any]]:
         records: list[dict[str, Any]] = []
@@ -218,15 +252,12 @@ class ActionstepClient:
             contacts.update(_index(await self._by_ids("participants", missing), parse_contact))
         lines: dict[str, list[Line]] = {}
         problems: dict[str, list[str]] = {}
-        for resource, parse in (
-            ("timeentries", parse_time_entry),
-            ("disbursements", parse_disbursement),
-        ):
+        for resource in ("timeentries", "disbursements"):
             for record in await self._lines_for(resource, bill_ids):
                 bill_id = link(record, "bill")
                 if bill_id is None:
                     continue
-                line, problem = parse(record, catalog)
+                line, problem = read_line(resource, record, catalog)
                 if line is not None:
                     lines.setdefault(bill_id, []).append(line)
                 if problem is not None:
@@ -234,7 +265,7 @@ class ActionstepClient:
         bills: list[Bill] = []
         for record in records:
             bill_id = str(record.get("id", ""))
-            bill = parse_bill(
+            bill = read_bill(
                 record,
                 contacts=contacts,
                 matters=matters,
@@ -244,6 +275,14 @@ class ActionstepClient:
             if bill is not None:
                 bills.append(bill)
         return bills
+
+
+def _paging(body: dict[str, Any], resource: str) -> dict[str, Any]:
+    """`meta.paging.<resource>`, or {} whatever shape Actionstep sent instead."""
+    meta = body.get("meta")
+    paging = meta.get("paging") if isinstance(meta, dict) else None
+    found = paging.get(resource) if isinstance(paging, dict) else None
+    return found if isinstance(found, dict) else {}
 
 
 def _index(

@@ -27,6 +27,7 @@ from tui.core.models import (
     TaxCode,
 )
 from tui.core.money import ZERO, cents, parse_amount
+from tui.core.text import clean
 
 Record = Mapping[str, Any]
 
@@ -48,15 +49,17 @@ def link(record: Record, name: str) -> str | None:
         value = value[0] if value else None
     if value is None or isinstance(value, (bool, dict)):
         return None
-    text = str(value).strip()
+    text = clean(str(value)).strip()
     return text or None
 
 
 def text(record: Record, name: str) -> str | None:
+    """A text field, cleaned of control characters and bidirectional overrides (see
+    `tui.core.text`); None when missing or not text."""
     value = record.get(name)
-    if value is None or isinstance(value, (dict, list)):
+    if value is None or isinstance(value, (dict, list, bool)):
         return None
-    result = str(value).strip()
+    result = clean(str(value)).strip()
     return result or None
 
 
@@ -84,6 +87,8 @@ def parse_catalog(accounts: Sequence[Record], tax_codes: Sequence[Record]) -> Ca
             rate = parse_amount(record.get("percentage", 0))
         except ValueError:
             continue  # a tax code without a usable rate cannot code a line; lines show it
+        if not ZERO <= rate <= 100:
+            continue  # nor can a rate no tax has
         parsed_codes[code_id] = TaxCode(
             code_id, text(record, "code") or code_id, text(record, "description") or "", rate
         )
@@ -144,9 +149,8 @@ def parse_time_entry(record: Record, catalog: Catalog) -> tuple[Line | None, str
 def parse_disbursement(record: Record, catalog: Catalog) -> tuple[Line | None, str | None]:
     entry_id = text(record, "id") or "?"
     try:
-        gross = cents(
-            parse_amount(record.get("quantity", 1)) * parse_amount(record.get("unitPrice"))
-        )
+        product = parse_amount(record.get("quantity", 1)) * parse_amount(record.get("unitPrice"))
+        gross = cents(parse_amount(product))  # the product must be plausible too
     except ValueError:
         return None, f"disbursement {entry_id} has no usable quantity or unitPrice"
     tax_code_id = link(record, "taxCode")
@@ -184,6 +188,40 @@ def _amount(record: Record, name: str, problems: list[str]) -> Decimal:
         return ZERO
 
 
+READ_ERRORS = (ValueError, TypeError, AttributeError, KeyError, ArithmeticError)
+"""What a record of an unexpected shape can raise while it is read: caught per record, so that
+one bad record is named and blocked and the rest of the sync goes on."""
+
+
+def rejected_bill(record: Record, why: str) -> Bill | None:
+    """A bill that could not be read at all: kept, blocked with the reason, so that it shows in
+    triage instead of stopping the sync (None when it has not even an id)."""
+    bill_id = text(record, "id")
+    if bill_id is None:
+        return None
+    try:
+        status = BillStatus(text(record, "status") or "")
+    except ValueError:
+        status = BillStatus.DRAFT
+    return Bill(
+        bill_id=bill_id,
+        number=text(record, "ourReference") or "",
+        status=status,
+        currency="",
+        invoice_date=None,
+        due_date=None,
+        total_ex=ZERO,
+        total_tax=ZERO,
+        total_inc=ZERO,
+        total_paid=ZERO,
+        contact=None,
+        matter=None,
+        lines=(),
+        modified=None,
+        data_problems=(f"Actionstep's record could not be read: {why}",),
+    )
+
+
 def parse_bill(
     record: Record,
     *,
@@ -212,6 +250,10 @@ def parse_bill(
             modified = datetime.fromisoformat(stamp)
         except ValueError:
             problems.append("modifiedTimestamp is not a timestamp")
+        else:
+            if modified.tzinfo is None:
+                problems.append("modifiedTimestamp has no time zone")
+                modified = None
     participant = link(record, "theirParticipant")
     if participant and participant not in contacts:
         problems.append(f"client (participant {participant}) was not found in Actionstep")
@@ -219,7 +261,8 @@ def parse_bill(
     try:
         paid = cents(parse_amount(record.get("totalPaid") or 0))
     except ValueError:
-        paid = ZERO  # informative only: not needed to create the invoice
+        problems.append("totalPaid is not an amount")  # payments follow it: never guess
+        paid = ZERO
     return Bill(
         bill_id=bill_id,
         number=text(record, "ourReference") or "",
@@ -237,3 +280,29 @@ def parse_bill(
         modified=modified,
         data_problems=tuple(problems),
     )
+
+
+def read_bill(
+    record: Record,
+    *,
+    contacts: Mapping[str, Contact],
+    matters: Mapping[str, Matter],
+    lines: list[Line],
+    line_problems: list[str],
+) -> Bill | None:
+    """`parse_bill`, never raising: a record of a shape it cannot read is a rejected bill."""
+    try:
+        return parse_bill(
+            record, contacts=contacts, matters=matters, lines=lines, line_problems=line_problems
+        )
+    except READ_ERRORS as error:
+        return rejected_bill(record, str(error)[:120] or type(error).__name__)
+
+
+def read_line(kind: str, record: Record, catalog: Catalog) -> tuple[Line | None, str | None]:
+    """A time entry's or a disbursement's line, never raising: (None, why) when unreadable."""
+    parse = parse_time_entry if kind == "timeentries" else parse_disbursement
+    try:
+        return parse(record, catalog)
+    except READ_ERRORS as error:
+        return None, f"{kind} {str(record.get('id'))[:20]} could not be read: {error}"
