@@ -37,8 +37,6 @@ def with_workspace(
     async def run() -> T:
         workspace = await Workspace.opened(session, sync=sync, full=full)
         try:
-            for damaged in session.damage():
-                warn(f"warning: {damaged}")
             return await work(workspace)
         finally:
             await workspace.aclose()

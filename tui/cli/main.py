@@ -311,34 +311,41 @@ def _dispatch(args: argparse.Namespace) -> int:
         return serve_sandbox(args.port, args.seed, args.faults)
     session = Session.open(args.profile)
     try:
-        if args.command in ("sync", "push", "log", "resolve"):
-            from tui.cli import pushing
-
-            return {
-                "sync": pushing.sync_command,
-                "push": pushing.push_command,
-                "log": pushing.log_command,
-                "resolve": pushing.resolve_command,
-            }[args.command](session, args)
-        if args.command == "mapping":
-            from tui.cli.mapping import HANDLERS
-
-            return HANDLERS[args.mapping_command](session, args)
-        if args.command in ("connect", "disconnect", "status", "doctor"):
-            from tui.cli import connections
-
-            handler = {
-                "connect": connections.connect_command,
-                "disconnect": connections.disconnect_command,
-                "status": connections.status_command,
-                "doctor": connections.doctor_command,
-            }[args.command]
-            return handler(session, args)
-        from tui.cli.console import run_console
-
-        return run_console(session)
+        return _run(args, session)
     finally:
+        for damaged in session.damage():  # whatever the command, a file set aside is said
+            warn(f"warning: {damaged}")
         session.close()
+
+
+def _run(args: argparse.Namespace, session: Session) -> int:
+    """The command on an opened profile."""
+    if args.command in ("sync", "push", "log", "resolve"):
+        from tui.cli import pushing
+
+        return {
+            "sync": pushing.sync_command,
+            "push": pushing.push_command,
+            "log": pushing.log_command,
+            "resolve": pushing.resolve_command,
+        }[args.command](session, args)
+    if args.command == "mapping":
+        from tui.cli.mapping import HANDLERS
+
+        return HANDLERS[args.mapping_command](session, args)
+    if args.command in ("connect", "disconnect", "status", "doctor"):
+        from tui.cli import connections
+
+        handler = {
+            "connect": connections.connect_command,
+            "disconnect": connections.disconnect_command,
+            "status": connections.status_command,
+            "doctor": connections.doctor_command,
+        }[args.command]
+        return handler(session, args)
+    from tui.cli.console import run_console
+
+    return run_console(session)
 
 
 if __name__ == "__main__":

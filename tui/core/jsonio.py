@@ -23,3 +23,8 @@ def dumps(data: Any) -> bytes:
 def loads(raw: bytes | str) -> Any:
     """Parse JSON, reading every non-integer number as a Decimal."""
     return json.loads(raw, parse_float=Decimal)
+
+
+READ_ERRORS = (ValueError, TypeError, AttributeError, KeyError, ArithmeticError)
+"""What reading data of an unexpected shape (someone else's JSON, a damaged file) can raise:
+caught where a record or a file is read, so it is named and set aside, never a traceback."""

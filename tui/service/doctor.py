@@ -11,6 +11,7 @@ from tui.service import mapping_edits
 from tui.service.connections import ACTIONSTEP, XERO, status
 from tui.service.session import Session
 from tui.service.workspace import Workspace
+from tui.store.storage import restore_steps
 
 
 @dataclass(frozen=True)
@@ -49,10 +50,15 @@ def _file_checks(session: Session) -> list[Check]:
         checks.append(
             Check(token_mode == "0o600", f"tokens.json is {token_mode}", f"chmod 600 {tokens}")
         )
-    checks += [
-        Check(False, damaged, "look at the kept file; nothing was lost")
-        for damaged in session.damage()
-    ]
+    for kept in sorted([*root.glob("*.damaged-*"), *root.glob("history/*.damaged-*")]):
+        original = kept.with_name(kept.name.split(".damaged-")[0])
+        checks.append(
+            Check(
+                False,
+                f"{original.name} was set aside as damaged, kept as {kept.name}",
+                restore_steps(original, kept) + "; or delete the kept file once it is not needed",
+            )
+        )
     return checks
 
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import platformdirs
 from filelock import AsyncFileLock, FileLock
@@ -34,10 +34,13 @@ from tinydb.table import Document, Table
 from tui.core.clock import REAL_CLOCK, Clock
 from tui.core.connection import ConnectionState
 from tui.core.jobs import Attempt, Job, JobState
+from tui.core.jsonio import READ_ERRORS
 from tui.core.mapping import Mapping, MappingChange
 from tui.core.models import Bill, Chart, Organisation
 from tui.core.settings import Settings
-from tui.store.storage import AtomicJSONStorage, SetAside, write_atomically
+from tui.store.storage import AtomicJSONStorage, SetAside, unwritable, write_atomically
+
+T = TypeVar("T")
 
 APP_NAME = "axpush"
 DEFAULT_PROFILE = "default"
@@ -97,9 +100,10 @@ class Profile:
         self._clock = clock
         self.set_aside: list[SetAside] = []
         """Damaged files found and moved aside since this profile was opened."""
+        _ensure_private_dir(root.parent)  # profiles/: which firms this machine serves is private
         _ensure_private_dir(root)
         _ensure_private_dir(root / "history")
-        self._lock = FileLock(str(root / ".profile.lock"), mode=0o600)
+        self._lock = _ProfileLock(str(root / ".profile.lock"), mode=0o600)
         self._config = self._open(root / "config.json", "config")
         self._state = self._open(root / "state.json", "state")
         self._tokens = self._open(root / "tokens.json", "tokens")
@@ -142,17 +146,39 @@ class Profile:
 
     # -- config -----------------------------------------------------------------------------
 
+    def _usable(self, db: TinyDB, read: Callable[[], T], empty: T) -> T:
+        """What `read` makes of a file's content; when the content cannot be used (valid JSON
+        with a field of the wrong type), the file is set aside and reported like one that does
+        not parse, and `empty` stands in."""
+        try:
+            return read()
+        except READ_ERRORS as error:
+            storage = db.storage
+            assert isinstance(storage, AtomicJSONStorage)
+            storage.set_aside(error)
+            return empty
+
     def settings(self) -> Settings:
         """The stored settings (environment overrides are applied by whoever uses them)."""
-        return Settings.from_json(self._single(self._config, "settings", _SCHEMA_1_CONNECTIONS))
+        return self._usable(
+            self._config,
+            lambda: Settings.from_json(
+                self._single(self._config, "settings", _SCHEMA_1_CONNECTIONS)
+            ),
+            Settings(),
+        )
 
     def save_settings(self, settings: Settings) -> None:
         self._replace_single(self._config, "settings", settings.to_json())
 
     def connection(self) -> ConnectionState:
         """What signing in produced: tenant, Actionstep endpoint, the bound organisation."""
-        return ConnectionState.from_json(
-            self._single(self._config, "connection", _SCHEMA_1_CONNECTIONS)
+        return self._usable(
+            self._config,
+            lambda: ConnectionState.from_json(
+                self._single(self._config, "connection", _SCHEMA_1_CONNECTIONS)
+            ),
+            ConnectionState(),
         )
 
     def save_connection(self, state: ConnectionState) -> None:
@@ -170,8 +196,11 @@ class Profile:
         return {}
 
     def mapping(self) -> Mapping:
-        doc = self._table(self._config, "mapping").get(doc_id=_SINGLE)
-        return Mapping.from_json(doc) if isinstance(doc, dict) else Mapping()
+        def read() -> Mapping:
+            doc = self._table(self._config, "mapping").get(doc_id=_SINGLE)
+            return Mapping.from_json(doc) if isinstance(doc, dict) else Mapping()
+
+        return self._usable(self._config, read, Mapping())
 
     def save_mapping(self, mapping: Mapping) -> None:
         self._replace_single(self._config, "mapping", mapping.to_json())
@@ -186,7 +215,11 @@ class Profile:
             data = storage.read() or {}
             doc = data.get("mapping", {}).get(str(_SINGLE))
             mapping, records = change(
-                Mapping.from_json(doc) if isinstance(doc, dict) else Mapping()
+                self._usable(
+                    self._config,
+                    lambda: Mapping.from_json(doc) if isinstance(doc, dict) else Mapping(),
+                    Mapping(),
+                )
             )
             log = dict(data.get("mapping_changes", {}))
             first = max((int(k) for k in log), default=0) + 1
@@ -208,7 +241,13 @@ class Profile:
     def mapping_changes(self) -> list[MappingChange]:
         """Every change to the mapping, oldest first."""
         table = self._table(self._config, "mapping_changes")
-        return [MappingChange.from_json(doc) for doc in sorted(table.all(), key=lambda d: d.doc_id)]
+        return self._usable(
+            self._config,
+            lambda: [
+                MappingChange.from_json(doc) for doc in sorted(table.all(), key=lambda d: d.doc_id)
+            ],
+            [],
+        )
 
     # -- tokens -----------------------------------------------------------------------------
 
@@ -247,7 +286,11 @@ class Profile:
         doc = self._single(self._chart, "chart")
         if not doc:
             return None
-        return Organisation.from_json(doc["organisation"]), Chart.from_json(doc["chart"])
+        return self._usable(
+            self._chart,
+            lambda: (Organisation.from_json(doc["organisation"]), Chart.from_json(doc["chart"])),
+            None,
+        )
 
     def save_chart(self, organisation: Organisation, chart: Chart) -> None:
         """Keep the chart as read now; written only when it changed."""
@@ -259,15 +302,22 @@ class Profile:
 
     def cached_bills(self) -> dict[str, Bill]:
         """The bills as last synced from Actionstep (a cache: losing it costs a full sync)."""
-        return {
-            str(doc["bill_id"]): Bill.from_json(dict(doc))
-            for doc in self._table(self._bills, "bills").all()
-        }
+        return self._usable(
+            self._bills,
+            lambda: {
+                str(doc["bill_id"]): Bill.from_json(dict(doc))
+                for doc in self._table(self._bills, "bills").all()
+            },
+            {},
+        )
 
     def sync_cursor(self) -> datetime | None:
-        doc = self._table(self._bills, "sync").get(doc_id=_SINGLE)
-        cursor = doc.get("cursor") if isinstance(doc, dict) else None
-        return datetime.fromisoformat(cursor) if cursor else None
+        def read() -> datetime | None:
+            doc = self._table(self._bills, "sync").get(doc_id=_SINGLE)
+            cursor = doc.get("cursor") if isinstance(doc, dict) else None
+            return datetime.fromisoformat(cursor) if cursor else None
+
+        return self._usable(self._bills, read, None)
 
     def save_bills(
         self, bills: Sequence[Bill], cursor: datetime | None, *, replace_all: bool
@@ -298,10 +348,14 @@ class Profile:
     # -- outbox -----------------------------------------------------------------------------
 
     def jobs(self) -> dict[str, Job]:
-        return {
-            str(doc["bill_id"]): Job.from_json(dict(doc))
-            for doc in self._table(self._state, "jobs").all()
-        }
+        return self._usable(
+            self._state,
+            lambda: {
+                str(doc["bill_id"]): Job.from_json(dict(doc))
+                for doc in self._table(self._state, "jobs").all()
+            },
+            {},
+        )
 
     def record_jobs(self, jobs: Sequence[Job], attempts: Sequence[Attempt] = ()) -> list[Job]:
         """Upsert jobs by bill (counting an attempt for each that starts sending) and append the
@@ -361,8 +415,7 @@ class Profile:
         attempts: list[Attempt] = []
         for name in months:
             for shard in self._shards(name):
-                table = self._table(self._history_db(shard), "attempts")
-                attempts += [Attempt.from_json(dict(doc)) for doc in table.all()]
+                attempts += self._shard_attempts(shard)
         return sorted(attempts, key=lambda a: a.at)
 
     def attempts_of(self, bill_id: str, months: int = 24) -> list[Attempt]:
@@ -370,12 +423,20 @@ class Profile:
         found: list[Attempt] = []
         for month in self.history_months()[-months:]:
             for shard in self._shards(month):
-                table = self._table(self._history_db(shard), "attempts")
-                found += [
-                    Attempt.from_json(dict(doc))
-                    for doc in table.search(where("bill_id") == bill_id)
-                ]
+                found += self._shard_attempts(shard, bill_id)
         return sorted(found, key=lambda a: a.at)
+
+    def _shard_attempts(self, shard: str, bill_id: str | None = None) -> list[Attempt]:
+        """One history file's attempts (of one bill); a file whose content cannot be used is
+        set aside and reported."""
+        db = self._history_db(shard)
+        table = self._table(db, "attempts")
+
+        def read() -> list[Attempt]:
+            docs = table.all() if bill_id is None else table.search(where("bill_id") == bill_id)
+            return [Attempt.from_json(dict(doc)) for doc in docs]
+
+        return self._usable(db, read, [])
 
     def history_months(self) -> list[str]:
         return sorted({p.name[:7] for p in (self.root / "history").glob("????-??*.json")})
@@ -415,6 +476,26 @@ def _month(at: datetime) -> str:
 
 
 def _ensure_private_dir(path: Path) -> None:
+    """The folder exists and only its owner may enter it. On a read-only profile an existing
+    folder is used as it is (the commands that only read still work)."""
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if os.name == "posix":
-        path.chmod(0o700)
+    if os.name == "posix" and path.stat().st_mode & 0o777 != 0o700:
+        try:
+            path.chmod(0o700)
+        except OSError as error:
+            if unwritable(path, error) is None:
+                raise
+
+
+class _ProfileLock(FileLock):
+    """The profile's file lock; one that cannot be created (a full disk, a read-only profile)
+    says so in words."""
+
+    def acquire(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().acquire(*args, **kwargs)
+        except OSError as error:
+            said = unwritable(Path(self.lock_file), error)
+            if said is None:
+                raise
+            raise said from None

@@ -10,6 +10,7 @@ empty instead of crashing or silently losing the evidence.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 from collections.abc import Callable
@@ -42,12 +43,60 @@ class SetAside:
     def describe(self) -> str:
         return (
             f"{self.original.name} could not be read ({self.reason}); it was kept as "
-            f"{self.moved_to} and a fresh one started"
+            f"{self.moved_to} and a fresh one started. "
+            + restore_steps(self.original, self.moved_to)
         )
 
 
+def restore_steps(original: Path, kept: Path) -> str:
+    """How to go back to a file that was set aside, once repaired."""
+    return (
+        "To go back to it: repair the kept file (it is JSON), stop every axpush using the "
+        f"profile, then `mv '{kept}' '{original}'`"
+    )
+
+
+class StorageError(ConfigError):
+    """A profile file could not be written: the disk is full, or the profile is read-only. The
+    file is as it was before the write; nothing in it was lost."""
+
+    title = "Profile not written"
+
+
+_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+_READ_ONLY = {errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+def unwritable(path: Path, error: OSError) -> StorageError | None:
+    """What a failed write means for the admin, when it is the disk or the permissions."""
+    if error.errno in _FULL:
+        return StorageError(
+            f"the disk holding {path.parent} is full ({error.strerror}): {path.name} was not "
+            "changed and nothing in it was lost. Free some space there, then run the command "
+            "again (an interrupted push is looked up in Xero first, so nothing is sent twice)"
+        )
+    if error.errno in _READ_ONLY:
+        return StorageError(
+            f"{path} cannot be written ({error.strerror}): the profile is read-only here. "
+            "Commands that only read (status --offline, log, mapping log) still work; "
+            "anything that records needs a writable profile"
+        )
+    return None
+
+
 def write_atomically(path: Path, payload: bytes, mode: int = FILE_MODE) -> None:
-    """Write `payload` to `path` so that readers see the old or the new file, never a mix."""
+    """Write `payload` to `path` so that readers see the old or the new file, never a mix. A
+    full disk or a read-only profile raises StorageError, the old file left whole."""
+    try:
+        _write(path, payload, mode)
+    except OSError as error:
+        said = unwritable(path, error)
+        if said is None:
+            raise
+        raise said from None
+
+
+def _write(path: Path, payload: bytes, mode: int) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     try:
@@ -141,8 +190,29 @@ class AtomicJSONStorage(Storage):
                 return False
             stamp = self._clock.now().strftime("%Y%m%dT%H%M%S%fZ")
             moved = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
-            os.replace(self.path, moved)
+            try:
+                os.replace(self.path, moved)
+            except OSError as failure:
+                said = unwritable(self.path, failure)
+                if said is None:
+                    raise
+                raise ConfigError(
+                    f"{self.path.name} could not be read ({_reason(error)}) and cannot be set "
+                    f"aside: {said}"
+                ) from None
         if self._on_set_aside is not None:
-            reason = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
-            self._on_set_aside(SetAside(self.path, moved, reason))
+            self._on_set_aside(SetAside(self.path, moved, _reason(error)))
         return True
+
+    def set_aside(self, error: Exception) -> None:
+        """The file parses but its content cannot be used (a field of the wrong type): moved
+        aside and reported like one that does not parse."""
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return
+        self._set_aside(raw, error)
+
+
+def _reason(error: Exception) -> str:
+    return str(error).splitlines()[0][:120] if str(error) else type(error).__name__

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from tui.core.jsonio import READ_ERRORS
 from tui.core.models import (
     Bill,
     BillStatus,
@@ -186,11 +187,6 @@ def _amount(record: Record, name: str, problems: list[str]) -> Decimal:
     except ValueError:
         problems.append(f"{name} is missing or not an amount")
         return ZERO
-
-
-READ_ERRORS = (ValueError, TypeError, AttributeError, KeyError, ArithmeticError)
-"""What a record of an unexpected shape can raise while it is read: caught per record, so that
-one bad record is named and blocked and the rest of the sync goes on."""
 
 
 def rejected_bill(record: Record, why: str) -> Bill | None:
