@@ -11,6 +11,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from tui.core.text import clean
+
 
 class BillStatus(StrEnum):
     """An Actionstep bill's own status. Open and Closed bills are finalised and go to Xero."""
@@ -106,12 +108,18 @@ class Bill:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Bill:
+        """From the local cache; its text cleaned again, as a profile may predate the cleaning
+        at entry (see `tui.core.text`)."""
+
         def day(value: Any) -> date | None:
             return date.fromisoformat(value) if value else None
 
+        def cleaned(record: dict[str, Any]) -> dict[str, Any]:
+            return {k: clean(v) if isinstance(v, str) else v for k, v in record.items()}
+
         return cls(
             bill_id=str(data["bill_id"]),
-            number=str(data["number"]),
+            number=clean(str(data["number"])),
             status=BillStatus(data["status"]),
             currency=str(data["currency"]),
             invoice_date=day(data.get("invoice_date")),
@@ -120,12 +128,12 @@ class Bill:
             total_tax=Decimal(data["total_tax"]),
             total_inc=Decimal(data["total_inc"]),
             total_paid=Decimal(data["total_paid"]),
-            contact=Contact(**data["contact"]) if data.get("contact") else None,
-            matter=Matter(**data["matter"]) if data.get("matter") else None,
+            contact=Contact(**cleaned(data["contact"])) if data.get("contact") else None,
+            matter=Matter(**cleaned(data["matter"])) if data.get("matter") else None,
             lines=tuple(
                 Line(
                     **{
-                        **line,
+                        **cleaned(line),
                         "kind": LineKind(line["kind"]),
                         "amount": Decimal(line["amount"]),
                         "tax": Decimal(line["tax"]),
