@@ -89,7 +89,7 @@ def test_a_damaged_file_is_set_aside_and_reported_not_emptied(
     profile: Profile, isolated_home: Path
 ) -> None:
     profile.record_jobs([Job("801", "10001", JobState.PUSHED, "k", T0, invoice_id="inv-1")])
-    state = profile.root / "state.json"
+    state = profile.root / "outbox" / "jobs-0.json"
     damaged = state.read_bytes()[: len(state.read_bytes()) // 2]  # truncated mid-write
     state.write_bytes(damaged)
 
@@ -97,7 +97,7 @@ def test_a_damaged_file_is_set_aside_and_reported_not_emptied(
     assert reopened.jobs() == {}
     [report] = reopened.set_aside
     assert report.moved_to.read_bytes() == damaged, "the evidence is kept byte for byte"
-    assert "state.json could not be read" in report.describe()
+    assert "outbox/jobs-0.json could not be read" in report.describe()
     reopened.record_jobs([Job("802", "10002", JobState.SENDING, "k2", T0)])
     assert list(reopened.jobs()) == ["802"]
 
@@ -273,3 +273,23 @@ def test_a_reader_never_sees_a_half_written_file(isolated_home: Path) -> None:
         writer.kill()
         writer.wait(timeout=10)
     assert sizes == {1, 3000}, "the reader saw both versions, and only whole ones"
+
+
+def test_an_outbox_from_schema_1_moves_into_its_files_and_the_old_one_is_kept(
+    profile: Profile, isolated_home: Path
+) -> None:
+    """state.json held every job; each now lives in the outbox file of its thousand bills."""
+    jobs = {
+        "1": Job("801", "10001", JobState.PUSHED, "k", T0, invoice_id="inv-1").to_json(),
+        "2": Job("2450", "12450", JobState.SENDING, "k2", T0).to_json(),
+    }
+    old = profile.root / "state.json"
+    old.write_text(json.dumps({"jobs": jobs, "_meta": {"1": {"version": 1}}}))
+    reopened = Profile.named("test", home=isolated_home)
+    assert set(reopened.jobs()) == {"801", "2450"}
+    assert not old.exists() and list(profile.root.glob("state.json.migrated-*"))
+    assert sorted(p.name for p in (profile.root / "outbox").glob("*.json")) == [
+        "jobs-0.json",
+        "jobs-2.json",
+    ]
+    assert reopened.jobs()["2450"].state is JobState.SENDING, "still to be looked up in Xero"

@@ -64,13 +64,13 @@ def test_a_damaged_history_shard_is_said_not_taken_for_an_empty_history(
     shard.write_text("{ this is not json")
     log = axpush("log", home=isolated_home)
     assert log.returncode == 0 and "Traceback" not in log.stderr
-    assert f"{shard.name} could not be read" in log.stderr
+    assert f"history/{shard.name} could not be read" in log.stderr
 
 
 @pytest.mark.parametrize(
     ("file", "damage"),
     [
-        ("state.json", lambda d: d["jobs"]["1"].update(state=None)),
+        ("outbox/jobs-0.json", lambda d: d["jobs"]["1"].update(state=None)),
         ("bills.json", lambda d: d["bills"]["1"].update(total_inc=[1, 2])),
         ("history", lambda d: d["attempts"]["1"].update(at="yesterday")),
         ("config.json", lambda d: d["mapping"]["1"].update(accounts=7)),
@@ -88,7 +88,8 @@ def test_valid_json_with_fields_of_the_wrong_type_is_set_aside_not_a_traceback(
     done = axpush(*command, home=isolated_home)
     assert "Traceback" not in done.stderr, done.stderr
     assert done.returncode in (0, 1)
-    assert f"{path.name} could not be read" in done.stderr
+    named = path.relative_to(root).as_posix()  # config.json, outbox/jobs-0.json, history/...
+    assert f"{named} could not be read" in done.stderr
     assert list(path.parent.glob(f"{path.name}.damaged-*")), "kept, byte for byte"
     numbers = [inv["InvoiceNumber"] for inv in sandbox.state.xero.invoices.values()]
     assert len(numbers) == len(set(numbers)), "nothing doubled in Xero"

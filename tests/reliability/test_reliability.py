@@ -244,16 +244,16 @@ def test_a_damaged_outbox_is_set_aside_and_nothing_is_pushed_twice(isolated_home
         profile = connected_profile(server, isolated_home)
         first = pusher(isolated_home, "--bill", "10001", "10002", "10003")
         assert first.wait(timeout=60) == 0
-        outbox = profile.root / "state.json"
+        outbox = profile.root / "outbox" / "jobs-0.json"
         outbox.write_bytes(outbox.read_bytes()[:-40])  # cut short, as by a full disk
         again = pusher(isolated_home, "--all", "--json")
         out, err = again.communicate(timeout=120)
         assert again.returncode == 0, err
-        assert "state.json could not be read" in err and "damaged" in err
+        assert "outbox/jobs-0.json could not be read" in err and "damaged" in err
         report = json.loads(out)
         assert report["adopted"] == 3 and report["failed"] == 0
         workspace = asyncio.run(final_rows(Profile.named("default", home=isolated_home)))
-    assert list(profile.root.glob("state.json.damaged-*"))
+    assert list((profile.root / "outbox").glob("jobs-0.json.damaged-*"))
     counts = assert_exactly_once(state, workspace)
     assert counts[BillState.READY] == 0
 

@@ -26,7 +26,7 @@ VALUE = st.recursive(
     max_leaves=10,
 )
 RECORD_FIELDS = {
-    "state.json": (
+    "outbox/jobs-0.json": (
         "jobs",
         [
             "bill_id",
@@ -62,7 +62,7 @@ RECORD_FIELDS = {
     "chart.json": ("chart", ["organisation", "chart"]),
 }
 READERS: dict[str, Callable[[Profile], object]] = {
-    "state.json": Profile.jobs,
+    "outbox/jobs-0.json": Profile.jobs,
     "bills.json": Profile.cached_bills,
     "config.json": Profile.mapping,
     "chart.json": Profile.cached_chart,
@@ -86,6 +86,7 @@ def test_any_content_is_read_or_set_aside_by_name(file: str, data: st.DataObject
     with tempfile.TemporaryDirectory() as home:
         profile = Profile.named("any", home=Path(home))
         path = profile.root / file
+        path.parent.mkdir(exist_ok=True)
         path.write_text(json.dumps(document))
         try:
             READERS[file](profile)
@@ -96,6 +97,6 @@ def test_any_content_is_read_or_set_aside_by_name(file: str, data: st.DataObject
         finally:
             profile.close()
         if not path.exists():  # set aside: kept byte for byte, and named
-            [kept] = path.parent.glob(f"{file}.damaged-*")
+            [kept] = path.parent.glob(f"{path.name}.damaged-*")
             assert kept.read_text() == json.dumps(document)
             assert profile.set_aside and profile.set_aside[0].original == path

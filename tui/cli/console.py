@@ -31,8 +31,8 @@ def run_demo(seed: int, faults: str) -> int:
     return EXIT_OK
 
 
-def serve_sandbox(port: int, seed: int, faults: str) -> int:
-    with serving(port, seed, faults) as base:
+def serve_sandbox(port: int, seed: int, faults: str, bills: int) -> int:
+    with serving(port, seed, faults, bills) as base:
         say(
             f"axpush sandbox serving on {base} (Xero {base}/xero, Actionstep "
             f"{base}/actionstep/api, admin {base}/_sandbox)"

@@ -12,7 +12,7 @@ from tui import __version__
 from tui.cli.common import warn
 from tui.core.errors import EXIT_FAILED, AxpushError
 from tui.core.triage import Cause
-from tui.service.demo import DEFAULT_SEED, DEMO_FAULTS
+from tui.service.demo import DEFAULT_SEED, DEMO_BILLS, DEMO_FAULTS, MAX_BILLS
 from tui.service.session import DEFAULT_PROFILE, HOME_ENV, Session
 
 
@@ -265,12 +265,27 @@ def _sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--seed", type=int, default=DEFAULT_SEED, help="demo data seed (default: %(default)s)"
     )
     serve.add_argument(
+        "--bills",
+        type=_bill_count,
+        default=DEMO_BILLS,
+        metavar="N",
+        help="how many bills the firm has, up to 100,000 (default: %(default)s; the same seed "
+        "and N give the same firm)",
+    )
+    serve.add_argument(
         "--faults",
         default="",
         metavar="SPEC",
         help="faults to inject, e.g. 'PUT */Invoices=lost:0.2,503:0.1; "
         "*/Contacts=seq:ok,500' (see README)",
     )
+
+
+def _bill_count(text: str) -> int:
+    count = int(text)
+    if not 1 <= count <= MAX_BILLS:
+        raise argparse.ArgumentTypeError(f"give 1 to {MAX_BILLS:,} bills")
+    return count
 
 
 REPORT_URL = "https://example.invalid/axpush/issues"
@@ -308,7 +323,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "sandbox":
         from tui.cli.console import serve_sandbox
 
-        return serve_sandbox(args.port, args.seed, args.faults)
+        return serve_sandbox(args.port, args.seed, args.faults, args.bills)
     session = Session.open(args.profile)
     try:
         return _run(args, session)

@@ -460,10 +460,16 @@ def _organisation(organisation_id: str, rng: random.Random) -> dict[str, Any]:
     }
 
 
+NAME_REDRAWS = 200
+"""Draws again on a taken name this often before numbering namesakes: enough for the demo's
+firm to be what it always was, bounded for a firm of 100,000 bills."""
+
+
 def _participants(rng: random.Random, table: dict[int, dict[str, Any]], count: int) -> list[int]:
     names: set[str] = set()
     ids: list[int] = []
     next_id = 1201
+    redraws = 0
     while len(ids) < count:
         is_company = rng.random() < 0.45
         if is_company:
@@ -472,8 +478,15 @@ def _participants(rng: random.Random, table: dict[int, dict[str, Any]], count: i
         else:
             first, last = rng.choice(_FIRST), rng.choice(_LAST)
             display = f"{first} {last}"
-        if display in names:
+        if display in names and redraws < NAME_REDRAWS:
+            redraws += 1  # a small firm draws again: its names stay as they always were
             continue
+        if display in names:  # a big firm outgrows the name pools: number the namesakes
+            display = next(
+                f"{display} ({n})" for n in range(2, count + 2) if f"{display} ({n})" not in names
+            )
+            if last is not None:
+                last = display.removeprefix(f"{first} ")
         names.add(display)
         stamp = _stamp(EPOCH - timedelta(days=rng.randrange(30, 900)))
         email_local = "".join(c for c in display.lower() if c.isalnum())[:20]

@@ -25,7 +25,20 @@ if TYPE_CHECKING:  # the server pulls in uvicorn and Starlette: loaded only when
     from tui.sandbox.server import SandboxServer
     from tui.sandbox.state import SandboxState
 
-__all__ = ["DEFAULT_SEED", "DEMO_FAULTS", "Demo", "SimulatedXero", "running_demo", "serving"]
+DEMO_BILLS = 220
+MAX_BILLS = 100_000
+"""The sandbox builds a firm of up to this many bills (a ten-year firm), in seconds."""
+
+__all__ = [
+    "DEFAULT_SEED",
+    "DEMO_BILLS",
+    "DEMO_FAULTS",
+    "MAX_BILLS",
+    "Demo",
+    "SimulatedXero",
+    "running_demo",
+    "serving",
+]
 
 DEMO_PROFILE = "demo"
 
@@ -118,13 +131,13 @@ def running_demo(
 
 
 @contextlib.contextmanager
-def serving(port: int, seed: int, faults: str) -> Iterator[str]:
+def serving(port: int, seed: int, faults: str, bills: int = 220) -> Iterator[str]:
     """The sandbox served on 127.0.0.1 (logging as it goes) until the block ends; yields its
     base URL."""
     from tui.sandbox.server import SandboxServer
     from tui.sandbox.state import SandboxState
 
-    state = SandboxState.demo(seed, faults=faults)
+    state = SandboxState.demo(seed, faults=faults, bills=bills)
     try:
         server = SandboxServer(state, port, quiet=False)
     except OSError as error:

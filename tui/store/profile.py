@@ -3,7 +3,7 @@
 Layout, under `$AXPUSH_HOME` or platformdirs' user data dir:
 
     profiles/<name>/config.json        settings, connection state, the mapping and its changes
-    profiles/<name>/state.json         the outbox: one job per bill
+    profiles/<name>/outbox/jobs-<n>.json   the outbox: one job per bill, 1,000 bills a file by id
     profiles/<name>/bills.json         the bills as last synced, and the sync cursor (a cache)
     profiles/<name>/chart.json         Xero's organisation and chart as last read (a cache)
     profiles/<name>/history/YYYY-MM.json   every attempt, sharded by month (YYYY-MM.2.json, ...)
@@ -20,6 +20,7 @@ from __future__ import annotations
 import getpass
 import os
 import socket
+import zlib
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -105,11 +106,12 @@ class Profile:
         _ensure_private_dir(root / "history")
         self._lock = _ProfileLock(str(root / ".profile.lock"), mode=0o600)
         self._config = self._open(root / "config.json", "config")
-        self._state = self._open(root / "state.json", "state")
+        _ensure_private_dir(root / "outbox")
         self._tokens = self._open(root / "tokens.json", "tokens")
         self._bills = self._open(root / "bills.json", "bills")
         self._chart = self._open(root / "chart.json", "chart")
         self._history: dict[str, TinyDB] = {}
+        self._outbox: dict[str, TinyDB] = {}
 
     @classmethod
     def named(
@@ -136,11 +138,11 @@ class Profile:
     def close(self) -> None:
         for db in (
             self._config,
-            self._state,
             self._tokens,
             self._bills,
             self._chart,
             *self._history.values(),
+            *self._outbox.values(),
         ):
             db.close()
 
@@ -346,51 +348,105 @@ class Profile:
             )
 
     # -- outbox -----------------------------------------------------------------------------
+    #
+    # One job per bill, in files of a thousand bills by id (`outbox/jobs-<n>.json`), so that a
+    # batch's intent and outcome rewrite the few files its bills are in, not every job the
+    # firm ever had: a push costs the same per bill at 1,000 bills as at 100,000.
 
     def jobs(self) -> dict[str, Job]:
-        return self._usable(
-            self._state,
-            lambda: {
-                str(doc["bill_id"]): Job.from_json(dict(doc))
-                for doc in self._table(self._state, "jobs").all()
-            },
-            {},
-        )
+        self._migrate_outbox()
+        found: dict[str, Job] = {}
+        for shard in self._outbox_shards():
+            found.update(self._shard_jobs(self._outbox_db(shard)))
+        return found
+
+    def _shard_jobs(self, db: TinyDB) -> dict[str, Job]:
+        """One outbox file's jobs; a file whose content cannot be used is set aside."""
+
+        def read() -> dict[str, Job]:
+            docs = self._table(db, "jobs").all()
+            return {str(doc["bill_id"]): Job.from_json(dict(doc)) for doc in docs}
+
+        return self._usable(db, read, {})
 
     def record_jobs(self, jobs: Sequence[Job], attempts: Sequence[Attempt] = ()) -> list[Job]:
         """Upsert jobs by bill (counting an attempt for each that starts sending) and append the
-        attempts to history. Returns the jobs as stored."""
+        attempts to history. Returns the jobs as stored. Each outbox file the jobs fall in is
+        read and written once."""
+        self._migrate_outbox()
+        stored: dict[int, Job] = {}
         with self._lock:
-            table = self._table(self._state, "jobs")
-            docs = {str(doc["bill_id"]): doc for doc in table.all()}
-            stored: list[Job] = []
-            updates: dict[str, dict[str, Any]] = {}
-            inserts: list[dict[str, Any]] = []
-            for job in jobs:
-                doc = docs.get(job.bill_id)
-                attempts_so_far = int(doc.get("attempts") or 0) if doc is not None else 0
-                counted = job.attempts or attempts_so_far
-                if job.state is JobState.SENDING:
-                    counted = attempts_so_far + 1
-                job = replace(job, attempts=counted)
-                stored.append(job)
-                if doc is None:
-                    inserts.append(job.to_json())
-                else:
-                    updates[job.bill_id] = job.to_json()
-
-            def rewrite(doc: MutableMapping[str, Any]) -> None:
-                new = updates[str(doc["bill_id"])]
-                doc.clear()
-                doc.update(new)
-
-            if updates:  # one pass by document id, not one query per job over every job
-                table.update(rewrite, doc_ids=[docs[b].doc_id for b in updates])
-            if inserts:
-                table.insert_multiple(inserts)
+            by_shard: dict[str, list[tuple[int, Job]]] = {}
+            for index, job in enumerate(jobs):
+                by_shard.setdefault(outbox_shard(job.bill_id), []).append((index, job))
+            for shard, items in by_shard.items():
+                for index, job in self._record_in(shard, [job for _, job in items]):
+                    stored[items[index][0]] = job
             if attempts:
                 self.append_history(attempts)
+        return [stored[i] for i in range(len(jobs))]
+
+    def _record_in(self, shard: str, jobs: Sequence[Job]) -> list[tuple[int, Job]]:
+        table = self._table(self._outbox_db(shard), "jobs")
+        docs = {str(doc["bill_id"]): doc for doc in table.all()}
+        stored: list[tuple[int, Job]] = []
+        updates: dict[str, dict[str, Any]] = {}
+        inserts: list[dict[str, Any]] = []
+        for index, job in enumerate(jobs):
+            doc = docs.get(job.bill_id)
+            attempts_so_far = int(doc.get("attempts") or 0) if doc is not None else 0
+            counted = job.attempts or attempts_so_far
+            if job.state is JobState.SENDING:
+                counted = attempts_so_far + 1
+            job = replace(job, attempts=counted)
+            stored.append((index, job))
+            if doc is None:
+                inserts.append(job.to_json())
+            else:
+                updates[job.bill_id] = job.to_json()
+
+        def rewrite(doc: MutableMapping[str, Any]) -> None:
+            new = updates[str(doc["bill_id"])]
+            doc.clear()
+            doc.update(new)
+
+        if updates:  # one pass by document id, not one query per job
+            table.update(rewrite, doc_ids=[docs[b].doc_id for b in updates])
+        if inserts:
+            table.insert_multiple(inserts)
         return stored
+
+    def _outbox_shards(self) -> list[str]:
+        return sorted(p.stem for p in (self.root / "outbox").glob("jobs-*.json"))
+
+    def _outbox_db(self, shard: str) -> TinyDB:
+        if shard not in self._outbox:
+            self._outbox[shard] = self._open(self.root / "outbox" / f"{shard}.json", "state")
+        return self._outbox[shard]
+
+    def _migrate_outbox(self) -> None:
+        """Schema 1 kept every job in one `state.json`: its jobs move into the outbox's files
+        once, and the old file is kept beside them as `state.json.migrated-<time>`. A job that
+        cannot be read sets the old file aside as damaged instead, like any damaged file."""
+        old = self.root / "state.json"
+        if not old.exists():
+            return
+        with self._lock:
+            if not old.exists():
+                return  # another process migrated it meanwhile
+            db = self._open(old, "state")
+            try:
+                by_shard: dict[str, list[Job]] = {}
+                for job in self._shard_jobs(db).values():
+                    by_shard.setdefault(outbox_shard(job.bill_id), []).append(job)
+                for shard, shard_jobs in by_shard.items():
+                    table = self._table(self._outbox_db(shard), "jobs")
+                    table.insert_multiple(job.to_json() for job in shard_jobs)
+            finally:
+                db.close()
+            if old.exists():
+                stamp = self._clock.now().strftime("%Y%m%dT%H%M%S%fZ")
+                os.replace(old, old.with_name(f"state.json.migrated-{stamp}"))
 
     # -- history ----------------------------------------------------------------------------
 
@@ -469,6 +525,18 @@ class Profile:
 
 SHARD_ATTEMPTS = 2000
 """Attempts per history file: a month that holds more continues in YYYY-MM.2.json, and so on."""
+
+
+OUTBOX_SHARD_BILLS = 1000
+"""Bills per outbox file, by Actionstep bill id."""
+
+
+def outbox_shard(bill_id: str) -> str:
+    """The outbox file a bill's job lives in: `jobs-<n>` for ids n*1000 to n*1000+999 (ids that
+    are not numbers, which Actionstep does not send, spread by a checksum)."""
+    if bill_id.isdigit():
+        return f"jobs-{int(bill_id) // OUTBOX_SHARD_BILLS}"
+    return f"jobs-x{zlib.crc32(bill_id.encode()) % 100}"
 
 
 def _month(at: datetime) -> str:

@@ -40,9 +40,16 @@ class SetAside:
     moved_to: Path
     reason: str
 
+    @property
+    def name(self) -> str:
+        """The file as the profile's layout names it: `config.json`, `outbox/jobs-0.json`."""
+        folder = self.original.parent.name
+        sharded = folder in ("history", "outbox")
+        return f"{folder}/{self.original.name}" if sharded else self.original.name
+
     def describe(self) -> str:
         return (
-            f"{self.original.name} could not be read ({self.reason}); it was kept as "
+            f"{self.name} could not be read ({self.reason}); it was kept as "
             f"{self.moved_to} and a fresh one started. "
             + restore_steps(self.original, self.moved_to)
         )
