@@ -11,6 +11,7 @@ import asyncio
 import errno
 import json
 import os
+import shutil
 import stat
 import subprocess
 from collections.abc import Iterator
@@ -165,6 +166,7 @@ def test_a_read_only_profile_still_answers_status_and_log(
 ) -> None:
     home = small_disk / "home"
     ready(sandbox, home)
+    shutil.rmtree(home / "profiles" / "default" / "history" / "index")  # as from before it
     remounted = subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], capture_output=True)
     if remounted.returncode != 0:
         pytest.skip("the tmpfs cannot be made read-only here")
@@ -172,6 +174,8 @@ def test_a_read_only_profile_still_answers_status_and_log(
     assert status.returncode == 0 and "Traceback" not in status.stderr, status.stderr
     log = axpush("log", home=home)
     assert log.returncode == 0 and "#10001" in log.stdout, log.stderr
+    one = axpush("log", "--bill", "10001", home=home)  # no index to use: every file is read
+    assert one.returncode == 0 and "#10001" in one.stdout and "#10002" not in one.stdout
     push = axpush("push", "--all", home=home)
     assert push.returncode == EXIT_USAGE and "read-only" in push.stderr, push.stderr
     assert "Traceback" not in push.stderr

@@ -8,7 +8,9 @@ import csv
 import io
 import json
 import re
-from collections.abc import Sequence
+import sys
+import textwrap
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -239,27 +241,43 @@ def log_command(session: Session, args: argparse.Namespace) -> int:
         raise UsageError(
             f"--since {args.since!r}: give a date (2026-11-01), a time, or a span like 7d or 12h"
         ) from None
-    rows = [_log_row(a) for a in history.attempts(session, since=since, bill=args.bill)]
+    rows = (_log_row(a) for a in history.stream(session, since=since, bill=args.bill))
+    # Written as read, a row at a time: a million attempts print in the memory of one file's.
     if args.json:
-        print(json.dumps(rows, indent=2))
+        _print_json_array(rows)
     elif args.csv:
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=LOG_FIELDS)
         writer.writeheader()
-        writer.writerows(
-            {k: csv_cell(str(v)) if v is not None else "" for k, v in row.items()} for row in rows
-        )
-        print(out.getvalue(), end="")
+        for index, row in enumerate(rows):
+            writer.writerow({k: csv_cell(str(v)) if v is not None else "" for k, v in row.items()})
+            if index % 1000 == 999:  # in chunks: standard output may be unbuffered
+                sys.stdout.write(out.getvalue())
+                out.seek(0)
+                out.truncate()
+        sys.stdout.write(out.getvalue())
     else:
+        printed = 0
         for row in rows:
             detail = row["invoice_id"] or row["message"] or ""
             say(
                 f"{row['at'][:19]}  {row['who']:<20}  #{row['number']:<8} "
                 f"{row['action']:<15} {row['outcome']:<8} {row['cause'] or '':<18} {detail}"
             )
-        if not rows:
+            printed += 1
+        if not printed:
             say("no attempts recorded" + (" in that period" if since else ""))
     return EXIT_OK
+
+
+def _print_json_array(rows: Iterable[dict[str, Any]]) -> None:
+    """A JSON array written element by element, as `json.dumps(list, indent=2)` would print it."""
+    first = True
+    for row in rows:
+        item = textwrap.indent(json.dumps(row, indent=2), "  ")
+        sys.stdout.write(("[\n" if first else ",\n") + item)
+        first = False
+    sys.stdout.write("[]\n" if first else "\n]\n")
 
 
 def _log_row(attempt: Attempt) -> dict[str, Any]:

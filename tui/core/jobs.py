@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -217,12 +218,33 @@ def as_read(attempts: Sequence[Attempt]) -> list[Attempt]:
     """History as a person reads it (oldest first in, oldest first out): an attempt recorded as
     `sending` before its call is left out once its answer is recorded, since the answer says
     what was sent too; one whose answer never came (a crash, a quit) stays, and says so."""
-    answered: set[int] = set()
-    open_: dict[tuple[str, str], int] = {}
-    for index, attempt in enumerate(attempts):
+    return list(read_stream(attempts, window=len(attempts) + 1))
+
+
+READ_WINDOW = 20_000
+"""How far after a `sending` record its answer is looked for when history is streamed: the two
+are written by one batch, a few hundred records apart at most even with pushers side by side."""
+
+
+def read_stream(attempts: Iterable[Attempt], window: int = READ_WINDOW) -> Iterator[Attempt]:
+    """`as_read` over a stream, holding at most `window` records: a `sending` record with no
+    answer within `window` records after it is told as unanswered."""
+    held: deque[tuple[Attempt, list[bool]]] = deque()
+    open_: dict[tuple[str, str], list[bool]] = {}
+    for attempt in attempts:
         key = (attempt.bill_id, attempt.action)
+        dropped = [False]
         if attempt.outcome is Outcome.SENDING:
-            open_[key] = index
+            open_[key] = dropped
         elif key in open_:
-            answered.add(open_.pop(key))
-    return [a for i, a in enumerate(attempts) if i not in answered]
+            open_.pop(key)[0] = True
+        held.append((attempt, dropped))
+        while held and (
+            held[0][1][0] or held[0][0].outcome is not Outcome.SENDING or len(held) > window
+        ):
+            first, gone = held.popleft()
+            if not gone[0]:
+                yield first
+    for first, gone in held:
+        if not gone[0]:
+            yield first

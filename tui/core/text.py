@@ -24,6 +24,8 @@ _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 def clean(text: str) -> str:
     """One line of plain text: line breaks and tabs become a space, control characters and
     bidirectional overrides are dropped."""
+    if text.isprintable():  # none of the characters either pattern matches is printable
+        return text
     return _UNSAFE.sub("", _BREAKS.sub(" ", text))
 
 

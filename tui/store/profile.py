@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 import socket
 import zlib
-from collections.abc import Callable, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -39,14 +40,28 @@ from tui.core.jsonio import READ_ERRORS
 from tui.core.mapping import Mapping, MappingChange
 from tui.core.models import Bill, Chart, Organisation
 from tui.core.settings import Settings
-from tui.store.storage import AtomicJSONStorage, SetAside, unwritable, write_atomically
+from tui.store.storage import (
+    AtomicJSONStorage,
+    SetAside,
+    StorageError,
+    unwritable,
+    write_atomically,
+)
 
 T = TypeVar("T")
 
 APP_NAME = "axpush"
 DEFAULT_PROFILE = "default"
 HOME_ENV = "AXPUSH_HOME"
-SCHEMA_VERSIONS = {"config": 2, "state": 1, "tokens": 1, "bills": 1, "history": 1, "chart": 1}
+SCHEMA_VERSIONS = {
+    "config": 2,
+    "state": 1,
+    "tokens": 1,
+    "bills": 1,
+    "history": 1,
+    "index": 1,
+    "chart": 1,
+}
 """Each file's schema. config 2: settings and connection state apart (1 kept them together, in
 a table 'connections', which 2 still reads)."""
 _SCHEMA_1_CONNECTIONS = "connections"
@@ -449,21 +464,31 @@ class Profile:
                 os.replace(old, old.with_name(f"state.json.migrated-{stamp}"))
 
     # -- history ----------------------------------------------------------------------------
+    #
+    # Attempts in files by month (`history/YYYY-MM.json`, then `YYYY-MM.2.json`, ... once one
+    # holds SHARD_ATTEMPTS), and an index beside them (`history/index/`) naming, for each bill id
+    # and each bill number, the files its attempts are in: one bill's history is read from those
+    # files alone, however long the firm's history. The index is written before the attempts
+    # (a crash between the two leaves it naming a file too many, never too few), and files it has
+    # not seen (from before it existed, or written while it was set aside) are indexed when next
+    # asked.
 
     def append_history(self, attempts: Sequence[Attempt]) -> None:
         """Append to the month's newest shard, or start the next one when it is full, so that
         recording an attempt costs what one shard holds, however busy the month."""
-        by_month: dict[str, list[dict[str, Any]]] = {}
+        by_month: dict[str, list[Attempt]] = {}
         for attempt in attempts:
-            by_month.setdefault(_month(attempt.at), []).append(attempt.to_json())
+            by_month.setdefault(_month(attempt.at), []).append(attempt)
         with self._lock:
-            for month, docs in by_month.items():
+            for month, found in by_month.items():
                 shards = self._shards(month) or [month]
-                table = self._table(self._history_db(shards[-1]), "attempts")
+                name = shards[-1]
+                table = self._table(self._history_db(name), "attempts")
                 if len(table) >= SHARD_ATTEMPTS:
                     name = f"{month}.{len(shards) + 1}"
                     table = self._table(self._history_db(name), "attempts")
-                table.insert_multiple(docs)
+                self._index_add(name, found)
+                table.insert_multiple(attempt.to_json() for attempt in found)
 
     def history(self, month: str | None = None) -> list[Attempt]:
         """Attempts of one month (YYYY-MM), or of all months, oldest first."""
@@ -474,22 +499,40 @@ class Profile:
                 attempts += self._shard_attempts(shard)
         return sorted(attempts, key=lambda a: a.at)
 
-    def attempts_of(self, bill_id: str, months: int = 24) -> list[Attempt]:
-        """One bill's attempts over the latest `months` months, oldest first."""
+    def history_stream(self, since_month: str | None = None) -> Iterator[Attempt]:
+        """Every attempt (from `since_month` on), one history file at a time, oldest first within
+        each: memory holds one file's attempts, whatever the history's length."""
+        for month in self.history_months():
+            if since_month is None or month >= since_month:
+                for shard in self._shards(month):
+                    yield from sorted(self._shard_attempts(shard), key=lambda a: a.at)
+
+    def attempts_of(self, bill_id: str) -> list[Attempt]:
+        """Every attempt of one bill, oldest first, read from the history files the index names
+        for it."""
+        return self._indexed_attempts(_id_key(bill_id), "bill_id", bill_id)
+
+    def attempts_named(self, bill: str) -> list[Attempt]:
+        """Every attempt of the bill with this number, or this id, oldest first."""
+        return self._indexed_attempts(_number_key(bill), "number", bill) or self.attempts_of(bill)
+
+    def _indexed_attempts(self, key: str, field: str, value: str) -> list[Attempt]:
         found: list[Attempt] = []
-        for month in self.history_months()[-months:]:
-            for shard in self._shards(month):
-                found += self._shard_attempts(shard, bill_id)
+        for shard in sorted(self._indexed_shards(key), key=_shard_order):
+            found += self._shard_attempts(shard, (field, value))
         return sorted(found, key=lambda a: a.at)
 
-    def _shard_attempts(self, shard: str, bill_id: str | None = None) -> list[Attempt]:
-        """One history file's attempts (of one bill); a file whose content cannot be used is
-        set aside and reported."""
+    def _shard_attempts(self, shard: str, only: tuple[str, str] | None = None) -> list[Attempt]:
+        """One history file's attempts (those whose `only[0]` is `only[1]`); a file whose content
+        cannot be used is set aside and reported."""
         db = self._history_db(shard)
         table = self._table(db, "attempts")
 
         def read() -> list[Attempt]:
-            docs = table.all() if bill_id is None else table.search(where("bill_id") == bill_id)
+            docs = table.all()
+            if only is not None:
+                field, value = only
+                docs = [doc for doc in docs if str(doc.get(field)) == value]
             return [Attempt.from_json(dict(doc)) for doc in docs]
 
         return self._usable(db, read, [])
@@ -497,18 +540,94 @@ class Profile:
     def history_months(self) -> list[str]:
         return sorted({p.name[:7] for p in (self.root / "history").glob("????-??*.json")})
 
+    def _history_shards(self) -> list[str]:
+        """Every history file by name, in order."""
+        return [shard for month in self.history_months() for shard in self._shards(month)]
+
     def _shards(self, month: str) -> list[str]:
         """The month's shards in order: YYYY-MM, then YYYY-MM.2, YYYY-MM.3, ..."""
         names = [p.stem for p in (self.root / "history").glob(f"{month}*.json")]
         return sorted(
-            (n for n in names if n == month or n.startswith(month + ".")),
-            key=lambda n: int(n[8:] or 1),
+            (n for n in names if n == month or n.startswith(month + ".")), key=_shard_order
         )
 
     def _history_db(self, shard: str) -> TinyDB:
         if shard not in self._history:
             self._history[shard] = self._open(self.root / "history" / f"{shard}.json", "history")
         return self._history[shard]
+
+    def _index_db(self, name: str) -> TinyDB:
+        key = f"index/{name}"
+        if key not in self._history:
+            folder = self.root / "history" / "index"
+            _ensure_private_dir(folder)
+            self._history[key] = self._open(folder / f"{name}.json", "index")
+        return self._history[key]
+
+    def _index_add(self, shard: str, attempts: Iterable[Attempt]) -> None:
+        """Note that these attempts are in `shard`, by bill id and by number (under the lock).
+        A file is written only when it gains an entry: a batch's answers, recorded in the file
+        its sending went to, write none."""
+        by_file: dict[str, set[str]] = {}
+        for attempt in attempts:
+            for key in (_id_key(attempt.bill_id), _number_key(attempt.number)):
+                by_file.setdefault(_index_file(key), set()).add(key)
+        for name, keys in sorted(by_file.items()):
+            db = self._index_db(name)
+            entries = self._index_entries(db) or {}
+            missing = [key for key in keys if shard not in entries.get(key, ())]
+            if missing:
+                for key in missing:
+                    entries[key] = [*entries.get(key, ()), shard]
+                self._replace_single(db, "keys", entries)
+        seen = self._indexed()
+        if shard not in seen:
+            self._replace_single(self._index_db("files"), "files", {"indexed": [*seen, shard]})
+
+    def _index_entries(self, db: TinyDB) -> dict[str, list[str]] | None:
+        """One index file's entries; one that cannot be used is set aside (None), and every
+        history file is indexed again."""
+
+        def read() -> dict[str, list[str]]:
+            doc = self._single(db, "keys")
+            return {str(k): [str(s) for s in v] for k, v in doc.items() if isinstance(v, list)}
+
+        damaged = len(self.set_aside)
+        entries = self._usable(db, read, None)
+        if entries is None or len(self.set_aside) > damaged:
+            entries = None
+            self._replace_single(self._index_db("files"), "files", {"indexed": []})
+        return entries
+
+    def _indexed(self) -> list[str]:
+        doc = self._single(self._index_db("files"), "files")
+        indexed = doc.get("indexed")
+        return [str(s) for s in indexed] if isinstance(indexed, list) else []
+
+    def _indexed_shards(self, key: str) -> list[str]:
+        """The history files that hold the attempts noted under `key`, after indexing any file
+        the index has not seen (all of them, once, for a profile from before the index). A
+        profile that cannot be written (read-only) is searched whole instead."""
+        every = self._history_shards()
+        try:
+            for _ in range(2):  # again when the key's file was found damaged (and set aside)
+                self._index_unseen(every)
+                entries = self._index_entries(self._index_db(_index_file(key)))
+                if entries is not None:
+                    return entries.get(key, [])
+        except (StorageError, OSError):
+            pass
+        return every
+
+    def _index_unseen(self, every: Sequence[str]) -> None:
+        seen = set(self._indexed())
+        if all(shard in seen for shard in every):
+            return
+        with self._lock:
+            seen = set(self._indexed())
+            for shard in every:
+                if shard not in seen:
+                    self._index_add(shard, self._shard_attempts(shard))
 
     def _replace_single(self, db: TinyDB, table_name: str, data: dict[str, Any]) -> None:
         """Replace a single-document table's document in one atomic write."""
@@ -537,6 +656,30 @@ def outbox_shard(bill_id: str) -> str:
     if bill_id.isdigit():
         return f"jobs-{int(bill_id) // OUTBOX_SHARD_BILLS}"
     return f"jobs-x{zlib.crc32(bill_id.encode()) % 100}"
+
+
+def _id_key(bill_id: str) -> str:
+    return f"id:{bill_id}"
+
+
+def _number_key(number: str) -> str:
+    return f"no:{number}"
+
+
+def _index_file(key: str) -> str:
+    """The index file a key is noted in, chosen so that a batch of neighbouring bills touches
+    one or two: ids by range, like the outbox; numbers by the range of their trailing digits
+    (INV-001234 with 1000 to 1999), or, with no digits at the end, by a checksum."""
+    kind, _, value = key.partition(":")
+    digits = re.search(r"(\d{1,12})$", value)
+    if digits:
+        return f"{kind}-{int(digits.group(1)) // OUTBOX_SHARD_BILLS}"
+    return f"{kind}-x{zlib.crc32(value.encode()) % 100}"
+
+
+def _shard_order(shard: str) -> tuple[str, int]:
+    """History files in the order they were written: YYYY-MM, YYYY-MM.2, ..., YYYY-MM.10."""
+    return shard[:7], int(shard[8:] or 1)
 
 
 def _month(at: datetime) -> str:

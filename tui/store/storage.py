@@ -43,9 +43,11 @@ class SetAside:
     @property
     def name(self) -> str:
         """The file as the profile's layout names it: `config.json`, `outbox/jobs-0.json`."""
-        folder = self.original.parent.name
-        sharded = folder in ("history", "outbox")
-        return f"{folder}/{self.original.name}" if sharded else self.original.name
+        parts = self.original.parts
+        for depth in (2, 3):  # outbox/jobs-0.json, history/2026-11.json, history/index/...
+            if len(parts) > depth and parts[-depth] in ("history", "outbox"):
+                return "/".join(parts[-depth:])
+        return self.original.name
 
     def describe(self) -> str:
         return (

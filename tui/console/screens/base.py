@@ -3,6 +3,7 @@ with a `/` filter whose cursor stays on the same row across rebuilds."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
@@ -18,6 +19,10 @@ if TYPE_CHECKING:
     from tui.core.jobs import Attempt
     from tui.core.status import BillRow
     from tui.service.workspace import Workspace
+
+
+HISTORY_REST = 0.12
+"""Seconds the cursor rests on a bill before its history is read."""
 
 
 class ViewScreen(Screen[None]):
@@ -127,11 +132,13 @@ class TableView(ViewScreen):
 
     @work(exclusive=True, group="bill-history", exit_on_error=False, description="Reading history")
     async def load_history(self, row: BillRow) -> None:
-        """History lives in monthly files: read it off the loop, then show it if the cursor
-        has not moved on meanwhile."""
+        """History lives in files on disk: read it off the loop once the cursor rests (a move
+        within HISTORY_REST cancels this read before it starts: holding a key down reads
+        nothing), then show it if the cursor has not moved on meanwhile."""
         workspace = self.workspace
         if workspace is None:
             return
+        await asyncio.sleep(HISTORY_REST)
         attempts = await workspace.attempts_of(row.bill.bill_id)
         current = self.current_bill()
         if current is not None and current.bill.bill_id == row.bill.bill_id:
