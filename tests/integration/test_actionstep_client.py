@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 import httpx
 import pytest
 from support.sandbox_time import SandboxTime
+from support.sandboxes import clean_sandbox
 
 from tui.core.errors import RemoteUnauthorised, RemoteUnavailable
-from tui.core.models import BillStatus, LineKind
+from tui.core.models import Bill, BillStatus, LineKind
 from tui.remote.actionstep.client import ActionstepClient
 from tui.remote.transport import RetryPolicy, static_token
 from tui.sandbox.server import SandboxServer
@@ -23,15 +25,20 @@ def client_for(sandbox: SandboxServer, token: str | None = None) -> ActionstepCl
     )
 
 
+async def every_bill(client: ActionstepClient) -> list[Bill]:
+    """The firm's bills in every status but Deleted (the default), read once; the client closed."""
+    try:
+        return await client.bills(await client.catalog())
+    finally:
+        await client.aclose()
+
+
 async def test_the_firms_bills_arrive_with_lines_clients_and_matters(
     sandbox: SandboxServer,
 ) -> None:
     client = client_for(sandbox)
-    try:
-        catalog = await client.catalog()
-        bills = await client.bills(catalog)
-    finally:
-        await client.aclose()
+    catalog = await client.catalog()
+    bills = await every_bill(client)
     firm = sandbox.state.firm.actionstep
     expected = [b for b in firm["bills"].values() if b["status"] != "Deleted"]
     assert len(bills) == len(expected) >= 200
@@ -116,3 +123,36 @@ async def test_an_unreachable_actionstep_is_unavailable_not_a_crash() -> None:
             await client.catalog()
     finally:
         await client.aclose()
+
+
+async def test_a_large_firm_is_read_four_requests_at_a_time_never_more() -> None:
+    """Once the first page says how many there are, the rest are asked for side by side: four
+    pages are held open at the sandbox at once, and no fifth request arrives while they are."""
+    with clean_sandbox(bills=1500) as sandbox:
+        gate = sandbox.state.holds.arm("GET", "*/bills", count=4, skip=1)
+        client = client_for(sandbox)
+        try:
+            catalog = await client.catalog()
+            reading = asyncio.ensure_future(client.bills(catalog))
+            assert await asyncio.to_thread(gate.wait_arrived)
+            with sandbox.state.lock:
+                assert sandbox.state.actionstep_in_flight == 4
+            gate.release()
+            bills = await reading
+        finally:
+            await client.aclose()
+        firm = sandbox.state.firm.actionstep
+        expected = sorted(str(b["id"]) for b in firm["bills"].values() if b["status"] != "Deleted")
+        assert sorted(b.bill_id for b in bills) == expected
+        assert all(b.lines for b in bills), "every bill's lines, from chunks read side by side"
+        assert sandbox.state.actionstep_peak == 4
+
+
+async def test_a_429_halves_the_requests_in_flight_and_the_read_completes() -> None:
+    with clean_sandbox(bills=1500, faults="GET */timeentries=seq:429-minute") as sandbox:
+        client = client_for(sandbox)
+        bills = await every_bill(client)
+        assert client.in_flight.limit == 2, "halved, and not yet grown back"
+        firm = sandbox.state.firm.actionstep
+        assert len(bills) == sum(1 for b in firm["bills"].values() if b["status"] != "Deleted")
+        assert all(b.lines for b in bills)

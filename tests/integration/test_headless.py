@@ -32,12 +32,12 @@ def ready_profile(server: SandboxServer, home: Path) -> Profile:
 
 def test_sync_then_push_then_log_from_a_shell(sandbox: SandboxServer, isolated_home: Path) -> None:
     ready_profile(sandbox, isolated_home)
-    synced = axpush("sync", "--json", home=isolated_home)
+    synced = axpush("sync", "--json", "--states", home=isolated_home)
     assert synced.returncode == 0, synced.stderr
     report = json.loads(synced.stdout)
     assert report["full"] and report["fetched"] == 220 and report["states"]["ready"] > 150
     again = json.loads(axpush("sync", "--json", home=isolated_home).stdout)
-    assert not again["full"] and again["changed"] == 0
+    assert not again["full"] and again["changed"] == 0 and "states" not in again
 
     dry = axpush("push", "--all", "--dry-run", home=isolated_home)
     assert dry.returncode == 0 and "cannot go (dry run: nothing was sent)" in dry.stdout

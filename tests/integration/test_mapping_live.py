@@ -54,7 +54,7 @@ def test_connect_auto_map_sync_and_push_all_from_a_shell_with_no_terminal(
     code, pushed = run("push", "--all")
     assert code == 0 and " 0 failed" in pushed
 
-    states = json.loads(run("sync", "--json")[1])["states"]
+    states = json.loads(run("sync", "--json", "--states")[1])["states"]
     assert states["pushed"] > 0 and states["ready"] == 0
     assert len(sandbox.state.xero.invoices) == states["pushed"]
     check = axpush("mapping", "check", "--json", home=isolated_home)

@@ -21,6 +21,7 @@ import pytest
 from tui.core.connection import ActionstepLink, ConnectionState, XeroLink
 from tui.core.jobs import Attempt, Job, JobState, Outcome
 from tui.core.mapping import Mapping
+from tui.core.models import Bill, BillStatus
 from tui.core.settings import Settings, XeroSettings
 from tui.store.profile import Profile
 from tui.store.storage import SchemaTooNew
@@ -293,3 +294,69 @@ def test_an_outbox_from_schema_1_moves_into_its_files_and_the_old_one_is_kept(
         "jobs-2.json",
     ]
     assert reopened.jobs()["2450"].state is JobState.SENDING, "still to be looked up in Xero"
+
+
+def cached(bill_id: str, total: str = "110.00") -> Bill:
+    amount = Decimal(total)
+    return Bill(
+        bill_id,
+        f"1{bill_id:0>4}",
+        BillStatus.OPEN,
+        "AUD",
+        None,
+        None,
+        amount,
+        Decimal(0),
+        amount,
+        Decimal(0),
+        None,
+        None,
+    )
+
+
+def test_a_sync_writes_the_files_of_the_bills_it_read_and_no_other(profile: Profile) -> None:
+    profile.save_bills([cached(str(i)) for i in range(0, 5000, 7)], T0, replace_all=True)
+    inodes = {p.name: p.stat().st_ino for p in (profile.root / "bills").glob("bills-*")}
+    assert len(inodes) == 5
+
+    profile.save_bills([cached("2451", "99.00")], T0.replace(hour=10), replace_all=False)
+
+    written = {  # each write replaces its file whole: a new inode
+        p.name
+        for p in (profile.root / "bills").glob("bills-*")
+        if p.stat().st_ino != inodes[p.name]
+    }
+    assert written == {"bills-2.json"}
+    assert profile.sync_cursor() == T0.replace(hour=10)
+    assert profile.cached_bills(["2451", "9999"]) == {"2451": cached("2451", "99.00")}
+    assert len(profile.cached_bills()) == len(range(0, 5000, 7)) + 1
+
+
+def test_a_full_sync_leaves_no_file_of_bills_no_longer_there(profile: Profile) -> None:
+    profile.save_bills([cached("5"), cached("2450")], T0, replace_all=True)
+    profile.save_bills([cached("5")], T0, replace_all=True)
+    assert [p.name for p in (profile.root / "bills").glob("bills-*")] == ["bills-0.json"]
+    assert set(profile.cached_bills()) == {"5"}
+
+
+def test_bills_from_schema_1_move_into_their_files_and_the_old_file_is_kept(
+    profile: Profile, isolated_home: Path
+) -> None:
+    old = profile.root / "bills.json"
+    old.write_text(
+        json.dumps(
+            {
+                "bills": {"1": cached("801").to_json(), "2": cached("2450").to_json()},
+                "sync": {"1": {"cursor": T0.isoformat()}},
+                "_meta": {"1": {"version": 1}},
+            }
+        )
+    )
+    reopened = Profile.named("test", home=isolated_home)
+    assert reopened.sync_cursor() == T0, "the next sync is incremental, as before"
+    assert set(reopened.cached_bills()) == {"801", "2450"}
+    assert not old.exists() and list(profile.root.glob("bills.json.migrated-*"))
+    assert sorted(p.name for p in (profile.root / "bills").glob("bills-*")) == [
+        "bills-0.json",
+        "bills-2.json",
+    ]

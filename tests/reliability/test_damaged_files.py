@@ -72,7 +72,7 @@ def test_a_damaged_history_shard_is_said_not_taken_for_an_empty_history(
     ("file", "damage"),
     [
         ("outbox/jobs-0.json", lambda d: d["jobs"]["1"].update(state=None)),
-        ("bills.json", lambda d: d["bills"]["1"].update(total_inc=[1, 2])),
+        ("bills/bills-0.json", lambda d: d["bills"]["1"].update(total_inc=[1, 2])),
         ("history", lambda d: d["attempts"]["1"].update(at="yesterday")),
         ("config.json", lambda d: d["mapping"]["1"].update(accounts=7)),
     ],

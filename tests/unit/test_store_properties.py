@@ -42,7 +42,7 @@ RECORD_FIELDS = {
             "cause",
         ],
     ),
-    "bills.json": (
+    "bills/bills-0.json": (
         "bills",
         [
             "bill_id",
@@ -63,7 +63,7 @@ RECORD_FIELDS = {
 }
 READERS: dict[str, Callable[[Profile], object]] = {
     "outbox/jobs-0.json": Profile.jobs,
-    "bills.json": Profile.cached_bills,
+    "bills/bills-0.json": Profile.cached_bills,
     "config.json": Profile.mapping,
     "chart.json": Profile.cached_chart,
 }

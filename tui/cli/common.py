@@ -24,6 +24,26 @@ def warn(message: str) -> None:
     print(f"axpush: {terminal_safe(message)}", file=sys.stderr, flush=True)
 
 
+class Progress:
+    """How far a long read has got, on one line of standard error that rewrites itself; only
+    when standard error is a terminal (a cron job's log gets the result alone)."""
+
+    def __init__(self) -> None:
+        self._shown = False
+        self._live = sys.stderr.isatty()
+
+    def __call__(self, message: str) -> None:
+        if self._live:
+            sys.stderr.write(f"\r\x1b[K{terminal_safe(message)}")
+            sys.stderr.flush()
+            self._shown = True
+
+    def done(self) -> None:
+        if self._shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
 def with_workspace(
     session: Session,
     work: Callable[[Workspace], Awaitable[T]],

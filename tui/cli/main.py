@@ -128,6 +128,11 @@ def _pushing(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "sync", help="read the bills changed in Actionstep since the last sync"
     )
     sync.add_argument("--full", action="store_true", help="read every bill again")
+    sync.add_argument(
+        "--states",
+        action="store_true",
+        help="then count every bill by state (reads every bill, and Xero's chart)",
+    )
     sync.add_argument("--json", action="store_true", help="machine-readable output")
     push = commands.add_parser(
         "push",

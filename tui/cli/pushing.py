@@ -4,6 +4,7 @@ scripts."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
 import io
 import json
@@ -15,7 +16,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from tui.cli.common import say, warn, with_workspace
+from tui.cli.common import Progress, say, warn, with_workspace
 from tui.core.engine import PushSummary
 from tui.core.errors import EXIT_FAILED, EXIT_OK, UsageError
 from tui.core.events import EngineEvent
@@ -25,33 +26,44 @@ from tui.core.status import BillState
 from tui.core.text import csv_cell
 from tui.core.triage import Cause
 from tui.core.words import count
-from tui.service import history, pushing
+from tui.service import history, pushing, syncing
 from tui.service.done import Done
 from tui.service.session import Session
 from tui.service.workspace import Workspace
 
 
 def sync_command(session: Session, args: argparse.Namespace) -> int:
-    async def work(workspace: Workspace) -> dict[str, Any]:
-        summary = await workspace.sync(full=args.full)
-        counts = workspace.counts()
-        return {
-            "fetched": summary.fetched,
-            "changed": summary.changed,
-            "full": summary.full,
-            "states": {state.value: counts.get(state, 0) for state in BillState},
-        }
+    """Read what changed in Actionstep into the profile; with --states, then count every bill
+    by state (which needs them all, and Xero's chart: a plain sync needs neither)."""
+    progress = Progress()
+    try:
+        summary = asyncio.run(syncing.sync(session, full=args.full, progress=progress))
+    finally:
+        progress.done()
+    report: dict[str, Any] = {
+        "fetched": summary.fetched,
+        "changed": summary.changed,
+        "full": summary.full,
+    }
+    if args.states:
 
-    report = with_workspace(session, work)
+        async def work(workspace: Workspace) -> dict[str, int]:
+            counts = workspace.counts()
+            return {state.value: counts.get(state, 0) for state in BillState}
+
+        report["states"] = with_workspace(session, work)
     if args.json:
         print(json.dumps(report, indent=2, sort_keys=True))
     else:
         kind = "full sync" if report["full"] else "sync"
-        states = ", ".join(f"{n} {s}" for s, n in report["states"].items() if n)
-        say(
+        line = (
             f"{kind}: {count(report['fetched'], 'bill')} read from Actionstep, "
-            f"{report['changed']} new or changed; now {states}"
+            f"{report['changed']:,} new or changed"
         )
+        if args.states:
+            states = ", ".join(f"{n:,} {s}" for s, n in report["states"].items() if n)
+            line += f"; now {states}"
+        say(line)
     return EXIT_OK
 
 

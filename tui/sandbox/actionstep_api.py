@@ -183,9 +183,20 @@ def create_actionstep_app(state: SandboxState) -> Starlette:
             refused = refusal(fault, service=ACTIONSTEP)
             if refused is not None:
                 return refused
-        await wait(fault)
-        with state.lock:
-            response = _collection(request)
+            state.actionstep_in_flight += 1
+            state.actionstep_peak = max(state.actionstep_peak, state.actionstep_in_flight)
+            gate = state.holds.take(request.method, request.url.path)
+        try:
+            if gate is not None and not await gate.wait():
+                return DroppedResponse()
+            await wait(fault)
+            with state.lock:
+                response = _collection(request)
+        finally:
+            with state.lock:
+                state.actionstep_in_flight -= 1
+            if gate is not None:
+                gate.done()
         if fault is not None and fault.kind == "lost":
             return DroppedResponse()
         return response

@@ -64,6 +64,9 @@ class SandboxState:
         self.faults = FaultPlan(faults, seed=firm.seed)
         self.holds = Holds()
         """Calls a test holds open at a point it chooses (see `holds`)."""
+        self.actionstep_in_flight = 0
+        self.actionstep_peak = 0
+        """Actionstep reads being served at once, now and at most so far."""
         self.received: deque[Received] = deque(maxlen=RECEIVED_KEPT)
         """The latest Accounting API requests, newest last."""
 

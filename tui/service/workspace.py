@@ -12,7 +12,6 @@ import asyncio
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
 
 from tui.core.budget import Budget
 from tui.core.connection import BoundOrganisation
@@ -25,23 +24,15 @@ from tui.core.plan import due
 from tui.core.preflight import preflight
 from tui.core.status import BillRow, BillState, bill_state
 from tui.core.triage import Cause
-from tui.remote.actionstep.client import EVERY_STATUS, ActionstepClient
+from tui.remote.actionstep.client import ActionstepClient
 from tui.remote.xero.client import XeroClient
 from tui.remote.xero.links import invoice_link
 from tui.service.connections import Links, confirm_trial, open_links
 from tui.service.session import Session
+from tui.service.syncing import SyncSummary, sync_bills
 from tui.store.profile import Profile
 
 Progress = Callable[[str], None]
-
-SYNC_OVERLAP = timedelta(minutes=10)
-
-
-@dataclass(frozen=True)
-class SyncSummary:
-    fetched: int
-    changed: int
-    full: bool
 
 
 @dataclass
@@ -181,27 +172,18 @@ class Workspace:
     ) -> SyncSummary:
         """Bills from Actionstep: those changed since the last sync (less an overlap, so a bill
         saved while the last sync ran is not missed), or all of them with `full`."""
-        cursor = None if full else await asyncio.to_thread(self.profile.sync_cursor)
-        since = cursor - SYNC_OVERLAP if cursor else None
-        progress(
-            "Reading every bill from Actionstep…"
-            if since is None
-            else f"Reading the bills changed in Actionstep since {since:%Y-%m-%d %H:%M}…"
+        summary = await sync_bills(
+            self.profile,
+            self.actionstep,
+            self.catalog,
+            full=full,
+            known=self.bills,
+            progress=progress,
         )
-        fetched = await self.actionstep.bills(self.catalog, EVERY_STATUS, modified_since=since)
-        stamps = [b.modified for b in fetched if b.modified is not None]
-        latest = max([*stamps, *([cursor] if cursor else [])], default=None)
-        server_now = self.actionstep.server_time
-        if latest is not None and server_now is not None and latest > server_now:
-            latest = server_now  # a record stamped in the future must not hide later edits
-        changed = [b for b in fetched if self.bills.get(b.bill_id) != b]
-        if since is None:
-            self.bills = {bill.bill_id: bill for bill in fetched}
-        else:
-            self.bills.update({bill.bill_id: bill for bill in fetched})
-        await asyncio.to_thread(self.profile.save_bills, fetched, latest, replace_all=since is None)
+        fetched = {bill.bill_id: bill for bill in summary.bills}
+        self.bills = fetched if summary.full else {**self.bills, **fetched}
         self.evaluate()
-        return SyncSummary(len(fetched), len(changed), full=since is None)
+        return summary
 
     # -- the organisation -----------------------------------------------------------------------
 

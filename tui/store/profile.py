@@ -4,7 +4,8 @@ Layout, under `$AXPUSH_HOME` or platformdirs' user data dir:
 
     profiles/<name>/config.json        settings, connection state, the mapping and its changes
     profiles/<name>/outbox/jobs-<n>.json   the outbox: one job per bill, 1,000 bills a file by id
-    profiles/<name>/bills.json         the bills as last synced, and the sync cursor (a cache)
+    profiles/<name>/bills/bills-<n>.json   the bills as last synced, 1,000 a file by id (a cache)
+    profiles/<name>/bills/sync.json        where the next sync starts
     profiles/<name>/chart.json         Xero's organisation and chart as last read (a cache)
     profiles/<name>/history/YYYY-MM.json   every attempt, sharded by month (YYYY-MM.2.json, ...)
     profiles/<name>/tokens.json        OAuth tokens and client secrets
@@ -30,7 +31,7 @@ from typing import Any, TypeVar
 
 import platformdirs
 from filelock import AsyncFileLock, FileLock
-from tinydb import TinyDB, where
+from tinydb import TinyDB
 from tinydb.table import Document, Table
 
 from tui.core.clock import REAL_CLOCK, Clock
@@ -123,7 +124,9 @@ class Profile:
         self._config = self._open(root / "config.json", "config")
         _ensure_private_dir(root / "outbox")
         self._tokens = self._open(root / "tokens.json", "tokens")
-        self._bills = self._open(root / "bills.json", "bills")
+        _ensure_private_dir(root / "bills")
+        self._sync = self._open(root / "bills" / "sync.json", "bills")
+        self._bill_files: dict[str, TinyDB] = {}
         self._chart = self._open(root / "chart.json", "chart")
         self._history: dict[str, TinyDB] = {}
         self._outbox: dict[str, TinyDB] = {}
@@ -154,8 +157,9 @@ class Profile:
         for db in (
             self._config,
             self._tokens,
-            self._bills,
+            self._sync,
             self._chart,
+            *self._bill_files.values(),
             *self._history.values(),
             *self._outbox.values(),
         ):
@@ -316,51 +320,136 @@ class Profile:
             self._replace_single(self._chart, "chart", data)
 
     # -- synced bills ---------------------------------------------------------------------------
+    #
+    # The bills as last synced, in files of a thousand by id (`bills/bills-<n>.json`) beside the
+    # cursor (`bills/sync.json`): a sync rewrites the files of the bills that changed, and a
+    # command that needs some bills reads their files alone.
 
-    def cached_bills(self) -> dict[str, Bill]:
-        """The bills as last synced from Actionstep (a cache: losing it costs a full sync)."""
-        return self._usable(
-            self._bills,
-            lambda: {
-                str(doc["bill_id"]): Bill.from_json(dict(doc))
-                for doc in self._table(self._bills, "bills").all()
-            },
-            {},
-        )
+    def cached_bills(self, ids: Iterable[str] | None = None) -> dict[str, Bill]:
+        """The bills as last synced from Actionstep (all, or those of `ids` that are known).
+        A cache: losing it costs a full sync."""
+        self._migrate_bills()
+        if ids is None:
+            shards = self._bill_shards()
+        else:
+            wanted = set(ids)
+            shards = sorted({bill_shard(i, "bills") for i in wanted})
+        found: dict[str, Bill] = {}
+        for shard in shards:
+            bills = self._shard_bills(self._bills_db(shard))
+            found.update(bills if ids is None else {k: v for k, v in bills.items() if k in wanted})
+        return found
+
+    def _shard_bills(self, db: TinyDB) -> dict[str, Bill]:
+        def read() -> dict[str, Bill]:
+            docs = self._table(db, "bills").all()
+            return {str(doc["bill_id"]): Bill.from_json(dict(doc)) for doc in docs}
+
+        return self._usable(db, read, {})
 
     def sync_cursor(self) -> datetime | None:
+        self._migrate_bills()
+
         def read() -> datetime | None:
-            doc = self._table(self._bills, "sync").get(doc_id=_SINGLE)
+            doc = self._table(self._sync, "sync").get(doc_id=_SINGLE)
             cursor = doc.get("cursor") if isinstance(doc, dict) else None
             return datetime.fromisoformat(cursor) if cursor else None
 
-        return self._usable(self._bills, read, None)
+        return self._usable(self._sync, read, None)
 
     def save_bills(
         self, bills: Sequence[Bill], cursor: datetime | None, *, replace_all: bool
     ) -> None:
         """Store synced bills (all of them with `replace_all`, else merged by id) and the
-        cursor the next incremental sync starts from."""
+        cursor the next incremental sync starts from. Only the files the bills fall in are
+        written (with `replace_all`, files left with no bill are removed)."""
+        self._migrate_bills()
+        by_shard: dict[str, list[Bill]] = {}
+        for bill in bills:
+            by_shard.setdefault(bill_shard(bill.bill_id, "bills"), []).append(bill)
         with self._lock:
-            table = self._table(self._bills, "bills")
+            for shard, shard_bills in sorted(by_shard.items()):
+                table = self._table(self._bills_db(shard), "bills")
+                if replace_all:
+                    table.truncate()
+                    table.insert_multiple(bill.to_json() for bill in shard_bills)
+                else:
+                    self._upsert_by_bill(table, [bill.to_json() for bill in shard_bills])
             if replace_all:
-                table.truncate()
-                known: set[str] = set()
-            else:
-                known = {str(doc["bill_id"]) for doc in table.all()}
-            updates = [
-                (bill.to_json(), where("bill_id") == bill.bill_id)
-                for bill in bills
-                if bill.bill_id in known
-            ]
-            inserts = [bill.to_json() for bill in bills if bill.bill_id not in known]
-            if updates:
-                table.update_multiple(updates)
-            if inserts:
-                table.insert_multiple(inserts)
+                for stale in set(self._bill_shards()) - set(by_shard):
+                    self._bills_db(stale).close()
+                    del self._bill_files[stale]
+                    (self.root / "bills" / f"{stale}.json").unlink(missing_ok=True)
             self._replace_single(
-                self._bills, "sync", {"cursor": cursor.isoformat() if cursor else None}
+                self._sync, "sync", {"cursor": cursor.isoformat() if cursor else None}
             )
+
+    @staticmethod
+    def _upsert_by_bill(
+        table: Table, docs: Sequence[dict[str, Any]], read: dict[str, Document] | None = None
+    ) -> None:
+        """Replace each bill's document, or add it: one pass by document id, not one query per
+        bill (`read`: the table's documents by bill, when the caller has just read them)."""
+        if read is None:
+            read = {str(doc["bill_id"]): doc for doc in table.all()}
+        known = {bill: doc.doc_id for bill, doc in read.items()}
+        updates = {str(d["bill_id"]): d for d in docs if str(d["bill_id"]) in known}
+
+        def rewrite(doc: MutableMapping[str, Any]) -> None:
+            new = updates[str(doc["bill_id"])]
+            doc.clear()
+            doc.update(new)
+
+        if updates:
+            table.update(rewrite, doc_ids=[known[b] for b in updates])
+        inserts = [d for d in docs if str(d["bill_id"]) not in known]
+        if inserts:
+            table.insert_multiple(inserts)
+
+    def _bill_shards(self) -> list[str]:
+        return self._files("bills", "bills")
+
+    def _bills_db(self, shard: str) -> TinyDB:
+        return self._file_db(self._bill_files, "bills", shard, "bills")
+
+    def _files(self, folder: str, prefix: str) -> list[str]:
+        """The names of a sharded folder's files, in order."""
+        return sorted(p.stem for p in (self.root / folder).glob(f"{prefix}-*.json"))
+
+    def _file_db(self, opened: dict[str, TinyDB], folder: str, shard: str, schema: str) -> TinyDB:
+        """One file of a sharded folder, opened once."""
+        if shard not in opened:
+            opened[shard] = self._open(self.root / folder / f"{shard}.json", schema)
+        return opened[shard]
+
+    def _migrate_bills(self) -> None:
+        """Schema 1 kept the bills and the cursor in one `bills.json`: they move into `bills/`
+        once, and the old file is kept beside as `bills.json.migrated-<time>`."""
+        old = self.root / "bills.json"
+        if not old.exists():
+            return
+        with self._lock:
+            if not old.exists():
+                return  # another process migrated it meanwhile
+            db = self._open(old, "bills")
+            try:
+                bills = self._shard_bills(db)
+                doc = self._single(db, "sync")
+            finally:
+                db.close()
+            by_shard: dict[str, list[Bill]] = {}
+            for bill in bills.values():
+                by_shard.setdefault(bill_shard(bill.bill_id, "bills"), []).append(bill)
+            for shard, shard_bills in by_shard.items():
+                table = self._table(self._bills_db(shard), "bills")
+                self._upsert_by_bill(table, [bill.to_json() for bill in shard_bills])
+            if doc and not self._single(self._sync, "sync"):
+                self._replace_single(self._sync, "sync", doc)
+            if old.exists():
+                os.replace(old, old.with_name(f"bills.json.migrated-{self._stamp()}"))
+
+    def _stamp(self) -> str:
+        return self._clock.now().strftime("%Y%m%dT%H%M%S%fZ")
 
     # -- outbox -----------------------------------------------------------------------------
     #
@@ -393,7 +482,7 @@ class Profile:
         with self._lock:
             by_shard: dict[str, list[tuple[int, Job]]] = {}
             for index, job in enumerate(jobs):
-                by_shard.setdefault(outbox_shard(job.bill_id), []).append((index, job))
+                by_shard.setdefault(bill_shard(job.bill_id), []).append((index, job))
             for shard, items in by_shard.items():
                 for index, job in self._record_in(shard, [job for _, job in items]):
                     stored[items[index][0]] = job
@@ -405,39 +494,21 @@ class Profile:
         table = self._table(self._outbox_db(shard), "jobs")
         docs = {str(doc["bill_id"]): doc for doc in table.all()}
         stored: list[tuple[int, Job]] = []
-        updates: dict[str, dict[str, Any]] = {}
-        inserts: list[dict[str, Any]] = []
         for index, job in enumerate(jobs):
             doc = docs.get(job.bill_id)
             attempts_so_far = int(doc.get("attempts") or 0) if doc is not None else 0
             counted = job.attempts or attempts_so_far
             if job.state is JobState.SENDING:
                 counted = attempts_so_far + 1
-            job = replace(job, attempts=counted)
-            stored.append((index, job))
-            if doc is None:
-                inserts.append(job.to_json())
-            else:
-                updates[job.bill_id] = job.to_json()
-
-        def rewrite(doc: MutableMapping[str, Any]) -> None:
-            new = updates[str(doc["bill_id"])]
-            doc.clear()
-            doc.update(new)
-
-        if updates:  # one pass by document id, not one query per job
-            table.update(rewrite, doc_ids=[docs[b].doc_id for b in updates])
-        if inserts:
-            table.insert_multiple(inserts)
+            stored.append((index, replace(job, attempts=counted)))
+        self._upsert_by_bill(table, [job.to_json() for _, job in stored], docs)
         return stored
 
     def _outbox_shards(self) -> list[str]:
-        return sorted(p.stem for p in (self.root / "outbox").glob("jobs-*.json"))
+        return self._files("outbox", "jobs")
 
     def _outbox_db(self, shard: str) -> TinyDB:
-        if shard not in self._outbox:
-            self._outbox[shard] = self._open(self.root / "outbox" / f"{shard}.json", "state")
-        return self._outbox[shard]
+        return self._file_db(self._outbox, "outbox", shard, "state")
 
     def _migrate_outbox(self) -> None:
         """Schema 1 kept every job in one `state.json`: its jobs move into the outbox's files
@@ -453,15 +524,14 @@ class Profile:
             try:
                 by_shard: dict[str, list[Job]] = {}
                 for job in self._shard_jobs(db).values():
-                    by_shard.setdefault(outbox_shard(job.bill_id), []).append(job)
+                    by_shard.setdefault(bill_shard(job.bill_id), []).append(job)
                 for shard, shard_jobs in by_shard.items():
                     table = self._table(self._outbox_db(shard), "jobs")
                     table.insert_multiple(job.to_json() for job in shard_jobs)
             finally:
                 db.close()
             if old.exists():
-                stamp = self._clock.now().strftime("%Y%m%dT%H%M%S%fZ")
-                os.replace(old, old.with_name(f"state.json.migrated-{stamp}"))
+                os.replace(old, old.with_name(f"state.json.migrated-{self._stamp()}"))
 
     # -- history ----------------------------------------------------------------------------
     #
@@ -646,16 +716,16 @@ SHARD_ATTEMPTS = 2000
 """Attempts per history file: a month that holds more continues in YYYY-MM.2.json, and so on."""
 
 
-OUTBOX_SHARD_BILLS = 1000
-"""Bills per outbox file, by Actionstep bill id."""
+SHARD_BILLS = 1000
+"""Bills per outbox file and per bills file, by Actionstep bill id."""
 
 
-def outbox_shard(bill_id: str) -> str:
-    """The outbox file a bill's job lives in: `jobs-<n>` for ids n*1000 to n*1000+999 (ids that
-    are not numbers, which Actionstep does not send, spread by a checksum)."""
+def bill_shard(bill_id: str, prefix: str = "jobs") -> str:
+    """The file a bill's job (or cached bill) lives in: `<prefix>-<n>` for ids n*1000 to
+    n*1000+999 (ids that are not numbers, which Actionstep does not send, spread by a checksum)."""
     if bill_id.isdigit():
-        return f"jobs-{int(bill_id) // OUTBOX_SHARD_BILLS}"
-    return f"jobs-x{zlib.crc32(bill_id.encode()) % 100}"
+        return f"{prefix}-{int(bill_id) // SHARD_BILLS}"
+    return f"{prefix}-x{zlib.crc32(bill_id.encode()) % 100}"
 
 
 def _id_key(bill_id: str) -> str:
@@ -673,7 +743,7 @@ def _index_file(key: str) -> str:
     kind, _, value = key.partition(":")
     digits = re.search(r"(\d{1,12})$", value)
     if digits:
-        return f"{kind}-{int(digits.group(1)) // OUTBOX_SHARD_BILLS}"
+        return f"{kind}-{int(digits.group(1)) // SHARD_BILLS}"
     return f"{kind}-x{zlib.crc32(value.encode()) % 100}"
 
 
@@ -688,14 +758,15 @@ def _month(at: datetime) -> str:
 
 def _ensure_private_dir(path: Path) -> None:
     """The folder exists and only its owner may enter it. On a read-only profile an existing
-    folder is used as it is (the commands that only read still work)."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if os.name == "posix" and path.stat().st_mode & 0o777 != 0o700:
-        try:
+    folder is used as it is, and a missing one stays missing (the commands that only read still
+    work; one that writes says the profile is read-only)."""
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if os.name == "posix" and path.stat().st_mode & 0o777 != 0o700:
             path.chmod(0o700)
-        except OSError as error:
-            if unwritable(path, error) is None:
-                raise
+    except OSError as error:
+        if unwritable(path, error) is None:
+            raise
 
 
 class _ProfileLock(FileLock):

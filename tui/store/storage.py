@@ -45,7 +45,7 @@ class SetAside:
         """The file as the profile's layout names it: `config.json`, `outbox/jobs-0.json`."""
         parts = self.original.parts
         for depth in (2, 3):  # outbox/jobs-0.json, history/2026-11.json, history/index/...
-            if len(parts) > depth and parts[-depth] in ("history", "outbox"):
+            if len(parts) > depth and parts[-depth] in ("history", "outbox", "bills"):
                 return "/".join(parts[-depth:])
         return self.original.name
 

@@ -8,11 +8,12 @@ id lists go in chunks that keep URLs short.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVar
 
 import httpx
 
@@ -40,6 +41,8 @@ from tui.remote.transport import (
 )
 
 T = TypeVar("T")
+Progress = Callable[[int, int], None]
+"""Told (done, of) as the requests of one reading complete."""
 
 PAGE_SIZE = 200
 MAX_PAGES = 5000
@@ -52,6 +55,42 @@ EVERY_STATUS = ("Draft", "Open", "Closed", "Deleted")
 
 
 RATE_LIMIT_WAITS = 5
+IN_FLIGHT = 4
+"""Requests to Actionstep at once. It publishes no limits: start at 4, halve on a 429, and
+grow back by one after every GROW_AFTER answers without one."""
+GROW_AFTER = 50
+
+
+class InFlight:
+    """An adaptive bound on concurrent requests (additive increase, multiplicative decrease)."""
+
+    def __init__(self, limit: int = IN_FLIGHT) -> None:
+        self.most = limit
+        self.limit = limit
+        self._active = 0
+        self._calm = 0
+        self._changed = asyncio.Condition()
+
+    async def __aenter__(self) -> None:
+        async with self._changed:
+            await self._changed.wait_for(lambda: self._active < self.limit)
+            self._active += 1
+
+    async def __aexit__(self, *_exc: object) -> None:
+        async with self._changed:
+            self._active -= 1
+            self._changed.notify_all()
+
+    def throttled(self) -> None:
+        """A 429: fewer at once from now on."""
+        self.limit = max(1, self.limit // 2)
+        self._calm = 0
+
+    def answered(self) -> None:
+        self._calm += 1
+        if self._calm >= GROW_AFTER and self.limit < self.most:
+            self.limit += 1
+            self._calm = 0
 
 
 class ActionstepClient:
@@ -75,6 +114,7 @@ class ActionstepClient:
         """The server's clock (HTTP Date) at its latest answer: a sync cursor never goes
         past it, whatever timestamps the records carry."""
         self._http = new_client(api_url, transport, {"Accept": JSON_API, "Content-Type": JSON_API})
+        self.in_flight = InFlight()
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -86,9 +126,10 @@ class ActionstepClient:
         attempt = waits = 0
         while True:
             try:
-                response = await self._http.get(
-                    path, params=params, headers={"Authorization": f"Bearer {token}"}
-                )
+                async with self.in_flight:
+                    response = await self._http.get(
+                        path, params=params, headers={"Authorization": f"Bearer {token}"}
+                    )
             except httpx.TransportError as error:
                 if attempt + 1 >= self._retry.attempts:
                     raise transport_failure(SERVICE, "GET", error) from None
@@ -99,6 +140,10 @@ class ActionstepClient:
                 token = await self._tokens.refresh(token)
                 refreshed = True
                 continue
+            if response.status_code == 429:
+                self.in_flight.throttled()
+            else:
+                self.in_flight.answered()
             if response.status_code == 429 and waits < RATE_LIMIT_WAITS:
                 retry_after = response.headers.get("Retry-After", "")
                 await self._clock.sleep(
@@ -148,9 +193,15 @@ class ActionstepClient:
         return body
 
     async def _all(
-        self, resource: str, params: dict[str, str] | None = None, ids: Sequence[str] = ()
+        self,
+        resource: str,
+        params: dict[str, str] | None = None,
+        ids: Sequence[str] = (),
+        progress: Progress | None = None,
     ) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
         """Every record of a collection, following pages; also what `include` side-loaded.
+        Once the first page says how many there are, the rest are asked for at once (within
+        the in-flight bound) and read in page order.
 
         Actionstep's paging is trusted no further than it proves itself: a page that repeats
         the one before, more pages than `pageCount` said, more than `MAX_PAGES`, or a record
@@ -160,11 +211,30 @@ class ActionstepClient:
         unnamed: list[dict[str, Any]] = []
         linked: dict[str, list[dict[str, Any]]] = {}
         path = f"{resource}/{','.join(ids)}" if ids else resource
-        page, previous = 1, None
-        while True:
-            body = await self._get(
+
+        def ask(page: int) -> Awaitable[dict[str, Any]]:
+            return self._get(
                 path, {**(params or {}), "page": str(page), "pageSize": str(PAGE_SIZE)}
             )
+
+        first = await ask(1)
+        bodies = {1: first}
+        count = _paging(first, resource).get("pageCount")
+        if _is_count(count) and 1 < count <= MAX_PAGES and _paging(first, resource).get("nextPage"):
+            pages, done = count, [1]
+
+            async def read(page: int) -> dict[str, Any]:
+                body = await ask(page)
+                done[0] += 1
+                if progress is not None:
+                    progress(done[0], pages)
+                return body
+
+            rest = await _together(read(page) for page in range(2, pages + 1))
+            bodies.update(zip(range(2, pages + 1), rest, strict=True))
+        page, previous = 1, None
+        while True:
+            body = bodies.pop(page, None) or await ask(page)
             found = [r for r in as_list(body.get(resource)) if isinstance(r, dict)]
             here = [str(r.get("id")) for r in found]
             if page > 1 and found and here == previous:
@@ -190,7 +260,7 @@ class ActionstepClient:
             if not paging.get("nextPage"):
                 return [*records.values(), *unnamed], linked
             count = paging.get("pageCount")
-            if isinstance(count, int) and not isinstance(count, bool) and page >= count:
+            if _is_count(count) and page >= count:
                 raise self._bad_paging(resource, f"page {page} of {count} still names a next page")
             if page >= MAX_PAGES:
                 raise self._bad_paging(resource, f"more than {MAX_PAGES} pages")
@@ -205,25 +275,37 @@ class ActionstepClient:
         )
 
     async def _by_ids(self, resource: str, ids: Sequence[str]) -> list[dict[str, Any]]:
-        records: list[dict[str, Any]] = []
         unique = list(dict.fromkeys(i for i in ids if i.isdigit()))
-        for start in range(0, len(unique), ID_CHUNK):
+
+        async def chunk(start: int) -> list[dict[str, Any]]:
             try:
                 found, _ = await self._all(resource, ids=unique[start : start + ID_CHUNK])
             except RemoteRejected as error:
                 if error.status == 404:
-                    continue
+                    return []
                 raise
-            records += found
-        return records
+            return found
 
-    async def _lines_for(self, resource: str, bill_ids: Sequence[str]) -> list[dict[str, Any]]:
-        records: list[dict[str, Any]] = []
-        for start in range(0, len(bill_ids), ID_CHUNK):
-            chunk = ",".join(bill_ids[start : start + ID_CHUNK])
-            found, _ = await self._all(resource, {"bill": chunk})
-            records += found
-        return records
+        chunks = await _together(chunk(start) for start in range(0, len(unique), ID_CHUNK))
+        return [record for found in chunks for record in found]
+
+    async def _lines_for(
+        self, resource: str, bill_ids: Sequence[str], progress: Progress | None = None
+    ) -> list[dict[str, Any]]:
+        starts = range(0, len(bill_ids), ID_CHUNK)
+        done = [0]
+
+        async def chunk(start: int) -> list[dict[str, Any]]:
+            found, _ = await self._all(
+                resource, {"bill": ",".join(bill_ids[start : start + ID_CHUNK])}
+            )
+            done[0] += 1
+            if progress is not None:
+                progress(done[0], len(starts))
+            return found
+
+        chunks = await _together(chunk(start) for start in starts)
+        return [record for found in chunks for record in found]
 
     async def catalog(self) -> Catalog:
         """The income accounts and tax codes lines are coded to."""
@@ -236,14 +318,17 @@ class ActionstepClient:
         catalog: Catalog,
         statuses: Sequence[str] = FINALISED_AND_DRAFT,
         modified_since: datetime | None = None,
+        progress: Callable[[str], None] = lambda _message: None,
     ) -> list[Bill]:
         """Every bill in the given statuses (changed since `modified_since`, if given), with
-        its lines, client and matter."""
+        its lines, client and matter. `progress` is told how far the reading has got."""
         params = {"status": ",".join(statuses), "include": "theirParticipant,action"}
         if modified_since is not None:  # Actionstep reads a timestamp without offset as UTC
             stamp = modified_since.astimezone(UTC).replace(tzinfo=None)
             params["modifiedTimestamp_gteq"] = stamp.isoformat(timespec="seconds")
-        records, linked = await self._all("bills", params)
+        records, linked = await self._all(
+            "bills", params, progress=lambda n, of: progress(f"Reading bills: page {n:,} of {of:,}")
+        )
         bill_ids = [str(r["id"]) for r in records if str(r.get("id", "")).isdigit()]
         contacts = _index(linked.get("participants", []), parse_contact)
         matters = _index(linked.get("actions", []), parse_matter)
@@ -252,8 +337,12 @@ class ActionstepClient:
             contacts.update(_index(await self._by_ids("participants", missing), parse_contact))
         lines: dict[str, list[Line]] = {}
         problems: dict[str, list[str]] = {}
-        for resource in ("timeentries", "disbursements"):
-            for record in await self._lines_for(resource, bill_ids):
+        for resource, kind in (("timeentries", "time entries"), ("disbursements", "disbursements")):
+
+            def told(n: int, of: int, kind: str = kind) -> None:
+                progress(f"Reading the bills' {kind}: {n:,} of {of:,} requests")
+
+            for record in await self._lines_for(resource, bill_ids, told):
                 bill_id = link(record, "bill")
                 if bill_id is None:
                     continue
@@ -275,6 +364,23 @@ class ActionstepClient:
             if bill is not None:
                 bills.append(bill)
         return bills
+
+
+def _is_count(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+async def _together(calls: Iterable[Awaitable[T]]) -> list[T]:
+    """Run the calls side by side (the in-flight bound decides how many reach Actionstep at
+    once), results in order; the first failure cancels the rest and is raised as it is."""
+    tasks = [asyncio.ensure_future(call) for call in calls]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 def _paging(body: dict[str, Any], resource: str) -> dict[str, Any]:
