@@ -12,7 +12,8 @@ disbursements carry `links.bill`, `links.incomeAccount` and `links.taxCode`, and
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -31,6 +32,7 @@ from tui.sandbox.state import SandboxState
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 RESERVED = {"page", "pageSize", "sort", "include", "fields"}
+PAGING = {"page", "pageSize"}
 OPERATORS = ("_nteq", "_gteq", "_lteq", "_eq", "_gt", "_lt", "_ilike")
 
 # The links each resource carries, with the resource each one points at.
@@ -140,7 +142,53 @@ def _fields(records: list[dict[str, Any]], resource: str, params: Any) -> list[d
     return [{k: v for k, v in record.items() if k in keep} for record in records]
 
 
+class Listings:
+    """What a query matched, kept while its pages are read: page 1 filters and sorts the table,
+    and later pages of the same query read what it found (a firm of 100,000 bills is 500
+    pages). A query asked again from page 1 is worked out afresh."""
+
+    KEPT = 64
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[tuple[Any, ...], list[dict[str, Any]]] = OrderedDict()
+
+    def matching(
+        self, query: tuple[Any, ...], page: int, work_out: Callable[[], list[dict[str, Any]]]
+    ) -> list[dict[str, Any]]:
+        if page > 1 and query in self._kept:
+            self._kept.move_to_end(query)
+            return self._kept[query]
+        records = work_out()
+        self._kept[query] = records
+        while len(self._kept) > self.KEPT:
+            self._kept.popitem(last=False)
+        return records
+
+
+class LinkIndex:
+    """Records by the ids one of their links holds, per resource and link; built again when
+    the table grows or shrinks (records are added and removed; their links are not edited)."""
+
+    def __init__(self) -> None:
+        self._built: dict[tuple[str, str], tuple[int, dict[str, list[int]]]] = {}
+
+    def index(
+        self, resource: str, field: str, table: dict[int, dict[str, Any]]
+    ) -> dict[str, list[int]]:
+        size, index = self._built.get((resource, field), (-1, {}))
+        if size != len(table):
+            index = {}
+            for key, record in table.items():
+                for value in _field(record, field):
+                    index.setdefault(str(value), []).append(key)
+            self._built[(resource, field)] = (len(table), index)
+        return index
+
+
 def create_actionstep_app(state: SandboxState) -> Starlette:
+    listings = Listings()
+    links = LinkIndex()
+
     async def authorize(request: Request) -> Response:
         with state.lock:
             try:
@@ -216,22 +264,21 @@ def create_actionstep_app(state: SandboxState) -> Starlette:
             records = [table[i] for i in ids if i in table]
             if not records:
                 return _error(404, f"No {resource} with id {ids_text}")
-        else:
-            try:
-                tests = [
-                    _filter(k, v)
-                    for k, v in params.items()
-                    if k not in RESERVED and not k.startswith("fields[")
-                ]
-            except ValueError as error:
-                return _error(400, str(error))
-            records = [r for r in table.values() if all(t(r) for t in tests)]
-        records = _sorted(records, params.get("sort"))
         try:
             page = max(1, int(params.get("page") or 1))
             size = min(MAX_PAGE_SIZE, max(1, int(params.get("pageSize") or DEFAULT_PAGE_SIZE)))
         except ValueError:
             return _error(400, "page and pageSize must be whole numbers")
+        if ids_text:
+            records = _sorted(records, params.get("sort"))
+        else:
+            query = (resource, *sorted((k, v) for k, v in params.items() if k not in PAGING))
+            try:
+                records = listings.matching(
+                    query, page, lambda: _matching(resource, params, params.get("sort"))
+                )
+            except ValueError as error:
+                return _error(400, str(error))
         chunk = records[(page - 1) * size : page * size]
         if not chunk:
             return Response(status_code=204)
@@ -273,6 +320,26 @@ def create_actionstep_app(state: SandboxState) -> Starlette:
             }
         }
         return _json(_without_nulls(body))
+
+    def _matching(resource: str, params: Any, sort: str | None) -> list[dict[str, Any]]:
+        """The records a query matches, in order. A filter on a link (`bill=1,2,3`) starts
+        from the records an index gives for those ids, not from the whole table: a large
+        firm's lines are asked for a hundred bills at a time."""
+        table = state.firm.actionstep[resource]
+        tests = [
+            _filter(k, v)
+            for k, v in params.items()
+            if k not in RESERVED and not k.startswith("fields[")
+        ]
+        candidates: Iterable[dict[str, Any]] = table.values()
+        for name, raw in params.items():
+            field = name.removesuffix("_eq")
+            if field in LINKS.get(resource, {}) and not any(field.endswith(op) for op in OPERATORS):
+                index = links.index(resource, field, table)
+                found = {i for value in raw.split(",") for i in index.get(value.strip(), ())}
+                candidates = [table[i] for i in sorted(found) if i in table]
+                break
+        return _sorted([r for r in candidates if all(t(r) for t in tests)], sort)
 
     def _linked(
         resource: str, records: list[dict[str, Any]], include: str | None
