@@ -22,6 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from support.soak import soak
 
 from tui.core.jobs import Attempt, Outcome
 from tui.core.mapping import Mapping
@@ -170,4 +171,15 @@ def test_the_scale_curve(bills: int, tmp_path: Path, figures: list[str]) -> None
         f"({log_bill.peak_mb:.0f} MB; a command that reads next to nothing: "
         f"{startup.wall:.2f} s) | log --csv {log_csv.wall:.1f} s, "
         f"{log_csv.peak_mb:.0f} MB, {(tmp_path / 'log.csv').stat().st_size / 1e6:.0f} MB written"
+    )
+
+
+def test_the_kill_9_soak_at_ten_thousand_bills(tmp_path: Path, figures: list[str]) -> None:
+    """The suite's soak (faults, lost answers, ten kill -9 with a call in flight, the firm
+    changing meanwhile), at a firm of 10,000 bills finalised in waves of 800: every bill in
+    Xero exactly once."""
+    started = time.perf_counter()
+    soak(tmp_path / "home", figures, bills=10_000, wave=800)
+    figures.append(
+        f"soak, 10,000 bills: settled, each in Xero once, in {time.perf_counter() - started:.0f} s"
     )

@@ -63,3 +63,24 @@ async def test_after_a_push_the_log_narrows_to_the_failures_and_saves_them(demo:
         await pilot.press("slash", "escape")
         await until(pilot, lambda: log.line_count == len(app.log_lines) >= len(everything))
         await until(pilot, lambda: log.scroll_y == log.max_scroll_y > 0)  # back at the newest
+
+
+async def test_a_push_of_ten_thousand_bills_is_shown_whole_from_its_first_line(
+    demo: Demo,
+) -> None:
+    """A long push (here 25,000 lines, as a push of 10,000 bills with payments writes) stays
+    whole in the Push log: the first line is still there to scroll back to."""
+    app = demo_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, loaded(app))
+        await pilot.press("l")
+        await until(pilot, lambda: isinstance(app.screen, PushLogScreen))
+        lines = [f"09:00:00 created  #{10000 + n:<8} bill {n:,} of 25,000" for n in range(25_000)]
+        for first in range(0, len(lines), 500):  # in batches, as the engine's events arrive
+            app.log_lines.extend(lines[first : first + 500])
+            app.log_written.publish(lines[first : first + 500])
+        log = app.screen.query_one(Log)
+        await until(pilot, lambda: log.line_count >= 25_000)
+        assert log.lines[-25_000:] == lines
+        await pilot.press("home")
+        await until(pilot, lambda: log.scroll_y == 0 and log.max_scroll_y > 24_000)

@@ -30,7 +30,7 @@ from tui.console.keys import own_keys
 from tui.console.screens.bills import BillsScreen
 from tui.console.screens.connections import ConnectionsScreen
 from tui.console.screens.mapping import MappingScreen
-from tui.console.screens.push_log import PushLogScreen
+from tui.console.screens.push_log import LOG_MEMORY, PushLogScreen
 from tui.console.screens.triage import TriageScreen
 from tui.core.engine import Emit, PushSummary
 from tui.core.errors import AxpushError, NotConnected
@@ -43,8 +43,6 @@ from tui.service.done import Done, LogLine
 from tui.service.session import Session
 from tui.service.workspace import Workspace
 
-LOG_MEMORY = 5000
-"""Log lines kept in memory for the Push log view; history on disk keeps every attempt."""
 FLUSH_SECONDS = 0.1
 SETTLED_EVENTS = frozenset(
     {

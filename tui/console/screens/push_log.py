@@ -1,6 +1,6 @@
-"""Push log: what the engine does, live. The widget keeps the last lines only; history on disk
-keeps every attempt. `/` narrows it to the lines with every word typed (a bill number, "failed");
-`e` saves what is shown to a file."""
+"""Push log: what the engine does, live, all of a long push (the Log widget draws only what
+is in sight); history on disk keeps every attempt. `/` narrows it to the lines with every word
+typed (a bill number, "failed"); `e` saves what is shown to a file."""
 
 from __future__ import annotations
 
@@ -18,7 +18,10 @@ from tui.console.widgets.log_status import status_text
 from tui.console.widgets.top_bar import TopBar
 from tui.service import exports
 
-VISIBLE_LINES = 5000
+LOG_MEMORY = 500_000
+"""Log lines the Push log holds: all of a push of 100,000 bills with their payments (about
+250,000 lines, some 40 MB); the Log widget draws only the lines in sight. History on disk
+keeps every attempt."""
 STATUS_SECONDS = 1.0
 """How often the status line is redrawn while nothing is logged (budgets, throughput)."""
 
@@ -38,7 +41,7 @@ class PushLogScreen(ViewScreen):
         yield FilterInput(
             "show only lines with all these words: a bill number, failed, paid… — esc clears"
         )
-        yield Log(id="log", max_lines=VISIBLE_LINES, highlight=False)
+        yield Log(id="log", max_lines=LOG_MEMORY, highlight=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
