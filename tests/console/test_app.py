@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from support.faults import FaultyTransport, calls_to, writes_to
 from support.pilot import demo_app, loaded, push_all_ready, screen_text, until
-from textual.widgets import DataTable, Log, OptionList, Static
+from textual.widgets import Log, OptionList, Static
 
 from tui.console.app import AxpushApp
 from tui.console.dialogs.confirm import ConfirmDialog
@@ -14,6 +14,7 @@ from tui.console.dialogs.picker import PickerDialog
 from tui.console.screens.bills import BillsScreen
 from tui.console.screens.mapping import MappingScreen
 from tui.console.screens.push_log import PushLogScreen
+from tui.console.widgets.virtual_table import VirtualTable
 from tui.core.status import BillState
 from tui.core.triage import Cause
 from tui.service.demo import Demo, running_demo
@@ -33,7 +34,7 @@ async def test_the_demo_opens_on_the_firms_bills(demo: Demo, size: tuple[int, in
         await pilot.pause()
         assert isinstance(app.screen, BillsScreen)
         assert app.workspace is not None
-        table = app.screen.query_one("#bills", DataTable)
+        table = app.screen.query_one("#bills", VirtualTable)
         assert table.row_count == len(app.workspace.rows) >= 200
         counts = app.workspace.counts()
         assert counts[BillState.READY] > 150 and counts[BillState.BLOCKED] >= 3
@@ -55,7 +56,7 @@ async def test_pushing_all_ready_bills_puts_them_in_xero_and_shows_them_pushed(d
         pushed = len(ready) - 1  # the bill paid in Xero, then edited, cannot go
         assert app.workspace.counts()[BillState.PUSHED] == pushed
         assert len(paid_in_xero) == 2
-        table = app.screen.query_one("#bills", DataTable)
+        table = app.screen.query_one("#bills", VirtualTable)
         assert str(table.get_cell(ready[0], "state")) == "pushed"
         await until(pilot, lambda: "create-invoice created" in screen_text(app))  # its history
         assert f"pushed {pushed}" in summary_text(app) and "failed 1" in summary_text(app)
@@ -96,7 +97,7 @@ async def test_a_blocked_bill_opens_its_mapping_row_and_mapping_it_makes_it_read
         )
         assert len(blocked) == 7
         await pilot.press("slash", *"mediation", "enter")
-        table = app.screen.query_one("#bills", DataTable)
+        table = app.screen.query_one("#bills", VirtualTable)
         await until(pilot, lambda: table.row_count == len(blocked))
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, MappingScreen))

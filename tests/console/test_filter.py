@@ -3,11 +3,17 @@
 
 from __future__ import annotations
 
-from support.pilot import demo_app, loaded, until
+from decimal import Decimal
+
+from support.pilot import demo_app, loaded, push_all_ready, until
 from textual import events
 
+from tui.console.screens.bill_list import BillList
 from tui.console.screens.bills import BillsScreen
 from tui.console.widgets.filter_input import FilterInput
+from tui.core.models import Bill, BillStatus
+from tui.core.preflight import Verdict
+from tui.core.status import BillRow, BillState
 from tui.service.demo import Demo
 
 
@@ -29,3 +35,60 @@ async def test_a_burst_of_keys_after_slash_goes_into_the_filter(demo: Demo) -> N
         await until(pilot, lambda: box.value == "10150" and len(screen.keys) == 1)
         await pilot.press("enter", "escape")  # from the list, esc clears the filter too
         await until(pilot, lambda: box.value == "" and len(screen.keys) == 220)
+
+
+async def test_a_filter_by_state_follows_bills_as_a_push_changes_them(demo: Demo) -> None:
+    """`/ready` after a push shows what is ready now, not what was: the filter's text of a
+    bill is made again once its row changed (a large firm's filter keeps it between keys)."""
+    app = demo_app(demo)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, loaded(app))
+        screen = app.screen
+        assert isinstance(screen, BillsScreen) and app.workspace is not None
+        await pilot.press("slash", *"ready", "enter")
+        ready = set(screen.keys)
+        assert ready and all(app.workspace.rows[k].state is BillState.READY for k in ready)
+        await pilot.press("escape")
+        await push_all_ready(pilot, app)
+        await pilot.press("slash", *"ready", "enter")
+        await until(pilot, lambda: screen.filter_words() == ["ready"])
+        now = {k for k, row in app.workspace.rows.items() if row.state is BillState.READY}
+        assert set(screen.keys) == now and not now & ready
+        await pilot.press("escape")
+        await pilot.press("slash", *"pushed", "enter")
+        rows = app.workspace.rows
+        pushed = {k for k in ready if rows[k].state is BillState.PUSHED}
+        assert len(pushed) > len(ready) // 2
+        await until(pilot, lambda: pushed <= set(screen.keys))
+
+
+def test_the_bill_list_finds_every_word_in_order_and_sees_a_changed_row() -> None:
+    pushed, ready = BillState.PUSHED, BillState.READY
+    rows = {b: row(b, f"100{b}", ready) for b in ("3", "1", "2")}
+    listed = BillList()
+    assert listed.keys(rows, []) == ["1", "2", "3"]
+    assert listed.keys(rows, ["ready", "1002"]) == ["2"]
+    rows["2"] = row("2", "1002", pushed)  # a new row object: the push changed its state
+    assert listed.keys(rows, ["ready"]) == ["1", "3"]
+    assert listed.keys(rows, ["pushed"]) == ["2"]
+    rows["4"] = row("4", "1000", ready)  # a new bill sorts into place
+    assert listed.keys(rows, ["ready"]) == ["4", "1", "3"]
+
+
+def row(bill_id: str, number: str, state: BillState) -> BillRow:
+    amount = Decimal("110.00")
+    bill = Bill(
+        bill_id,
+        number,
+        BillStatus.OPEN,
+        "AUD",
+        None,
+        None,
+        amount,
+        Decimal(0),
+        amount,
+        Decimal(0),
+        None,
+        None,
+    )
+    return BillRow(bill, state, Verdict((), None), None)

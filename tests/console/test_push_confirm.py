@@ -6,10 +6,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from support.pilot import demo_app, loaded, push_all_ready, screen_text, until
-from textual.widgets import DataTable
 
 from tui.console.dialogs.confirm import ConfirmDialog
 from tui.console.screens.bills import BillsScreen
+from tui.console.widgets.virtual_table import VirtualTable
 from tui.core.status import BillState
 from tui.sandbox.actionstep_books import ActionstepBooks
 from tui.service.demo import Demo
@@ -21,7 +21,7 @@ async def test_p_pushes_what_the_filter_shows_and_says_what_it_hides(demo: Demo)
         await until(pilot, loaded(app))
         bills = app.screen
         assert isinstance(bills, BillsScreen)
-        table = bills.query_one("#bills", DataTable)
+        table = bills.query_one("#bills", VirtualTable)
         await pilot.press("space")  # selects 10001, and moves down a row
         assert bills.selected == {bills.keys[0]} and table.cursor_row == 1
         await pilot.press("slash", *"10150", "enter")

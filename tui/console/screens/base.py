@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input
 
 from tui.console.widgets.filter_input import FilterInput, filter_words
+from tui.console.widgets.virtual_table import VirtualTable
 
 if TYPE_CHECKING:
     from tui.console.app import AxpushApp
@@ -47,8 +48,10 @@ class TableView(ViewScreen):
         """Where the cursor is going, until the table has moved it there."""
 
     @property
-    def table(self) -> DataTable[str | Text]:
-        return self.query_one(f"#{self.TABLE_ID}", DataTable)
+    def table(self) -> DataTable[str | Text] | VirtualTable:
+        table = self.query_one(f"#{self.TABLE_ID}")
+        assert isinstance(table, DataTable | VirtualTable)
+        return table
 
     def on_mount(self) -> None:
         self.axpush.workspace_loaded.subscribe(self, lambda _: self.rebuild())
@@ -86,10 +89,8 @@ class TableView(ViewScreen):
     def current_key(self) -> str | None:
         if self._cursor_key is not None:
             return self._cursor_key
-        table = self.table
-        if table.row_count == 0:
-            return None
-        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        row = self.table.cursor_row
+        return self.keys[row] if 0 <= row < len(self.keys) else None
 
     def place_cursor(self, key: str | None) -> None:
         """Put the cursor on `key` once the table has laid out its new rows (textual#3544)."""
@@ -104,6 +105,7 @@ class TableView(ViewScreen):
         self.cursor_settled()
 
     @on(DataTable.RowHighlighted)
+    @on(VirtualTable.RowHighlighted)
     def _highlighted(self) -> None:
         if self._cursor_key is None:
             self.cursor_settled()
@@ -143,3 +145,11 @@ class TableView(ViewScreen):
         current = self.current_bill()
         if current is not None and current.bill.bill_id == row.bill.bill_id:
             self.show_history(current, attempts)
+
+
+class DataTableView(TableView):
+    """A list short enough for DataTable: the mapping's rows, triage's failures."""
+
+    @property
+    def table(self) -> DataTable[str | Text]:
+        return self.query_one(f"#{self.TABLE_ID}", DataTable)

@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 
 from tui.console.flows.push import confirm_push
 from tui.console.screens.base import TableView
+from tui.console.screens.bill_list import BillList
 from tui.console.widgets.bill_detail import BillDetail, state_text
-from tui.console.widgets.filter_input import FilterInput, matches
-from tui.console.widgets.rows import RowTable
-from tui.console.widgets.text import clip
+from tui.console.widgets.filter_input import FilterInput
 from tui.console.widgets.top_bar import TopBar
+from tui.console.widgets.virtual_table import Column, VirtualTable
 from tui.core.jobs import Attempt
 from tui.core.money import format_money
 from tui.core.status import BillRow, BillState
 from tui.core.words import count
 from tui.service import pushing
+from tui.service.workspace import Workspace
 
 COLUMNS = (
     ("sel", " "),
@@ -80,81 +81,115 @@ class BillsScreen(TableView):
         Binding("r", "reload", "Reload from Actionstep and Xero", id="bills.reload", show=False),
     ]
 
+    @property
+    def table(self) -> VirtualTable:
+        return self.query_one("#bills", VirtualTable)
+
     def __init__(self) -> None:
         super().__init__()
         self.selected: set[str] = set()
         self._columns: tuple[tuple[str, str], ...] = COLUMNS
+        self._widest_of: tuple[object, int, dict[str, int]] = (None, -1, {})
+        self._list = BillList()
 
     def on_resize(self) -> None:
-        if (COLUMNS if self.size.width >= NARROW else NARROW_COLUMNS) != self._columns:
-            self.rebuild()
+        self._fit_columns(self.workspace)
 
     def compose(self) -> ComposeResult:
         yield TopBar("bills")
         yield Static(id="summary")
         yield FilterInput("filter bills: number, client, state or reason words — esc clears")
-        table = RowTable(id="bills", cursor_type="row", zebra_stripes=True)
-        for key, label in COLUMNS:
-            table.add_column(label, key=key)
-        yield table
+        yield VirtualTable(id="bills", zebra_stripes=True)
         yield BillDetail(id="detail")
         yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.axpush.workspace_loaded.subscribe(self, lambda _: self._prepare_list())
+
+    @work(thread=True, exclusive=True, group="bill-list", exit_on_error=False)
+    def _prepare_list(self) -> None:
+        """Order the bills and make their filter text off the loop, so the first keystroke of
+        a filter does not wait for 100,000 of them."""
+        workspace = self.workspace
+        if workspace is not None:
+            self._list.prepare(dict(workspace.rows))  # a copy is made at once, under the GIL
 
     def bills_changed(self, bill_ids: set[str]) -> None:
         self.update_rows(bill_ids)
 
     # -- rendering ------------------------------------------------------------------------------
 
-    def _fit_columns(self) -> None:
-        """Below 80 columns the date goes and the client narrows, so the state and the reason
-        keep their room."""
-        wanted = COLUMNS if self.size.width >= NARROW else NARROW_COLUMNS
-        if wanted != self._columns:
-            self.table.clear(columns=True)
-            for key, label in wanted:
-                self.table.add_column(label, key=key)
-            self._columns = wanted
-
-    def _cells(self, row: BillRow) -> list[str | Text]:
-        bill = row.bill
+    def _fit_columns(self, workspace: Workspace | None) -> None:
+        """Columns as wide as their widest cell (read once per load, not per filter). Below 80
+        columns the date goes and the client narrows, so the state and the reason keep their
+        room."""
+        table = self.table
         width = self.size.width
+        self._columns = COLUMNS if width >= NARROW else NARROW_COLUMNS
+        widest = self._widest(workspace)
+        client = 28 if width >= 100 else 20 if width >= NARROW else 14
+        widths = {"sel": 1, "date": 10, "client": client, "reason": 0, **widest}
+        columns = [
+            Column(key, label, max(widths[key], len(label)) if widths[key] else 0)
+            for key, label in self._columns
+        ]
+        columns[[key for key, _ in self._columns].index("total")] = Column(
+            "total", "Total", max(widths["total"], 5), "right"
+        )
+        if columns != table.columns:
+            table.set_columns(columns)
+
+    def _widest(self, workspace: Workspace | None) -> dict[str, int]:
+        rows = workspace.rows if workspace else {}
+        if self._widest_of[0] is not rows or self._widest_of[1] != len(rows):
+            values = rows.values()
+            self._widest_of = (
+                rows,
+                len(rows),
+                {
+                    "number": max((len(r.bill.number) for r in values), default=4),
+                    "total": max((len(format_money(r.bill.total_inc)) for r in values), default=5),
+                    "state": max((len(s.value) for s in BillState), default=5),
+                },
+            )
+        return self._widest_of[2]
+
+    def _cells(self, bill_id: str) -> list[str | Text]:
+        workspace = self.workspace
+        row = workspace.rows.get(bill_id) if workspace else None
+        if row is None:
+            return ["" for _ in self._columns]
+        bill = row.bill
         cells: dict[str, str | Text] = {
             "sel": MARK if bill.bill_id in self.selected else " ",
             "number": bill.number,
             "date": bill.invoice_date.isoformat() if bill.invoice_date else "",
-            "client": clip(bill.client_name, 28 if width >= 100 else 20 if width >= NARROW else 14),
+            "client": bill.client_name,
             "total": Text(format_money(bill.total_inc), justify="right"),
             "state": state_text(row.state),
-            "reason": clip(row.brief, 90),
+            "reason": row.brief,
         }
         return [cells[key] for key, _ in self._columns]
 
     def rebuild(self) -> None:
-        """Redraw the table from the workspace, keeping the cursor on the same bill."""
+        """Redraw the table from the workspace, keeping the cursor on the same bill. Only the
+        list of keys is made here; a row's cells are made when it comes into sight."""
         workspace = self.workspace
         table = self.table
-        current = self.clear_table()
-        self._fit_columns()
+        current = self.current_key()
+        self._fit_columns(workspace)
         if workspace is None or not workspace.rows:
+            self.keys = []
+            table.set_rows([], self._cells)
             table.loading = workspace is None and self.axpush.load_error is None
             self._show_summary()
             self.cursor_settled()
             return
         table.loading = False
-        words = self.filter_words()
-        rows = sorted(workspace.rows.values(), key=lambda r: (r.bill.number, r.bill.bill_id))
-        for row in rows:
-            if words and not matches(
-                words,
-                row.bill.number,
-                row.bill.client_name,
-                row.state.value,
-                row.reason,
-                row.bill.matter.name if row.bill.matter else "",
-            ):
-                continue
-            table.add_row(*self._cells(row), key=row.bill.bill_id)
-            self.keys.append(row.bill.bill_id)
+        order = self._list.keys(workspace.rows, self.filter_words())
+        self.keys = order
+        table.set_rows(order, self._cells)
         self.place_cursor(current)
         self._show_summary()
         self.cursor_settled()
@@ -165,12 +200,7 @@ class BillsScreen(TableView):
         if workspace is None or not self.is_current:  # the resume rebuilds it
             return
         table = self.table
-        for bill_id in bill_ids:
-            row = workspace.rows.get(bill_id)
-            if row is None or bill_id not in self.keys:
-                continue
-            for (key, _), value in zip(self._columns, self._cells(row), strict=True):
-                table.update_cell(bill_id, key, value)
+        table.refresh_keys(bill_ids)
         self._show_summary()
         if self.current_key() in bill_ids:
             self.cursor_settled()
@@ -263,7 +293,7 @@ class BillsScreen(TableView):
     def _confirm_push(self, ids: list[str], which: str) -> None:
         confirm_push(self, ids, which, self.selected.difference_update)
 
-    @on(DataTable.RowSelected, "#bills")
+    @on(VirtualTable.RowSelected, "#bills")
     def _open_blocking_row(self) -> None:
         """Enter on a bill blocked by the mapping opens the mapping at the row at fault."""
         row = self._current_row()

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Static
 from tui.console.dialogs.automap import AutoMapDialog
 from tui.console.dialogs.confirm import ConfirmDialog
 from tui.console.dialogs.picker import Choice, PickerDialog
-from tui.console.screens.base import TableView
+from tui.console.screens.base import DataTableView
 from tui.console.widgets.filter_input import FilterInput, matches
 from tui.console.widgets.rows import RowTable
 from tui.console.widgets.text import clip
@@ -104,7 +104,7 @@ class MappingTable(RowTable):
     ]
 
 
-class MappingScreen(TableView):
+class MappingScreen(DataTableView):
     AUTO_FOCUS = "#mapping"
     TABLE_ID = "mapping"
     BINDINGS = [

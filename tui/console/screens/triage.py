@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from tui.console.dialogs.resolve import ResolveDialog
 from tui.console.flows.push import confirm_push
-from tui.console.screens.base import TableView
+from tui.console.screens.base import DataTableView
 from tui.console.widgets.filter_input import FilterInput, matches
 from tui.console.widgets.rows import RowTable
 from tui.console.widgets.text import clip
@@ -29,7 +29,7 @@ COLUMNS = (("bill", "Bill"), ("client", "Client"), ("total", "Total"), ("why", "
 GROUP = "cause:"
 
 
-class TriageScreen(TableView):
+class TriageScreen(DataTableView):
     AUTO_FOCUS = "#triage"
     TABLE_ID = "triage"
     BINDINGS = [

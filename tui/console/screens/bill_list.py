@@ -1,0 +1,64 @@
+"""The Bills view's list: every bill by number, and what a filter looks in, kept between
+keystrokes so that filtering 100,000 bills is a scan of strings, not a rebuild of rows."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+
+from tui.core.status import BillRow
+
+
+def filter_text(row: BillRow) -> str:
+    """What a filter's words are looked for in: number, client, state, reason, matter."""
+    bill = row.bill
+    matter = bill.matter.name if bill.matter else ""
+    return f"{bill.number} {bill.client_name} {row.state.value} {row.reason} {matter}".lower()
+
+
+class BillList:
+    """Bills in order with their filter text, made once per set of bills; a row that changed
+    since (a new object: its bill or its state changed) has its text made again when next
+    filtered."""
+
+    def __init__(self) -> None:
+        self.order: list[str] = []
+        self._rows: list[BillRow | None] = []
+        self._texts: list[str] = []
+        self._keys: set[str] = set()
+        self._lock = threading.Lock()
+
+    def prepare(self, rows: Mapping[str, BillRow]) -> None:
+        """Order the bills and make every filter text: once a firm has loaded, a worker thread
+        does it, so that the first keystroke does not wait for it."""
+        with self._lock:
+            self._prepare(rows)
+
+    def _prepare(self, rows: Mapping[str, BillRow]) -> None:
+        if self._keys != rows.keys():
+            ordered = sorted(rows.values(), key=lambda r: (r.bill.number, r.bill.bill_id))
+            self.order = [r.bill.bill_id for r in ordered]
+            self._rows = [None] * len(ordered)
+            self._texts = [""] * len(ordered)
+            self._keys = set(rows)
+        rows_now, texts = self._rows, self._texts
+        for index, key in enumerate(self.order):
+            row = rows.get(key)
+            if row is not None and row is not rows_now[index]:
+                texts[index] = filter_text(row)
+                rows_now[index] = row
+
+    def keys(self, rows: Mapping[str, BillRow], words: list[str]) -> list[str]:
+        """The bills that have every word, in order (all of them without words)."""
+        with self._lock:
+            self._prepare(rows)
+        if not words:
+            return self.order
+        if len(words) == 1:
+            word = words[0]
+            return [k for k, text in zip(self.order, self._texts, strict=True) if word in text]
+        return [
+            k
+            for k, text in zip(self.order, self._texts, strict=True)
+            if all(w in text for w in words)
+        ]
