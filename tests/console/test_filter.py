@@ -3,15 +3,13 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
+from support.bills import open_bill
 from support.pilot import demo_app, loaded, push_all_ready, until
 from textual import events
 
 from tui.console.screens.bill_list import BillList
 from tui.console.screens.bills import BillsScreen
 from tui.console.widgets.filter_input import FilterInput
-from tui.core.models import Bill, BillStatus
 from tui.core.preflight import Verdict
 from tui.core.status import BillRow, BillState
 from tui.service.demo import Demo
@@ -76,19 +74,4 @@ def test_the_bill_list_finds_every_word_in_order_and_sees_a_changed_row() -> Non
 
 
 def row(bill_id: str, number: str, state: BillState) -> BillRow:
-    amount = Decimal("110.00")
-    bill = Bill(
-        bill_id,
-        number,
-        BillStatus.OPEN,
-        "AUD",
-        None,
-        None,
-        amount,
-        Decimal(0),
-        amount,
-        Decimal(0),
-        None,
-        None,
-    )
-    return BillRow(bill, state, Verdict((), None), None)
+    return BillRow(open_bill(bill_id, number), state, Verdict((), None), None)

@@ -17,11 +17,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from support.bills import open_bill
 
 from tui.core.connection import ActionstepLink, ConnectionState, XeroLink
 from tui.core.jobs import Attempt, Job, JobState, Outcome
 from tui.core.mapping import Mapping
-from tui.core.models import Bill, BillStatus
+from tui.core.models import Bill
 from tui.core.settings import Settings, XeroSettings
 from tui.store.profile import Profile
 from tui.store.storage import SchemaTooNew
@@ -297,21 +298,7 @@ def test_an_outbox_from_schema_1_moves_into_its_files_and_the_old_one_is_kept(
 
 
 def cached(bill_id: str, total: str = "110.00") -> Bill:
-    amount = Decimal(total)
-    return Bill(
-        bill_id,
-        f"1{bill_id:0>4}",
-        BillStatus.OPEN,
-        "AUD",
-        None,
-        None,
-        amount,
-        Decimal(0),
-        amount,
-        Decimal(0),
-        None,
-        None,
-    )
+    return open_bill(bill_id, f"1{bill_id:0>4}", total)
 
 
 def test_a_sync_writes_the_files_of_the_bills_it_read_and_no_other(profile: Profile) -> None:
