@@ -351,9 +351,14 @@ class XeroApi:
         test = where_filter(call.param("where"))
         ids, numbers = _ids(call, "IDs"), _ids(call, "InvoiceNumbers")
         statuses = _ids(call, "Statuses")
+        candidates = (
+            [inv for number in sorted(numbers) for inv in call.org.by_number.find(number)]
+            if numbers and not ids
+            else call.org.invoices.values()
+        )  # asked by number (a reconcile, a look before a retry): the index, not every invoice
         found = [
             inv
-            for inv in call.org.invoices.values()
+            for inv in candidates
             if test(inv)
             and (not ids or inv["InvoiceID"] in ids)
             and (not numbers or inv["InvoiceNumber"] in numbers)

@@ -64,6 +64,41 @@ def _day(value: Any, errors: list[str], name: str) -> date | None:
         return None
 
 
+class FieldIndex:
+    """The records of a dict by one field's value, for what a large organisation checks on
+    every write (is this invoice number taken? this contact name?) without reading every
+    record. Built again whenever the number of records differs from what it has seen, so a
+    record added anywhere is found; a hit is checked against the record as it is now."""
+
+    def __init__(
+        self, records: dict[str, dict[str, Any]], name: str, normal: Callable[[Any], Any] = str
+    ) -> None:
+        self._records = records
+        self._name = name
+        self._normal = normal
+        self._ids: dict[Any, list[str]] = {}
+        self._seen = -1
+
+    def find(self, value: Any) -> list[dict[str, Any]]:
+        if len(self._records) != self._seen:
+            self._ids = {}
+            for record_id in self._records:
+                self.note(record_id)
+            self._seen = len(self._records)
+        wanted = self._normal(value)
+        found = (self._records.get(i) for i in self._ids.get(wanted, ()))
+        return [r for r in found if r is not None and self._normal(r.get(self._name)) == wanted]
+
+    def note(self, record_id: str, *, added: bool = False) -> None:
+        """A record was added, or its field changed: it is found by its value now."""
+        record = self._records[record_id]
+        ids = self._ids.setdefault(self._normal(record.get(self._name)), [])
+        if record_id not in ids:
+            ids.append(record_id)
+        if added and len(self._records) == self._seen + 1:
+            self._seen += 1  # only this one was added since: the index is whole
+
+
 @dataclass
 class XeroOrg:
     """An organisation (a tenant) and everything in it, in Xero's JSON shapes."""
@@ -77,6 +112,10 @@ class XeroOrg:
     payments: dict[str, dict[str, Any]] = field(default_factory=dict)
     now: Callable[[], datetime] = field(default=REAL_CLOCK.now, repr=False)
     new_id: Callable[[], str] = field(default=lambda: random_id(), repr=False)
+
+    def __post_init__(self) -> None:
+        self.by_number = FieldIndex(self.invoices, "InvoiceNumber")
+        self.by_name = FieldIndex(self.contacts, "Name", lambda v: str(v).lower())
 
     @property
     def name(self) -> str:
@@ -114,7 +153,7 @@ class XeroOrg:
             return next(
                 (
                     c
-                    for c in self.contacts.values()
+                    for c in self.by_name.find(ref["Name"])
                     if c["Name"] == ref["Name"] and c["ContactStatus"] == "ACTIVE"
                 ),
                 None,
@@ -123,9 +162,7 @@ class XeroOrg:
 
     def invoice(self, ref: str) -> dict[str, Any] | None:
         """By InvoiceID or InvoiceNumber."""
-        return self.invoices.get(ref) or next(
-            (inv for inv in self.invoices.values() if inv["InvoiceNumber"] == ref), None
-        )
+        return self.invoices.get(ref) or next(iter(self.by_number.find(ref)), None)
 
     # -- contacts -------------------------------------------------------------------------------
 
@@ -133,10 +170,7 @@ class XeroOrg:
         name = str(element.get("Name") or "").strip()
         if not name:
             return element, ["The Contact Name must be specified."]
-        clash = any(
-            c["Name"].lower() == name.lower() and c["ContactStatus"] == "ACTIVE"
-            for c in self.contacts.values()
-        )
+        clash = any(c["ContactStatus"] == "ACTIVE" for c in self.by_name.find(name))
         if clash:
             return element, [
                 f"The contact name {name} is already assigned to another contact. "
@@ -165,6 +199,7 @@ class XeroOrg:
             "UpdatedDateUTC": xero_date(self.now()),
         }
         self.contacts[contact_id] = contact
+        self.by_name.note(contact_id, added=True)
         return contact, []
 
     # -- invoices -------------------------------------------------------------------------------
@@ -176,10 +211,7 @@ class XeroOrg:
         if (
             element.get("Type") == "ACCREC"
             and number
-            and any(
-                inv["Type"] == "ACCREC" and inv["InvoiceNumber"] == number
-                for inv in self.invoices.values()
-            )
+            and any(inv["Type"] == "ACCREC" for inv in self.by_number.find(number))
         ):
             errors.append(NUMBER_TAKEN)
         status = str(element.get("Status") or "DRAFT")
@@ -197,6 +229,7 @@ class XeroOrg:
             }
         )
         self.invoices[invoice_id] = built
+        self.by_number.note(invoice_id, added=True)
         return built, []
 
     def create_or_update_invoice(self, element: dict[str, Any]) -> Result:
@@ -252,6 +285,7 @@ class XeroOrg:
             if errors or built is None:
                 return element, errors
             invoice.update({k: v for k, v in built.items() if k not in ("InvoiceID",)})
+            self.by_number.note(invoice["InvoiceID"])  # the number may have changed
         invoice["Status"] = new_status
         if new_status in ("VOIDED", "DELETED"):
             invoice["AmountDue"] = ZERO
