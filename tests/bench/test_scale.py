@@ -24,11 +24,14 @@ from pathlib import Path
 import pytest
 from support.soak import soak
 
+from tui.console.app import AxpushApp
+from tui.console.screens.bills import BillsScreen
 from tui.core.jobs import Attempt, Outcome
 from tui.core.mapping import Mapping
 from tui.sandbox.limits import Limits
 from tui.sandbox.server import SandboxServer
 from tui.sandbox.state import SandboxState
+from tui.service import syncing
 from tui.service.connections import connect_sandbox
 from tui.service.session import Session
 from tui.store.profile import Profile
@@ -182,4 +185,48 @@ def test_the_kill_9_soak_at_ten_thousand_bills(tmp_path: Path, figures: list[str
     soak(tmp_path / "home", figures, bills=10_000, wave=800)
     figures.append(
         f"soak, 10,000 bills: settled, each in Xero once, in {time.perf_counter() - started:.0f} s"
+    )
+
+
+@pytest.mark.parametrize("bills", SIZES)
+async def test_the_console_at_scale(bills: int, tmp_path: Path, figures: list[str]) -> None:
+    """The console over a synced firm: time to the first screen with bills (the profile read,
+    Xero's chart, an incremental sync, every bill evaluated, the list drawn), then each key of
+    a filter typed, and its clearing, until the list shows the result."""
+    unlimited = Limits(per_minute=10**7, per_day=10**9)
+    state = SandboxState.demo(tour=False, bills=bills, limits=unlimited)
+    with SandboxServer(state) as server:
+        session = Session.open("default", home=tmp_path / "home")
+        await connect_sandbox(session, server.base_url)
+        session.profile.save_mapping(Mapping(*state.firm.demo_mapping()))
+        await syncing.sync(session, full=True)
+        app = AxpushApp(session)
+        started = time.perf_counter()
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, BillsScreen)
+            while not screen.keys:
+                await pilot.pause(0.01)
+            first = time.perf_counter() - started
+            await app.workers.wait_for_complete()  # the filter's text, made after the load
+            await pilot.press("slash")
+            keys: list[float] = []
+            for typed in "1234":
+                shown = screen.keys  # each filter makes a new list
+                pressed = time.perf_counter()
+                await pilot.press(typed)
+                while screen.keys is shown:
+                    await pilot.pause(0.005)
+                keys.append(time.perf_counter() - pressed)
+            found, shown = len(screen.keys), screen.keys
+            pressed = time.perf_counter()
+            await pilot.press("escape")
+            while screen.keys is shown:
+                await pilot.pause(0.005)
+            cleared = time.perf_counter() - pressed
+        session.close()
+    figures.append(
+        f"console, {bills:,} bills: first screen with bills {first:.1f} s | filter '1234' "
+        f"key by key {', '.join(f'{k * 1000:.0f}' for k in keys)} ms ({found:,} shown) | "
+        f"clear {cleared * 1000:.0f} ms"
     )
