@@ -32,15 +32,24 @@ from tui.store.profile import Profile
 FAST = {"AXPUSH_RETRY_BASE_SECONDS": "0.01"}
 
 
-def pusher(home: Path, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "tui", "push", *args],
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, "AXPUSH_HOME": str(home), **FAST},
-    )
+def pusher(home: Path, *args: str, unread: bool = False) -> subprocess.Popen[str]:
+    """`axpush push` in its own process. `unread`: nobody will read what it prints (it is to
+    be killed), so it goes to a file; a pipe left unread would fill and stop the pusher."""
+    command = [sys.executable, "-m", "tui", "push", *args]
+    env = {**os.environ, "AXPUSH_HOME": str(home), **FAST}
+    if not unread:
+        return subprocess.Popen(
+            command,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            env=env,
+        )
+    with (home / "unread-pusher.log").open("a") as log:  # the child keeps its own copy
+        return subprocess.Popen(
+            command, text=True, stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=env
+        )
 
 
 def running(process: subprocess.Popen[str]) -> Callable[[], bool]:
@@ -151,6 +160,9 @@ def soak(isolated_home: Path, figures: list[str], *, bills: int, wave: int) -> N
     for bill_id in waiting:
         records[bill_id]["status"] = "Draft"
     rng = random.Random(5)
+    patience = max(300.0, bills * 0.1)
+    """How long one pusher may take to reach a kill point or to finish: it reads the whole
+    firm first, under faults."""
     landed: Counter[str] = Counter()
     with SandboxServer(state) as server:
         profile = connected_profile(server, isolated_home)
@@ -164,9 +176,9 @@ def soak(isolated_home: Path, figures: list[str], *, bills: int, wave: int) -> N
             finalised += now
             method, pattern, skip = rng.choice(KILL_POINTS)
             gate = state.holds.arm(method, pattern, skip=skip)
-            process = pusher(isolated_home, "--all")
+            process = pusher(isolated_home, "--all", unread=True)
             runs += 1
-            if gate.wait_arrived(alive=running(process)):
+            if gate.wait_arrived(patience, alive=running(process)):
                 process.send_signal(signal.SIGKILL)
                 process.wait(timeout=60)
                 committed = rng.random() < 0.5
@@ -178,13 +190,13 @@ def soak(isolated_home: Path, figures: list[str], *, bills: int, wave: int) -> N
                     f" {'committed' if committed else 'dropped'}"
                 ] += 1
             else:
-                process.wait(timeout=300)  # this run made no such call: it finished
+                process.wait(timeout=patience)  # this run made no such call: it finished
             state.holds.disarm(gate)
             assert runs < 40, "the pushers keep finishing before reaching a kill point"
         finalise(state, waiting)
         for _ in range(8):  # then let it finish; failed-for-a-passing-reason bills go again
             done = pusher(isolated_home, "--all", "--json")
-            out, err = done.communicate(timeout=300)
+            out, err = done.communicate(timeout=patience)
             assert done.returncode in (0, 1) and out.strip(), err
             report = json.loads(out)
             if report["failed"] == 0 and not report["bills"]:
