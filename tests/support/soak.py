@@ -160,9 +160,9 @@ def soak(isolated_home: Path, figures: list[str], *, bills: int, wave: int) -> N
     for bill_id in waiting:
         records[bill_id]["status"] = "Draft"
     rng = random.Random(5)
+    # How long one pusher may take to reach a kill point or to finish: it reads the whole firm
+    # first, under faults.
     patience = max(300.0, bills * 0.1)
-    """How long one pusher may take to reach a kill point or to finish: it reads the whole
-    firm first, under faults."""
     landed: Counter[str] = Counter()
     with SandboxServer(state) as server:
         profile = connected_profile(server, isolated_home)

@@ -130,6 +130,7 @@ class Profile:
         self._chart = self._open(root / "chart.json", "chart")
         self._history: dict[str, TinyDB] = {}
         self._outbox: dict[str, TinyDB] = {}
+        self._index_files: dict[str, TinyDB] = {}
 
     @classmethod
     def named(
@@ -161,6 +162,7 @@ class Profile:
             self._chart,
             *self._bill_files.values(),
             *self._history.values(),
+            *self._index_files.values(),
             *self._outbox.values(),
         ):
             db.close()
@@ -627,12 +629,9 @@ class Profile:
         return self._history[shard]
 
     def _index_db(self, name: str) -> TinyDB:
-        key = f"index/{name}"
-        if key not in self._history:
-            folder = self.root / "history" / "index"
-            _ensure_private_dir(folder)
-            self._history[key] = self._open(folder / f"{name}.json", "index")
-        return self._history[key]
+        if name not in self._index_files:
+            _ensure_private_dir(self.root / "history" / "index")
+        return self._file_db(self._index_files, "history/index", name, "index")
 
     def _index_add(self, shard: str, attempts: Iterable[Attempt]) -> None:
         """Note that these attempts are in `shard`, by bill id and by number (under the lock).
