@@ -73,5 +73,17 @@ def test_the_bill_list_finds_every_word_in_order_and_sees_a_changed_row() -> Non
     assert listed.keys(rows, ["ready"]) == ["4", "1", "3"]
 
 
+def test_the_bill_list_looks_at_the_rows_again_only_when_their_version_moved() -> None:
+    """Between keystrokes nothing is evaluated: the list is filtered, not made again."""
+    rows = {b: row(b, f"100{b}", BillState.READY) for b in ("1", "2")}
+    listed = BillList()
+    assert listed.keys(rows, ["ready"], version=7) == ["1", "2"]
+    rows["2"] = row("2", "1002", BillState.PUSHED)  # evaluated: the version moves on with it
+    assert listed.keys(rows, ["ready"], version=8) == ["1"]
+    assert listed.keys(rows, ["pushed"], version=8) == ["2"]
+    rows["1"] = row("1", "1001", BillState.PUSHED)  # not through an evaluation: not seen
+    assert listed.keys(rows, ["ready"], version=8) == ["1"]
+
+
 def row(bill_id: str, number: str, state: BillState) -> BillRow:
     return BillRow(open_bill(bill_id, number), state, Verdict((), None), None)

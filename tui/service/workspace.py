@@ -54,6 +54,9 @@ class Workspace:
     """Bills a push of this process has in hand."""
     paused: str | None = None
     """Why Xero cannot be asked now (its daily limit), and until when; None when it can."""
+    rows_version: int = 0
+    """Counts the evaluations: what a view derived from `rows` holds while it is unchanged."""
+    _counts: tuple[int, Counter[BillState]] = field(default=(-1, Counter()), repr=False)
 
     @classmethod
     async def connect(cls, session: Session) -> Workspace:
@@ -255,6 +258,7 @@ class Workspace:
                 bill, verdict, job, bill_id in self.pushing, next_step, payment_problem
             )
             self.rows[bill_id] = BillRow(bill, state, verdict, job, next_step, payment_problem)
+        self.rows_version += 1
 
     def jobs_stored(self, jobs: Sequence[Job]) -> None:
         """The outbox stored these jobs (a push's intent or outcome): their bills' state now."""
@@ -266,7 +270,10 @@ class Workspace:
         self.evaluate(ids, jobs_only=True)
 
     def counts(self) -> Counter[BillState]:
-        return Counter(row.state for row in self.rows.values())
+        """Bills by state (counted once per evaluation: the Bills view asks on every key)."""
+        if self._counts[0] != self.rows_version:
+            self._counts = (self.rows_version, Counter(row.state for row in self.rows.values()))
+        return Counter(self._counts[1])
 
     def triage(self) -> list[tuple[Cause, list[BillRow]]]:
         """The bills that need a person (failed or blocked), grouped by cause, in the order of

@@ -26,13 +26,17 @@ class BillList:
         self._rows: list[BillRow | None] = []
         self._texts: list[str] = []
         self._keys: set[str] = set()
+        self._version: int | None = None
+        """The rows' version (`Workspace.rows_version`) this list was made from."""
         self._lock = threading.Lock()
 
-    def prepare(self, rows: Mapping[str, BillRow]) -> None:
+    def prepare(self, rows: Mapping[str, BillRow], version: int | None = None) -> None:
         """Order the bills and make every filter text: once a firm has loaded, a worker thread
-        does it, so that the first keystroke does not wait for it."""
+        does it, so that the first keystroke does not wait for it. `version`: the rows'
+        version, read before `rows` was (so a list made from newer rows is only made again)."""
         with self._lock:
             self._prepare(rows)
+            self._version = version
 
     def _prepare(self, rows: Mapping[str, BillRow]) -> None:
         if self._keys != rows.keys():
@@ -48,10 +52,15 @@ class BillList:
                 texts[index] = filter_text(row)
                 rows_now[index] = row
 
-    def keys(self, rows: Mapping[str, BillRow], words: list[str]) -> list[str]:
-        """The bills that have every word, in order (all of them without words)."""
+    def keys(
+        self, rows: Mapping[str, BillRow], words: list[str], version: int | None = None
+    ) -> list[str]:
+        """The bills that have every word, in order (all of them without words). With the
+        rows' `version`, rows unchanged since the list was made are not looked at again."""
         with self._lock:
-            self._prepare(rows)
+            if version is None or version != self._version:
+                self._prepare(rows)
+                self._version = version
         if not words:
             return self.order
         if len(words) == 1:

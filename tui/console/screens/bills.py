@@ -113,7 +113,8 @@ class BillsScreen(TableView):
         a filter does not wait for 100,000 of them."""
         workspace = self.workspace
         if workspace is not None:
-            self._list.prepare(dict(workspace.rows))  # a copy is made at once, under the GIL
+            version = workspace.rows_version  # read first: the copy is at least as new
+            self._list.prepare(dict(workspace.rows), version)  # copied at once, under the GIL
 
     def bills_changed(self, bill_ids: set[str]) -> None:
         self.update_rows(bill_ids)
@@ -187,7 +188,7 @@ class BillsScreen(TableView):
             self.cursor_settled()
             return
         table.loading = False
-        order = self._list.keys(workspace.rows, self.filter_words())
+        order = self._list.keys(workspace.rows, self.filter_words(), workspace.rows_version)
         self.keys = order
         table.set_rows(order, self._cells)
         self.place_cursor(current)
