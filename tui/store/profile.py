@@ -343,9 +343,17 @@ class Profile:
         return found
 
     def _shard_bills(self, db: TinyDB) -> dict[str, Bill]:
-        def read() -> dict[str, Bill]:
-            docs = self._table(db, "bills").all()
-            return {str(doc["bill_id"]): Bill.from_json(dict(doc)) for doc in docs}
+        return self._by_bill(db, "bills", Bill.from_json)
+
+    def _by_bill(
+        self, db: TinyDB, table: str, from_json: Callable[[dict[str, Any]], T]
+    ) -> dict[str, T]:
+        """One sharded file's records by bill id; a file whose content cannot be used is set
+        aside and reported."""
+
+        def read() -> dict[str, T]:
+            docs = self._table(db, table).all()
+            return {str(doc["bill_id"]): from_json(dict(doc)) for doc in docs}
 
         return self._usable(db, read, {})
 
@@ -467,13 +475,7 @@ class Profile:
         return found
 
     def _shard_jobs(self, db: TinyDB) -> dict[str, Job]:
-        """One outbox file's jobs; a file whose content cannot be used is set aside."""
-
-        def read() -> dict[str, Job]:
-            docs = self._table(db, "jobs").all()
-            return {str(doc["bill_id"]): Job.from_json(dict(doc)) for doc in docs}
-
-        return self._usable(db, read, {})
+        return self._by_bill(db, "jobs", Job.from_json)
 
     def record_jobs(self, jobs: Sequence[Job], attempts: Sequence[Attempt] = ()) -> list[Job]:
         """Upsert jobs by bill (counting an attempt for each that starts sending) and append the
