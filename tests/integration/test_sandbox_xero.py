@@ -339,6 +339,24 @@ def test_the_same_seed_gives_the_same_firm() -> None:
     assert world(11) != world(12)
 
 
+def test_a_firm_of_thousands_is_built_with_the_triage_tour_the_same_each_time() -> None:
+    """`sandbox serve --bills N` at a firm's size: the tour's problems are set on bills of the
+    whole firm (finding them once, not once per bill), and the same seed gives the same firm."""
+    from tui.sandbox.state import SandboxState
+
+    def conveyancing(state: SandboxState) -> list[tuple[int, str]]:
+        return sorted(
+            (t["links"]["bill"], str(t["billableAmount"]))
+            for t in state.firm.actionstep["timeentries"].values()
+            if t["links"]["incomeAccount"] == 4006
+        )
+
+    firm = SandboxState.demo(bills=5_000)
+    assert len(firm.firm.actionstep["bills"]) == 5_000
+    fees = conveyancing(firm)
+    assert len(fees) == 4 and fees == conveyancing(SandboxState.demo(bills=5_000))
+
+
 def test_the_admin_api_voids_credits_archives_and_moves_the_clock(
     sandbox: SandboxServer, xero: Xero
 ) -> None:

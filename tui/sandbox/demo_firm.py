@@ -351,16 +351,15 @@ def _triage_tour(firm: DemoFirm, rng: random.Random, new_uuid: Callable[[], str]
     searches coded with a purchases tax code, a bill paid in Xero then edited in Actionstep, and
     a bill paid in Xero and receipted in Actionstep too."""
     books = ActionstepBooks(firm.actionstep, lambda: EPOCH + timedelta(days=141))
+    unmapped = {
+        t["links"]["bill"]
+        for t in firm.actionstep["timeentries"].values()
+        if str(t["links"]["incomeAccount"]) == str(UNMAPPED_ACCOUNT_ID)
+    }
     candidates = [
         bill_id
         for bill_id, bill in firm.actionstep["bills"].items()
-        if bill["status"] == "Open"
-        and bill["totalPaid"] == 0
-        and not any(
-            str(t["links"]["incomeAccount"]) == str(UNMAPPED_ACCOUNT_ID)
-            for t in firm.actionstep["timeentries"].values()
-            if t["links"]["bill"] == bill_id
-        )
+        if bill["status"] == "Open" and bill["totalPaid"] == 0 and bill_id not in unmapped
     ]
     chosen = rng.sample(candidates, 9)
     for bill_id in chosen[:4]:
