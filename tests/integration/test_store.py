@@ -301,12 +301,17 @@ def cached(bill_id: str, total: str = "110.00") -> Bill:
     return open_bill(bill_id, f"1{bill_id:0>4}", total)
 
 
-def test_a_sync_writes_the_files_of_the_bills_it_read_and_no_other(profile: Profile) -> None:
-    profile.save_bills([cached(str(i)) for i in range(0, 5000, 7)], T0, replace_all=True)
+def test_a_sync_writes_the_files_of_the_bills_that_changed_and_no_other(
+    profile: Profile,
+) -> None:
+    every = [cached(str(i)) for i in range(0, 5000, 7)]
+    assert profile.save_bills(every, T0, replace_all=True) == len(every)
     inodes = {p.name: p.stat().st_ino for p in (profile.root / "bills").glob("bills-*")}
     assert len(inodes) == 5
+    assert profile.save_bills(every, T0, replace_all=True) == 0, "a full sync, nothing new"
 
-    profile.save_bills([cached("2451", "99.00")], T0.replace(hour=10), replace_all=False)
+    read_again = [cached("7"), cached("1001"), cached("2451", "99.00")]  # only 2451 is new
+    assert profile.save_bills(read_again, T0.replace(hour=10), replace_all=False) == 1
 
     written = {  # each write replaces its file whole: a new inode
         p.name

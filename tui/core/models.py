@@ -93,7 +93,8 @@ class Bill:
         return self.contact.name if self.contact else "?"
 
     def to_json(self) -> dict[str, Any]:
-        """For the local cache of synced bills: text for dates and amounts, exactly."""
+        """For the local cache of synced bills: text for dates and amounts, exactly; JSON's
+        own types throughout, so it equals what the cache gives back."""
         data = asdict(self)
         for name in ("invoice_date", "due_date", "modified"):
             value = getattr(self, name)
@@ -104,6 +105,7 @@ class Bill:
             {**asdict(line), "amount": str(line.amount), "tax": str(line.tax)}
             for line in self.lines
         ]
+        data["data_problems"] = list(self.data_problems)
         return data
 
     @classmethod

@@ -9,7 +9,7 @@ as at 1,000.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -65,12 +65,10 @@ async def sync_bills(
     catalog: Catalog,
     *,
     full: bool = False,
-    known: Mapping[str, Bill] | None = None,
     progress: Progress = lambda _message: None,
 ) -> SyncSummary:
     """Bills changed since the last sync (less SYNC_OVERLAP), or all of them with `full`, into
-    the cache. What counts as changed is judged against `known` (the bills in hand), else
-    against the cache files of the bills read."""
+    the cache; a bill read again unchanged costs a comparison, not a write."""
     cursor = None if full else await asyncio.to_thread(profile.sync_cursor)
     since = cursor - SYNC_OVERLAP if cursor else None
     progress(
@@ -84,8 +82,7 @@ async def sync_bills(
     server_now = actionstep.server_time
     if latest is not None and server_now is not None and latest > server_now:
         latest = server_now  # a record stamped in the future must not hide later edits
-    if known is None:
-        known = await asyncio.to_thread(profile.cached_bills, [b.bill_id for b in fetched])
-    changed = sum(1 for b in fetched if known.get(b.bill_id) != b)
-    await asyncio.to_thread(profile.save_bills, fetched, latest, replace_all=since is None)
+    changed = await asyncio.to_thread(
+        profile.save_bills, fetched, latest, replace_all=since is None
+    )
     return SyncSummary(len(fetched), changed, full=since is None, bills=tuple(fetched))

@@ -180,7 +180,6 @@ class Workspace:
             self.actionstep,
             self.catalog,
             full=full,
-            known=self.bills,
             progress=progress,
         )
         fetched = {bill.bill_id: bill for bill in summary.bills}

@@ -369,22 +369,27 @@ class Profile:
 
     def save_bills(
         self, bills: Sequence[Bill], cursor: datetime | None, *, replace_all: bool
-    ) -> None:
+    ) -> int:
         """Store synced bills (all of them with `replace_all`, else merged by id) and the
-        cursor the next incremental sync starts from. Only the files the bills fall in are
-        written (with `replace_all`, files left with no bill are removed)."""
+        cursor the next incremental sync starts from; how many of `bills` are new or differ
+        from what was stored. Only files with such a bill are written (with `replace_all`,
+        also those that lose a bill; files left with none are removed)."""
         self._migrate_bills()
-        by_shard: dict[str, list[Bill]] = {}
+        by_shard: dict[str, list[dict[str, Any]]] = {}
         for bill in bills:
-            by_shard.setdefault(bill_shard(bill.bill_id, "bills"), []).append(bill)
+            by_shard.setdefault(bill_shard(bill.bill_id, "bills"), []).append(bill.to_json())
+        changed = 0
         with self._lock:
-            for shard, shard_bills in sorted(by_shard.items()):
+            for shard, docs in sorted(by_shard.items()):
                 table = self._table(self._bills_db(shard), "bills")
-                if replace_all:
+                stored = {str(doc["bill_id"]): doc for doc in table.all()}
+                new = [doc for doc in docs if stored.get(str(doc["bill_id"])) != doc]
+                changed += len(new)
+                if replace_all and (new or len(stored) != len(docs)):
                     table.truncate()
-                    table.insert_multiple(bill.to_json() for bill in shard_bills)
-                else:
-                    self._upsert_by_bill(table, [bill.to_json() for bill in shard_bills])
+                    table.insert_multiple(docs)
+                elif new:
+                    self._upsert_by_bill(table, new, stored)
             if replace_all:
                 for stale in set(self._bill_shards()) - set(by_shard):
                     self._bills_db(stale).close()
@@ -393,6 +398,7 @@ class Profile:
             self._replace_single(
                 self._sync, "sync", {"cursor": cursor.isoformat() if cursor else None}
             )
+        return changed
 
     @staticmethod
     def _upsert_by_bill(
