@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from support.faults import FaultyTransport, calls_to, writes_to
 from support.pilot import demo_app, loaded, push_all_ready, screen_text, until
@@ -203,6 +205,24 @@ async def test_when_actionstep_is_down_the_console_says_so_and_r_retries(demo: D
         await until(pilot, loaded(app))
         await pilot.pause()
         assert app.load_error is None and "220 bills" in summary_text(app)
+
+
+async def test_p_while_the_firm_is_still_loading_says_so_and_pushes_nothing(demo: Demo) -> None:
+    app = demo_app(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, loaded(app))
+        gate = demo.state.holds.arm("GET", "*/bills")  # the reload's sync waits at Actionstep
+        await pilot.press("r")
+        assert await asyncio.to_thread(gate.wait_arrived)
+        await pilot.press("P")
+        await until(pilot, lambda: any(n.title == "Still loading" for n in app._notifications))
+        [told] = [n.message for n in app._notifications if n.title == "Still loading"]
+        assert told.startswith("Syncing the bills changed in Actionstep")
+        assert isinstance(app.screen, BillsScreen) and not app.pushing
+        gate.release()
+        await until(pilot, loaded(app))
+        await pilot.press("P")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
 
 
 async def test_an_outage_longer_than_the_retries_fails_then_f_re_pushes(

@@ -45,7 +45,9 @@ async def until(pilot: Pilot[None], condition: Callable[[], bool], limit: float 
 
 
 def loaded(app: AxpushApp) -> Callable[[], bool]:
-    return lambda: app.workspace is not None and bool(app.workspace.rows)
+    return lambda: (
+        app.workspace is not None and bool(app.workspace.rows) and app.workspace.loading is None
+    )
 
 
 async def push_all_ready(pilot: Pilot[None], app: AxpushApp) -> None:

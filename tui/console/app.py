@@ -115,6 +115,8 @@ class AxpushApp(App[None]):
         self._damage_reported = 0
         self.workspace_loaded: Signal[None] = Signal(self, "workspace-loaded")
         self.bills_changed: Signal[set[str]] = Signal(self, "bills-changed")
+        self.bills_arrived: Signal[set[str]] = Signal(self, "bills-arrived")
+        """A part of the firm was read and evaluated, while the rest is still being read."""
         self.log_written: Signal[list[str]] = Signal(self, "log-written")
         self.connections_changed: Signal[dict[str, Any] | None] = Signal(
             self, "connections-changed"
@@ -196,7 +198,7 @@ class AxpushApp(App[None]):
                 self.workspace_loaded.publish(None)
                 return
         try:
-            await self.workspace.load(self.write_log)
+            await self.workspace.load(self.write_log, arrived=self.bills_arrived.publish)
         except Exception as error:
             self.load_error = f"Could not load: {describe(error)}. Press r to try again."
             raise  # to the error funnel, which logs and shows it

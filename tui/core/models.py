@@ -111,41 +111,65 @@ class Bill:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Bill:
         """From the local cache; its text cleaned again, as a profile may predate the cleaning
-        at entry (see `tui.core.text`)."""
-
-        def day(value: Any) -> date | None:
-            return date.fromisoformat(value) if value else None
-
-        def cleaned(record: dict[str, Any]) -> dict[str, Any]:
-            return {k: clean(v) if isinstance(v, str) else v for k, v in record.items()}
-
+        at entry (see `tui.core.text`). Field by field, as a firm's whole cache is read this
+        way: a field missing or of the wrong type raises one of READ_ERRORS."""
+        contact, matter = data.get("contact"), data.get("matter")
         return cls(
             bill_id=str(data["bill_id"]),
             number=clean(str(data["number"])),
-            status=BillStatus(data["status"]),
+            status=_STATUSES[data["status"]],
             currency=str(data["currency"]),
-            invoice_date=day(data.get("invoice_date")),
-            due_date=day(data.get("due_date")),
+            invoice_date=_day(data.get("invoice_date")),
+            due_date=_day(data.get("due_date")),
             total_ex=Decimal(data["total_ex"]),
             total_tax=Decimal(data["total_tax"]),
             total_inc=Decimal(data["total_inc"]),
             total_paid=Decimal(data["total_paid"]),
-            contact=Contact(**cleaned(data["contact"])) if data.get("contact") else None,
-            matter=Matter(**cleaned(data["matter"])) if data.get("matter") else None,
+            contact=Contact(
+                participant_id=clean(contact["participant_id"]),
+                name=clean(contact["name"]),
+                email=_text(contact.get("email")),
+                first_name=_text(contact.get("first_name")),
+                last_name=_text(contact.get("last_name")),
+                is_company=bool(contact.get("is_company", False)),
+            )
+            if contact
+            else None,
+            matter=Matter(
+                matter_id=clean(matter["matter_id"]),
+                name=clean(matter["name"]),
+                reference=_text(matter.get("reference")),
+            )
+            if matter
+            else None,
             lines=tuple(
                 Line(
-                    **{
-                        **cleaned(line),
-                        "kind": LineKind(line["kind"]),
-                        "amount": Decimal(line["amount"]),
-                        "tax": Decimal(line["tax"]),
-                    }
+                    line_id=clean(line["line_id"]),
+                    kind=_KINDS[line["kind"]],
+                    description=clean(line["description"]),
+                    amount=Decimal(line["amount"]),
+                    tax=Decimal(line["tax"]),
+                    account_id=_text(line.get("account_id")),
+                    tax_code_id=_text(line.get("tax_code_id")),
                 )
-                for line in data.get("lines") or []
+                for line in data.get("lines") or ()
             ),
             modified=datetime.fromisoformat(data["modified"]) if data.get("modified") else None,
-            data_problems=tuple(data.get("data_problems") or ()),
+            data_problems=tuple(str(p) for p in data.get("data_problems") or ()),
         )
+
+
+_STATUSES = {status.value: status for status in BillStatus}
+_KINDS = {kind.value: kind for kind in LineKind}
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _text(value: str | None) -> str | None:
+    """Optional text from the cache, cleaned (None stays None)."""
+    return None if value is None else clean(value)
 
 
 @dataclass(frozen=True, slots=True)

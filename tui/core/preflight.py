@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from tui.core.invoice import InvoiceDraft, build_invoice, rounding_limit, with_rounding
 from tui.core.mapping import Mapping
 from tui.core.mapping_check import account_problem, tax_problem
-from tui.core.models import Bill, Catalog, Chart, Organisation
+from tui.core.models import Bill, Catalog, Chart, Line, Organisation
 from tui.core.money import ZERO, format_money
 from tui.core.problems import Problem
 from tui.core.triage import Cause
@@ -28,6 +28,46 @@ class Verdict:
         return not self.problems and self.invoice is not None
 
 
+class LineChecks:
+    """What the catalog and the mapping say of a line's account and tax code, worked out once
+    per pair: a firm's 100,000 bills share a few dozen pairs, and a firm is evaluated whole
+    whenever its mapping or chart changes. Made for one catalog, mapping and chart."""
+
+    def __init__(self, catalog: Catalog, mapping: Mapping, chart: Chart) -> None:
+        self._catalog, self._mapping, self._chart = catalog, mapping, chart
+        self._said: dict[tuple[str, str], tuple[Problem | None, Problem | None]] = {}
+
+    def __call__(self, line: Line) -> tuple[Problem | None, Problem | None]:
+        """(the account's problem, the tax code's problem), None where there is none."""
+        pair = (line.account_id or "", line.tax_code_id or "")
+        said = self._said.get(pair)
+        if said is None:
+            said = self._said[pair] = self._check(*pair)
+        account, tax = said
+        if account is _NO_ACCOUNT:  # a problem of the line's own data: it names the line
+            account = Problem(
+                Cause.BAD_DATA, f"line {line.line_id} is coded to no known Actionstep account"
+            )
+        if tax is _NO_TAX_CODE:
+            tax = Problem(Cause.BAD_DATA, f"line {line.line_id} has no known Actionstep tax code")
+        return account, tax
+
+    def _check(self, account_id: str, tax_code_id: str) -> tuple[Problem | None, Problem | None]:
+        catalog, mapping, chart = self._catalog, self._mapping, self._chart
+        account = catalog.accounts.get(account_id)
+        tax_code = catalog.tax_codes.get(tax_code_id)
+        account_said = _NO_ACCOUNT if account is None else account_problem(account, mapping, chart)
+        if tax_code is None:
+            return account_said, _NO_TAX_CODE
+        target = chart.accounts.get(mapping.accounts.get(account_id, "")) if account else None
+        return account_said, tax_problem(tax_code, mapping, chart, target)
+
+
+_NO_ACCOUNT = Problem(Cause.BAD_DATA, "no known Actionstep account")
+_NO_TAX_CODE = Problem(Cause.BAD_DATA, "no known Actionstep tax code")
+"""Stand-ins, told apart by identity, for problems LineChecks words per line."""
+
+
 def preflight(
     bill: Bill,
     catalog: Catalog,
@@ -35,9 +75,11 @@ def preflight(
     chart: Chart,
     organisation: Organisation | None = None,
     organisation_block: str | None = None,
+    checks: LineChecks | None = None,
 ) -> Verdict:
     """`organisation_block`: why nothing may go to the connected organisation (it is not the
-    one the profile is bound to)."""
+    one the profile is bound to). `checks`: the line checks of the same catalog, mapping and
+    chart, kept while a firm is evaluated."""
     problems: list[Problem] = [Problem(Cause.BAD_DATA, text) for text in bill.data_problems]
     if organisation_block:
         problems.append(
@@ -49,31 +91,10 @@ def preflight(
             )
         )
     problems += _data_problems(bill, organisation)
+    line_checks = checks or LineChecks(catalog, mapping, chart)
     seen: set[Problem] = set()
     for line in bill.lines:
-        account = catalog.accounts.get(line.account_id or "")
-        tax_code = catalog.tax_codes.get(line.tax_code_id or "")
-        found: list[Problem | None] = []
-        if account is None:
-            found.append(
-                Problem(
-                    Cause.BAD_DATA, f"line {line.line_id} is coded to no known Actionstep account"
-                )
-            )
-        else:
-            found.append(account_problem(account, mapping, chart))
-        if tax_code is None:
-            found.append(
-                Problem(Cause.BAD_DATA, f"line {line.line_id} has no known Actionstep tax code")
-            )
-        else:
-            target = (
-                chart.accounts.get(mapping.accounts.get(account.account_id, ""))
-                if account
-                else None
-            )
-            found.append(tax_problem(tax_code, mapping, chart, target))
-        for problem in found:
+        for problem in line_checks(line):
             if problem is not None and problem not in seen:
                 seen.add(problem)
                 problems.append(problem)

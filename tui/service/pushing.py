@@ -36,10 +36,13 @@ class WrongOrganisation(AxpushError):
 
 def guard(workspace: Workspace) -> None:
     """Refuse to push (or plan a push) to an organisation the profile is not bound to: every
-    bill is blocked then, and saying "nothing to push" would hide why."""
+    bill is blocked then, and saying "nothing to push" would hide why. Refuse too while the
+    firm is still being read: some bills would be missing from the push."""
     block = workspace.organisation_block
     if block:
         raise WrongOrganisation(f"nothing can be pushed: {block}")
+    if workspace.loading:
+        raise UsageError(f"not yet: {workspace.loading.rstrip('…')}. Push once it is done")
 
 
 TRANSIENT = frozenset({Cause.XERO_UNAVAILABLE, Cause.RATE_LIMITED, Cause.INTERRUPTED})

@@ -342,6 +342,27 @@ class Profile:
             found.update(bills if ids is None else {k: v for k, v in bills.items() if k in wanted})
         return found
 
+    def parts(self) -> list[str]:
+        """The parts the firm is kept in, lowest bill ids first: part `n` is `bills/bills-<n>`
+        with `outbox/jobs-<n>`. What reads the whole firm a part at a time (`part`) can show
+        the first bills while the rest are read."""
+        self._migrate_bills()
+        self._migrate_outbox()
+        names = {shard.split("-", 1)[1] for shard in (*self._bill_shards(), *self._outbox_shards())}
+        return sorted(names, key=lambda n: (not n.isdigit(), int(n) if n.isdigit() else n))
+
+    def part(self, name: str) -> tuple[dict[str, Bill], dict[str, Job]]:
+        """One part's cached bills and jobs (see `parts`)."""
+        bills, jobs = f"bills-{name}", f"jobs-{name}"
+        return (
+            self._shard_bills(self._bills_db(bills))
+            if (self.root / "bills" / f"{bills}.json").exists()
+            else {},
+            self._shard_jobs(self._outbox_db(jobs))
+            if (self.root / "outbox" / f"{jobs}.json").exists()
+            else {},
+        )
+
     def _shard_bills(self, db: TinyDB) -> dict[str, Bill]:
         return self._by_bill(db, "bills", Bill.from_json)
 
@@ -352,8 +373,9 @@ class Profile:
         aside and reported."""
 
         def read() -> dict[str, T]:
-            docs = self._table(db, table).all()
-            return {str(doc["bill_id"]): from_json(dict(doc)) for doc in docs}
+            stored = db.storage.read() or {}  # as TinyDB reads it, less a Document per record
+            docs = stored.get(table) or {}
+            return {str(doc["bill_id"]): from_json(doc) for doc in docs.values()}
 
         return self._usable(db, read, {})
 

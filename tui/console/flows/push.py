@@ -41,6 +41,13 @@ def confirm_push(
     if workspace is None or workspace.organisation is None:
         view.notify("Nothing is loaded yet.", severity="warning")
         return
+    if workspace.loading:
+        view.notify(
+            f"{workspace.loading} Push once every bill is in.",
+            title="Still loading",
+            severity="warning",
+        )
+        return
     organisation = workspace.organisation
     planned = pushing.plan(workspace, ids)
     pushable = planned.bills

@@ -54,8 +54,12 @@ class TableView(ViewScreen):
         return table
 
     def on_mount(self) -> None:
-        self.axpush.workspace_loaded.subscribe(self, lambda _: self.rebuild())
+        self.axpush.workspace_loaded.subscribe(self, lambda _: self.loaded_anew())
         self.axpush.bills_changed.subscribe(self, self.bills_changed)
+        self.rebuild()
+
+    def loaded_anew(self) -> None:
+        """The workspace was (re)loaded, or failed to: by default the view rebuilds."""
         self.rebuild()
 
     def bills_changed(self, bill_ids: set[str]) -> None:

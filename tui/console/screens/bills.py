@@ -6,6 +6,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from tui.console.flows.push import confirm_push
@@ -41,6 +42,8 @@ SUMMARY_ORDER = (
     BillState.PENDING,
 )
 MARK = "●"
+ARRIVALS_DRAWN = 0.5
+"""Seconds between counts of the bills read while a large firm's parts are still arriving."""
 NARROW = 80
 NARROW_COLUMNS = tuple(column for column in COLUMNS if column[0] != "date")
 
@@ -91,6 +94,7 @@ class BillsScreen(TableView):
         self._columns: tuple[tuple[str, str], ...] = COLUMNS
         self._widest_of: tuple[object, int, dict[str, int]] = (None, -1, {})
         self._list = BillList()
+        self._arrivals: Timer | None = None
 
     def on_resize(self) -> None:
         self._fit_columns(self.workspace)
@@ -104,17 +108,44 @@ class BillsScreen(TableView):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        super().on_mount()
-        self.axpush.workspace_loaded.subscribe(self, lambda _: self._prepare_list())
+        # TableView's on_mount runs too: Textual calls each class's handler down the MRO (a
+        # super() call here would subscribe every signal twice).
+        self.axpush.bills_arrived.subscribe(self, self._arrived)
+
+    def loaded_anew(self) -> None:
+        """Once a firm is in, the list is ordered in a thread, then drawn; until then the
+        first bills stay in sight (and the summary says the load is done)."""
+        if self.workspace is None or self.axpush.load_error:
+            self.rebuild()
+        else:
+            self._show_summary()
+            self._prepare_list()
+
+    def _arrived(self, _bill_ids: set[str]) -> None:
+        """A part of the firm is in: the first bills are drawn at once; while the rest arrive,
+        the summary counts them (at most every ARRIVALS_DRAWN seconds) and the list waits for
+        the load's end, as each redraw would order every bill read so far."""
+        if not self.is_current:
+            return
+        if not self.keys:
+            self.rebuild()
+        elif self._arrivals is None:
+            self._arrivals = self.set_timer(ARRIVALS_DRAWN, self._count_arrivals)
+
+    def _count_arrivals(self) -> None:
+        self._arrivals = None
+        if self.is_current:
+            self._show_summary()
 
     @work(thread=True, exclusive=True, group="bill-list", exit_on_error=False)
     def _prepare_list(self) -> None:
-        """Order the bills and make their filter text off the loop, so the first keystroke of
-        a filter does not wait for 100,000 of them."""
+        """Order the bills and make their filter text off the loop, so that neither drawing
+        the list nor the first keystroke of a filter waits for 100,000 of them; then draw."""
         workspace = self.workspace
         if workspace is not None:
             version = workspace.rows_version  # read first: the copy is at least as new
             self._list.prepare(dict(workspace.rows), version)  # copied at once, under the GIL
+            self.app.call_from_thread(self.rebuild_if_shown)
 
     def bills_changed(self, bill_ids: set[str]) -> None:
         self.update_rows(bill_ids)
@@ -228,6 +259,8 @@ class BillsScreen(TableView):
             text.append(f"   {len(self.selected):,} selected", style="bold")
         if len(self.keys) != len(workspace.rows):
             text.append(f"   showing {len(self.keys):,}", style="dim")
+        if workspace.loading:
+            text.append(f"   {workspace.loading}", style="dim")
         progress = self.axpush.push_progress
         if progress is not None:
             text.append(f"   pushing {progress[0]}/{progress[1]}…", style="bold cyan")

@@ -96,7 +96,9 @@ class VirtualTable(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.columns: list[Column] = []
         self.keys: list[str] = []
-        self._index: dict[str, int] = {}
+        self._index: dict[str, int] | None = {}
+        """Row by key, made when first asked (a keystroke of a filter shows a new list of up
+        to 100,000 keys, and most lists are never asked)."""
         self._cells_of: Callable[[str], Sequence[Cell]] = lambda _key: ()
         self._cells: dict[str, Sequence[Cell]] = {}
         self._zebra = zebra_stripes
@@ -112,7 +114,7 @@ class VirtualTable(ScrollView, can_focus=True):
         """Show these rows, in this order; `cells_of(key)` is asked when a row comes into sight.
         The cursor stays on its row number (the caller puts it back on a key)."""
         self.keys = list(keys)
-        self._index = {key: row for row, key in enumerate(self.keys)}
+        self._index = None
         self._cells_of = cells_of
         self._cells.clear()
         self.virtual_size = Size(self._width(), len(self.keys) + 1)
@@ -138,6 +140,8 @@ class VirtualTable(ScrollView, can_focus=True):
         return self.keys[self.cursor_row] if 0 <= self.cursor_row < len(self.keys) else None
 
     def row_of(self, key: str) -> int | None:
+        if self._index is None:
+            self._index = {key: row for row, key in enumerate(self.keys)}
         return self._index.get(key)
 
     def get_cell(self, key: str, column: str) -> Cell:
