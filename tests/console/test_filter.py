@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
 from support.bills import open_bill
 from support.pilot import demo_app, loaded, push_all_ready, until
 from textual import events
 
 from tui.console.screens.bill_list import BillList
 from tui.console.screens.bills import BillsScreen
-from tui.console.widgets.filter_input import FilterInput
+from tui.console.widgets.filter_input import FilterInput, filter_words
 from tui.core.preflight import Verdict
 from tui.core.status import BillRow, BillState
 from tui.service.demo import Demo
@@ -83,6 +85,21 @@ def test_the_bill_list_looks_at_the_rows_again_only_when_their_version_moved() -
     assert listed.keys(rows, ["pushed"], version=8) == ["2"]
     rows["1"] = row("1", "1001", BillState.PUSHED)  # not through an evaluation: not seen
     assert listed.keys(rows, ["ready"], version=8) == ["1"]
+
+
+@given(filters=st.lists(st.text("0123 rdy", max_size=8), max_size=4))
+def test_a_filter_typed_on_from_the_last_finds_what_a_fresh_one_finds(
+    filters: list[str],
+) -> None:
+    """Each filter typed key by key (each key narrows the last: it looks among its finds),
+    then the next typed afresh: never a bill fewer or more than a fresh list finds."""
+    states = (BillState.READY, BillState.PUSHED)
+    rows = {str(b): row(str(b), f"1{b:03}", states[b % 2]) for b in range(120)}
+    listed = BillList()
+    for typed in filters:
+        for end in range(len(typed) + 1):
+            words = filter_words(typed[:end])
+            assert listed.keys(rows, words, version=1) == BillList().keys(rows, words, version=1)
 
 
 def row(bill_id: str, number: str, state: BillState) -> BillRow:

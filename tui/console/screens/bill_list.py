@@ -28,6 +28,9 @@ class BillList:
         self._keys: set[str] = set()
         self._version: int | None = None
         """The rows' version (`Workspace.rows_version`) this list was made from."""
+        self._found: tuple[list[str], list[int]] | None = None
+        """The last filter's words and the positions (in `order`) of the bills it found: a
+        filter typed on from it looks among those alone."""
         self._lock = threading.Lock()
 
     def prepare(self, rows: Mapping[str, BillRow], version: int | None = None) -> None:
@@ -37,6 +40,7 @@ class BillList:
         with self._lock:
             self._prepare(rows)
             self._version = version
+            self._found = None
 
     def _prepare(self, rows: Mapping[str, BillRow]) -> None:
         if self._keys != rows.keys():
@@ -56,18 +60,37 @@ class BillList:
         self, rows: Mapping[str, BillRow], words: list[str], version: int | None = None
     ) -> list[str]:
         """The bills that have every word, in order (all of them without words). With the
-        rows' `version`, rows unchanged since the list was made are not looked at again."""
+        rows' `version`, rows unchanged since the list was made are not looked at again, and a
+        filter that narrows the last one (a word typed on, or one more word) looks only among
+        the bills the last one found."""
         with self._lock:
             if version is None or version != self._version:
                 self._prepare(rows)
                 self._version = version
+                self._found = None
         if not words:
             return self.order
-        if len(words) == 1:
-            word = words[0]
-            return [k for k, text in zip(self.order, self._texts, strict=True) if word in text]
-        return [
-            k
-            for k, text in zip(self.order, self._texts, strict=True)
-            if all(w in text for w in words)
-        ]
+        texts = self._texts
+        among = self._narrowing(words)
+        if among is None:
+            if len(words) == 1:
+                word = words[0]
+                found = [i for i, text in enumerate(texts) if word in text]
+            else:
+                found = [i for i, text in enumerate(texts) if all(w in text for w in words)]
+        else:
+            found = [i for i in among if all(w in texts[i] for w in words)]
+        self._found = (words, found)
+        order = self.order
+        return [order[i] for i in found]
+
+    def _narrowing(self, words: list[str]) -> list[int] | None:
+        """What the last filter found, when every bill `words` match is among it: each of its
+        words is within the word now in its place (`ab` after `a`), and none was dropped."""
+        if self._found is None:
+            return None
+        before, found = self._found
+        if len(words) < len(before):
+            return None
+        in_place = zip(before, words[: len(before)], strict=True)
+        return None if any(old not in new for old, new in in_place) else found
