@@ -102,6 +102,27 @@ async def test_a_lost_answer_is_adopted_on_re_push_not_duplicated(demo: Demo) ->
     assert outcomes == [Outcome.FAILED, Outcome.ADOPTED]
 
 
+async def test_bills_another_process_pushed_meanwhile_are_seen_pushed_and_not_sent_again(
+    demo: Demo,
+) -> None:
+    """A console open while a cron push runs: its push starts by reading the outbox again."""
+    console = await loaded(demo)
+    cron = await loaded(demo)  # a second workspace on the profile, as a cron push has
+    try:
+        ready = ready_ids(console, demo)[:30]
+        done = await pushing.push(cron, ready, lambda _e: None)
+        assert done.created == 30
+        assert all(console.rows[b].state is BillState.READY for b in ready), "not yet seen"
+        before = len(demo.state.xero.invoices)
+        again = await pushing.push(console, ready, lambda _e: None)
+    finally:
+        await console.aclose()
+        await cron.aclose()
+    assert (again.created, again.pushed) == (0, 0)
+    assert len(demo.state.xero.invoices) == before
+    assert all(console.rows[b].state is BillState.PUSHED for b in ready)
+
+
 async def test_a_number_xero_has_for_different_amounts_is_a_conflict(demo: Demo) -> None:
     workspace = await loaded(demo)
     bill_id = ready_ids(workspace, demo)[0]

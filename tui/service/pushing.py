@@ -217,8 +217,7 @@ async def run_tasks(
     workspace.xero.on_wait = lambda said: emit(EngineEvent(clock.now(), EventKind.RETRIED, said))
     chosen: list[str] = []
     try:
-        workspace.jobs = await asyncio.to_thread(profile.jobs)  # another process's pushes
-        workspace.evaluate()
+        workspace.jobs_reread(await asyncio.to_thread(profile.jobs))  # another's pushes
         rows = workspace.rows
         stuck = [
             (
@@ -261,7 +260,7 @@ async def mark_resolved(workspace: Workspace, bill_id: str, why: str) -> Done:
     lock = PusherLock(profile.root, workspace.session.clock)
     await asyncio.to_thread(lock.acquire)
     try:
-        workspace.jobs = await asyncio.to_thread(profile.jobs)
+        workspace.jobs_reread(await asyncio.to_thread(profile.jobs))
         job, attempt = resolve(
             row.bill, workspace.jobs.get(bill_id), workspace.session.clock.now(), workspace.who, why
         )

@@ -309,6 +309,17 @@ class Workspace:
             self.rows[bill_id] = BillRow(bill, state, verdict, job, next_step, payment_problem)
         self.rows_version += 1
 
+    def jobs_reread(self, jobs: dict[str, Job]) -> None:
+        """The outbox as read again (another process may have pushed meanwhile): only the
+        bills whose job differs are evaluated again, not the firm."""
+        changed = sorted(
+            bill_id
+            for bill_id in self.jobs.keys() | jobs.keys()
+            if self.jobs.get(bill_id) != jobs.get(bill_id)
+        )
+        self.jobs = jobs
+        self.evaluate(changed, jobs_only=True)
+
     def jobs_stored(self, jobs: Sequence[Job]) -> None:
         """The outbox stored these jobs (a push's intent or outcome): their bills' state now."""
         for job in jobs:
