@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,6 +23,7 @@ import pytest
 from support.sandbox_time import SandboxTime
 
 from tui.core import automap
+from tui.core.credit import CreditDraft
 from tui.core.engine import Engine, Task
 from tui.core.invoice import InvoiceDraft
 from tui.core.jobs import Attempt, Job, Operation, Outcome
@@ -37,7 +38,13 @@ from tui.core.models import (
     XeroAccount,
     XeroTaxRate,
 )
-from tui.core.ports import ElementResult, PaymentDraft, RemoteInvoice, RemotePayment
+from tui.core.ports import (
+    ElementResult,
+    PaymentDraft,
+    RemoteCreditNote,
+    RemoteInvoice,
+    RemotePayment,
+)
 from tui.core.status import BillState
 from tui.remote.transport import RetryPolicy
 from tui.sandbox.limits import Limits
@@ -166,6 +173,22 @@ class _InstantXero:
 
     async def payments_by_reference(self, references: Sequence[str]) -> list[RemotePayment]:
         return []
+
+    async def delete_payment(self, payment_id: str, idempotency_key: str) -> None:
+        return None
+
+    async def create_credit_notes(
+        self, notes: Sequence[tuple[CreditDraft, str]], idempotency_key: str
+    ) -> list[ElementResult]:
+        return [ElementResult(True, f"n-{d.number}") for d, _ in notes]
+
+    async def credit_notes_by_number(self, numbers: Sequence[str]) -> list[RemoteCreditNote]:
+        return []
+
+    async def allocate_credit(
+        self, credit_note_id: str, invoice_id: str, amount: Decimal, day: date, key: str
+    ) -> None:
+        return None
 
 
 class _MemoryOutbox:

@@ -76,8 +76,11 @@ async def test_pushing_all_ready_bills_puts_them_in_xero_and_shows_them_pushed(d
             assert by_number[row.bill.number]["AmountPaid"] == row.bill.total_paid
         paid = len(receipted) - 1  # the adopted one was paid in Xero already
         assert paid > 0
+        [written_off] = [r for r in app.workspace.rows.values() if r.bill.credited > 0]
+        assert by_number[written_off.bill.number]["AmountCredited"] == written_off.bill.credited
         assert any(
-            f"{created} created, 1 adopted, {paid} paid, 1 failed" in line for line in log.lines
+            f"{created} created, 1 adopted, {paid} paid, 1 credited, 1 failed" in line
+            for line in log.lines
         )
         assert any(line.split()[1] == "created" for line in log.lines)
 

@@ -10,6 +10,7 @@ from support.pilot import demo_app, loaded, push_all_ready, screen_text, until
 from tui.console.dialogs.confirm import ConfirmDialog
 from tui.console.screens.bills import BillsScreen
 from tui.console.widgets.virtual_table import VirtualTable
+from tui.core.jobs import Operation
 from tui.core.status import BillState
 from tui.sandbox.actionstep_books import ActionstepBooks
 from tui.service.demo import Demo
@@ -41,8 +42,9 @@ async def test_p_pushes_what_the_filter_shows_and_says_what_it_hides(demo: Demo)
 
 
 async def test_the_confirmation_names_each_change_in_xero_with_its_amount(demo: Demo) -> None:
-    """One bill edited, one deleted and one part-paid in Actionstep after their push: the
-    dialog says an update, a void and a payment, each with its amount, not a sum of totals."""
+    """One bill edited, one deleted and one part-paid in Actionstep after their push, and the
+    demo's bill whose receipt bounced once its payment was in Xero: the dialog says an update,
+    a void, a reversal and a payment, each with its amount, not a sum of totals."""
     app = demo_app(demo)
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, loaded(app))
@@ -55,13 +57,20 @@ async def test_the_confirmation_names_each_change_in_xero_with_its_amount(demo: 
         await pilot.press("r")
         await until(
             pilot,
-            lambda: app.workspace is not None and app.workspace.counts()[BillState.CHANGED] == 3,
+            lambda: app.workspace is not None and app.workspace.counts()[BillState.CHANGED] == 4,
         )
+        assert app.workspace is not None
+        [reversal] = [
+            r.due
+            for r in app.workspace.rows.values()
+            if r.due is not None and r.due.operation is Operation.REVERSE
+        ]
         await pilot.press("P")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         text = screen_text(app)
-        assert "Push 3 bills" in text
+        assert "Push 4 bills" in text
         assert "update 1 invoice" in text and "void 1 invoice" in text
+        assert f"reverse receipts on 1 invoice  AUD {reversal.amount or 0:,.2f}" in text
         assert "record 1 payment  AUD 500.00" in text
 
 

@@ -124,6 +124,36 @@ async def xero_scenario(server: SandboxServer) -> list[Exchange]:
         await xero.post(f"Invoices/{invoice_id}", json={"Invoices": [{"Status": "VOIDED"}]})
         payment_id = paid.json()["Payments"][0]["PaymentID"]
         await xero.post(f"Payments/{payment_id}", json={"Status": "DELETED"})
+        await xero.post(f"Payments/{payment_id}", json={"Status": "DELETED"})  # 400: done
+        live = (await xero.put("Invoices", json={"Invoices": [invoice("10005")]})).json()
+        live_id = live["Invoices"][0]["InvoiceID"]
+        note = {
+            **{
+                k: v
+                for k, v in invoice("10005-CR1").items()
+                if k not in ("DueDate", "InvoiceNumber")
+            },
+            "Type": "ACCRECCREDIT",
+            "CreditNoteNumber": "10005-CR1",
+        }
+        made = await xero.put(
+            "CreditNotes", params={"summarizeErrors": "false"}, json={"CreditNotes": [note, note]}
+        )  # the second: the number is taken
+        note_id = made.json()["CreditNotes"][0]["CreditNoteID"]
+        for amount in (5, 500):  # the second is more than is left
+            await xero.put(
+                f"CreditNotes/{note_id}/Allocations",
+                params={"summarizeErrors": "false"},
+                json={
+                    "Allocations": [
+                        {"Invoice": {"InvoiceID": live_id}, "Amount": amount, "Date": "2026-07-03"}
+                    ]
+                },
+            )
+        await xero.get("CreditNotes", params={"where": 'CreditNoteNumber=="10005-CR1"'})
+        await xero.get("CreditNotes", params={"page": "1"})
+        await xero.get(f"CreditNotes/{note_id}")
+        await xero.post(f"CreditNotes/{note_id}", json={"CreditNotes": [{"Status": "VOIDED"}]})
     async with httpx.AsyncClient(
         base_url=server.base_url + "/xero/", transport=recorder, headers=bearer(token)
     ) as identity:
@@ -137,6 +167,8 @@ def operation(exchange: Exchange) -> str:
     accounting = parts[2] == "api.xro"
     name = parts[4] if accounting else parts[2]
     suffix = "/{id}" if len(parts) > (5 if accounting else 3) else ""
+    if accounting and len(parts) > 6:
+        suffix += "/" + parts[6]
     return f"{exchange.request.method} /{name}{suffix} {exchange.status}"
 
 
@@ -173,6 +205,12 @@ async def test_the_sandboxs_xero_answers_match_the_official_specs(sandbox: Sandb
         "PUT /Payments 200",
         "GET /Payments 200",
         "POST /Payments/{id} 200",
+        "POST /Payments/{id} 400",
+        "PUT /CreditNotes 200",
+        "PUT /CreditNotes/{id}/Allocations 200",
+        "GET /CreditNotes 200",
+        "GET /CreditNotes/{id} 200",
+        "POST /CreditNotes/{id} 400",
         "GET /connections 200",
         "DELETE /connections/{id} 204",
     }

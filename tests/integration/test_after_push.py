@@ -4,38 +4,19 @@ to triage with the reason, never silently. All over real loopback HTTP against t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-import pytest
-from support.sandboxes import admin as sandbox_admin
+from support.sandboxes import demo_admin as admin
 
 from tui.core.jobs import JobState, Operation, Outcome, as_read
 from tui.core.problems import RECEIPTS, MappingKey, MappingKind
 from tui.core.status import BillState
 from tui.core.triage import Cause
-from tui.remote.transport import RetryPolicy
 from tui.service import mapping_edits, pushing
 from tui.service.demo import Demo
-from tui.service.session import Session
 from tui.service.workspace import Workspace
-
-NO_WAIT = RetryPolicy(attempts=2, base=0.0)
-
-
-async def admin(demo: Demo, path: str, body: dict[str, object]) -> dict[str, Any]:
-    """A change made in Actionstep or in Xero by hand, through the sandbox's admin API."""
-    return await sandbox_admin(demo.server.base_url, path, body)
-
-
-@pytest.fixture
-async def workspace(demo: Demo) -> AsyncIterator[Workspace]:
-    opened = await Workspace.connect(Session(demo.profile, retry=NO_WAIT))
-    await opened.load()
-    yield opened
-    await opened.aclose()
 
 
 async def pushed_open_bill(workspace: Workspace, skip: int = 0) -> str:

@@ -7,10 +7,8 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from support.pilot import demo_app, loaded, screen_text, until
 from support.processes import axpush
 from support.sandboxes import admin, connect_another_organisation
@@ -22,11 +20,9 @@ from tui.core.mapping import Mapping
 from tui.core.problems import MappingKey, MappingKind
 from tui.core.status import BillState
 from tui.core.triage import Cause
-from tui.remote.transport import RetryPolicy
 from tui.sandbox.server import SandboxServer
 from tui.service import mapping_edits
 from tui.service.demo import Demo
-from tui.service.session import Session
 from tui.service.workspace import Workspace
 
 
@@ -132,14 +128,6 @@ def test_a_mapping_file_round_trips_and_a_bad_one_changes_nothing_from_a_shell(
     )
     assert piped.returncode == 0, piped.stderr
     assert "changed  N-T No Tax: (unmapped) → BASEXCLUDED BAS Excluded" in piped.stdout
-
-
-@pytest.fixture
-async def workspace(demo: Demo) -> AsyncIterator[Workspace]:
-    opened = await Workspace.connect(Session(demo.profile, retry=RetryPolicy(attempts=2, base=0.0)))
-    await opened.load()
-    yield opened
-    await opened.aclose()
 
 
 async def test_a_chart_refresh_flags_an_archived_account_and_blocks_the_bills_coded_to_it(

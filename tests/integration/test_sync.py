@@ -6,20 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-import httpx
+from support.sandboxes import demo_admin as admin
 
 from tui.core.status import BillState
 from tui.sandbox.formats import actionstep_stamp
 from tui.service.demo import Demo
 from tui.service.session import Session
 from tui.service.workspace import Workspace
-
-
-async def admin(demo: Demo, path: str, body: dict[str, object]) -> None:
-    """A change made in Actionstep, through the sandbox's admin API."""
-    async with httpx.AsyncClient() as http:
-        response = await http.post(f"{demo.server.base_url}/_sandbox/{path}", json=body)
-        response.raise_for_status()
 
 
 async def opened(demo: Demo) -> Workspace:

@@ -12,6 +12,7 @@ from support.processes import axpush_pasting
 from tui.core.settings import sandbox_settings
 from tui.sandbox.server import SandboxServer
 from tui.sandbox.state import SandboxState
+from tui.service.demo import Demo
 
 
 def clean_sandbox(**settings: Any) -> SandboxServer:
@@ -26,6 +27,11 @@ async def admin(base_url: str, path: str, body: dict[str, object]) -> dict[str, 
         response.raise_for_status()
         result: dict[str, Any] = response.json()
         return result
+
+
+async def demo_admin(demo: Demo, path: str, body: dict[str, object]) -> dict[str, Any]:
+    """`admin`, on the demo's own sandbox."""
+    return await admin(demo.server.base_url, path, body)
 
 
 def settings_env(base_url: str) -> dict[str, str]:

@@ -189,6 +189,8 @@ def _report(
             updated=summary.updated,
             voided=summary.voided,
             paid=summary.paid,
+            reversed=summary.reversed,
+            credited=summary.credited,
             failed=summary.failed,
             causes={c.value: n for c, n in summary.causes.items()},
             stopped=str(summary.stopped) if summary.stopped else None,

@@ -51,6 +51,8 @@ SETTLED_EVENTS = frozenset(
         EventKind.UPDATED,
         EventKind.VOIDED,
         EventKind.PAID,
+        EventKind.REVERSED,
+        EventKind.CREDITED,
         EventKind.FAILED,
     }
 )

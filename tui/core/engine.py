@@ -18,18 +18,20 @@ from decimal import Decimal
 from typing import Any
 
 from tui.core.clock import REAL_CLOCK, Clock
-from tui.core.errors import ReconnectNeeded, RemoteError, RemoteRateLimited
+from tui.core.credit import CreditDraft, build_credit
+from tui.core.errors import ReconnectNeeded, RemoteError, RemoteRateLimited, RemoteRejected
 from tui.core.events import EngineEvent, EventKind
 from tui.core.invoice import InvoiceDraft
 from tui.core.jobs import Job, Operation, Outcome
 from tui.core.models import Bill, Contact
 from tui.core.money import ZERO, format_money
 from tui.core.outcomes import Emit, PushSummary, Recorder, Settled, Task
-from tui.core.plan import fingerprint
+from tui.core.plan import FOLLOWS, due, fingerprint, payment_day
 from tui.core.ports import (
     ElementResult,
     OutboxPort,
     PaymentDraft,
+    RemoteCreditNote,
     RemoteInvoice,
     RemotePayment,
     XeroPort,
@@ -50,6 +52,10 @@ INTERRUPTED = (
     "interrupted before Xero answered, and Xero does not show it done: it goes again "
     "with the next push"
 )
+INVOICE_LOOKUPS = (Operation.CREATE, Operation.UPDATE, Operation.VOID)
+"""What an interrupted push is looked up by invoice number for."""
+WITH_CONTACT = (Operation.CREATE, Operation.UPDATE, Operation.CREDIT)
+"""What names the client's Xero contact: invoices and credit notes."""
 
 __all__ = ["BATCH_SIZE", "Emit", "Engine", "PushSummary", "Task"]
 
@@ -102,7 +108,7 @@ class Engine:
         )
         for task in tasks:
             self._event(EventKind.QUEUED, _queued(task), task.bill)
-        with_invoice = [t for t in tasks if t.draft is not None]
+        with_invoice = [t for t in tasks if t.operation in WITH_CONTACT and t.draft is not None]
         contacts: Contacts = {}
         if with_invoice:
             try:
@@ -118,13 +124,16 @@ class Engine:
                     ],
                     summary,
                 )
-                groups[Operation.CREATE] = groups[Operation.UPDATE] = []
+                for operation in WITH_CONTACT:
+                    groups[operation] = []
         runners: dict[
             Operation, Callable[[list[Task], Contacts, PushSummary], Awaitable[list[Task]]]
         ] = {
             Operation.CREATE: self._create,
             Operation.UPDATE: self._update,
             Operation.VOID: self._void,
+            Operation.REVERSE: self._reverse,
+            Operation.CREDIT: self._credit,
             Operation.PAYMENT: self._pay,
         }
         for operation, run in runners.items():  # in this order: follow-ups come later
@@ -276,7 +285,7 @@ class Engine:
         if duplicates:
             settled += await self._adopt(duplicates, key)
         await self._books.record(settled, summary)
-        return _follow_ups(batch, settled)
+        return _follow_ups(batch, settled, Operation.CREATE)
 
     def _created(
         self,
@@ -301,7 +310,7 @@ class Engine:
             invoice_id=invoice_id,
             source=source or fingerprint(task.bill),
             voided=False,
-            paid=existing.amount_paid if existing else ZERO,
+            **_already_applied(existing, task.bill),
         )
 
     async def _adopt(
@@ -436,7 +445,7 @@ class Engine:
             else:
                 settled.append(self._refused(task, key, result, "the edit cannot be applied"))
         await self._books.record(settled, summary)
-        return _follow_ups(batch, settled)
+        return _follow_ups(batch, settled, Operation.UPDATE)
 
     async def _void(
         self, batch: list[Task], contacts: Contacts, summary: PushSummary
@@ -531,6 +540,277 @@ class Engine:
             )
         return self._books.failure(task, key, cause, detail)
 
+    # -- receipts reversed -------------------------------------------------------------------
+
+    async def _reverse(
+        self, batch: list[Task], contacts: Contacts, summary: PushSummary
+    ) -> list[Task]:
+        """`totalPaid` fell in Actionstep: delete axpush's newest payments for the bill in Xero
+        until what remains is no more than Actionstep's; the remainder is paid again next.
+
+        Xero is asked first which of axpush's payments are live (by their References), so an
+        attempt whose answer was lost is not repeated. Payments axpush did not make are never
+        touched: when axpush's own no longer add up to what it recorded (someone removed one
+        in Xero), the bill goes to triage."""
+        try:
+            found = await self._xero.payments_by_reference(
+                [ref for t in batch for ref in (t.job.payment_references if t.job else [])]
+            )
+        except RemoteError as error:
+            await self._fail_all(batch, error, "looking up the payments to delete", summary)
+            return []
+        live = {p.reference: p for p in found}
+        doomed: dict[str, list[RemotePayment]] = {}
+        kept: dict[str, Decimal] = {}
+        settled: list[Settled] = []
+        for task in batch:
+            job = self._books.base(task)
+            ours = [live[ref] for ref in job.payment_references if ref in live]  # newest first
+            remaining = sum((p.amount for p in ours), ZERO)
+            retry = job.operation is Operation.REVERSE and job.amount is not None
+            if remaining > job.paid or (remaining < job.paid and not retry):
+                settled.append(
+                    self._books.failure(
+                        task,
+                        None,
+                        Cause.ALREADY_SETTLED,
+                        f"receipts of {format_money(task.amount or ZERO)} were reversed in "
+                        f"Actionstep, but axpush's payments in Xero add up to "
+                        f"{format_money(remaining)}, not the {format_money(job.paid)} it "
+                        "recorded: they were changed in Xero. Remove the payments there by "
+                        "hand, then mark the bill resolved",
+                    )
+                )
+                continue
+            chosen: list[RemotePayment] = []
+            for payment in ours:
+                if remaining <= task.bill.total_paid:
+                    break
+                chosen.append(payment)
+                remaining -= payment.amount
+            if chosen:
+                doomed[task.bill.bill_id], kept[task.bill.bill_id] = chosen, remaining
+            else:  # an earlier attempt deleted them; its answer was lost
+                settled.append(self._reversed(task, "", remaining, []))
+        await self._books.record(settled, summary)
+        going = [t for t in batch if t.bill.bill_id in doomed]
+        if not going:
+            return _follow_ups(batch, settled, Operation.REVERSE)
+
+        async def delete(task: Task, key: str) -> None:
+            for payment in doomed[task.bill.bill_id]:
+                await self._xero.delete_payment(payment.payment_id, f"{key}-{payment.reference}")
+
+        sent = await self._send(
+            going, "payments to delete", summary, lambda key: self._one_by_one(going, key, delete)
+        )
+        if sent is None:
+            return _follow_ups(batch, settled, Operation.REVERSE)
+        key, results = sent
+        done = [
+            self._reversed(t, key, kept[t.bill.bill_id], doomed[t.bill.bill_id])
+            if result.ok
+            else self._refused(t, key, result, "the payment cannot be deleted")
+            for t, result in zip(going, results, strict=True)
+        ]
+        await self._books.record(done, summary)
+        return _follow_ups(batch, [*settled, *done], Operation.REVERSE)
+
+    def _reversed(
+        self, task: Task, key: str, remaining: Decimal, deleted: Sequence[RemotePayment]
+    ) -> Settled:
+        removed = sum((p.amount for p in deleted), ZERO)
+        what = (
+            f"{count(len(deleted), 'payment')} of {format_money(removed, task.bill.currency)} "
+            "deleted in Xero"
+            if deleted
+            else "the payments were already deleted in Xero (an earlier push)"
+        )
+        again = task.bill.total_paid - remaining
+        rest = f"; {format_money(again)} is paid again next" if again > 0 else ""
+        return self._books.success(
+            task,
+            key,
+            Outcome.REVERSED,
+            f"receipts reversed in Actionstep: {what}{rest}",
+            paid=remaining,
+        )
+
+    # -- credits and write-offs ----------------------------------------------------------------
+
+    async def _credit(
+        self, batch: list[Task], contacts: Contacts, summary: PushSummary
+    ) -> list[Task]:
+        """Credited or written off in Actionstep: an ACCRECCREDIT credit note, numbered from
+        the bill, then allocated to the invoice (two calls, as Xero allows no allocation at
+        creation). A retry looks the number up first: a note found is allocated if it is not
+        yet, and counted; only a note not found is created again."""
+        today = self._clock.now().date()
+        notes: dict[str, CreditDraft] = {}
+        unusable: list[Settled] = []
+        for task in batch:
+            assert task.draft is not None, "a credit is coded from the bill's invoice"
+            job = self._books.base(task)
+            try:
+                notes[task.bill.bill_id] = build_credit(
+                    task.draft,
+                    task.amount or ZERO,
+                    job.credit_number,
+                    payment_day(task.bill, today),
+                )
+            except ValueError as error:
+                unusable.append(self._books.failure(task, None, Cause.BAD_DATA, str(error)))
+        await self._books.record(unusable, summary)
+        batch = [t for t in batch if t.bill.bill_id in notes]
+        retried = [
+            t
+            for t in batch
+            if t.job is not None
+            and t.job.operation is Operation.CREDIT
+            and t.job.amount is not None
+        ]
+        found: dict[str, RemoteCreditNote] = {}
+        if retried:
+            try:
+                remote = await self._xero.credit_notes_by_number(
+                    [notes[t.bill.bill_id].number for t in retried]
+                )
+            except RemoteError as error:
+                await self._fail_all(batch, error, "looking for an earlier credit note", summary)
+                return []
+            found = {n.number: n for n in remote if n.status not in VOID_STATUSES}
+        settled: list[Settled] = []
+        allocate: list[tuple[Task, RemoteCreditNote]] = []
+        new: list[Task] = []
+        for task in batch:
+            note = found.get(notes[task.bill.bill_id].number)
+            if note is None:
+                new.append(task)
+            elif _invoice_id(task) in note.invoice_ids or note.remaining <= 0:
+                settled.append(
+                    self._credited(task, "", note, " (found in Xero from an earlier push)")
+                )
+            else:
+                allocate.append((task, note))
+        await self._books.record(settled, summary)
+        done: list[Settled] = list(settled)
+        ready, refused = self._with_contacts(new, contacts)
+        await self._books.record(refused, summary)
+        if ready:
+            sent = await self._send(
+                [t for t, _, _ in ready],
+                "credit notes",
+                summary,
+                lambda key: self._xero.create_credit_notes(
+                    [(notes[t.bill.bill_id], contact) for t, _, contact in ready], key
+                ),
+            )
+            if sent is not None:
+                key, results = sent
+                created: list[Settled] = []
+                for (task, _, _), result in zip(ready, results, strict=True):
+                    draft = notes[task.bill.bill_id]
+                    if result.ok and result.remote_id:
+                        allocate.append(
+                            (
+                                task,
+                                RemoteCreditNote(
+                                    result.remote_id,
+                                    draft.number,
+                                    "AUTHORISED",
+                                    draft.total,
+                                    draft.total,
+                                ),
+                            )
+                        )
+                    else:
+                        created.append(
+                            self._refused(task, key, result, "the credit note cannot be created")
+                        )
+                await self._books.record(created, summary)
+        if allocate:
+            done += await self._allocate(allocate, notes, summary)
+        return _follow_ups(batch, done, Operation.CREDIT)
+
+    async def _allocate(
+        self,
+        allocate: list[tuple[Task, RemoteCreditNote]],
+        notes: dict[str, CreditDraft],
+        summary: PushSummary,
+    ) -> list[Settled]:
+        """Each credit note allocated to its bill's invoice: one call each."""
+        by_bill = {t.bill.bill_id: n for t, n in allocate}
+        tasks = [t for t, _ in allocate]
+
+        async def one(task: Task, key: str) -> None:
+            note = by_bill[task.bill.bill_id]
+            await self._xero.allocate_credit(
+                note.credit_note_id,
+                _invoice_id(task),
+                note.remaining,
+                notes[task.bill.bill_id].day,
+                f"{key}-{note.number}",
+            )
+
+        sent = await self._send(
+            tasks,
+            "credit notes to allocate",
+            summary,
+            lambda key: self._one_by_one(tasks, key, one),
+        )
+        if sent is None:
+            return []
+        key, results = sent
+        settled = [
+            self._credited(task, key, by_bill[task.bill.bill_id])
+            if result.ok
+            else self._refused(task, key, result, "the credit note cannot be allocated")
+            for task, result in zip(tasks, results, strict=True)
+        ]
+        await self._books.record(settled, summary)
+        return settled
+
+    def _credited(self, task: Task, key: str, note: RemoteCreditNote, how: str = "") -> Settled:
+        base = self._books.base(task)
+        return self._books.success(
+            task,
+            key,
+            Outcome.CREDITED,
+            f"credit note {note.number} of {format_money(note.total, task.bill.currency)} "
+            f"allocated to the Xero invoice{how}",
+            credited=base.credited + note.total,
+            credits=base.credits + 1,
+        )
+
+    async def _one_by_one(
+        self,
+        tasks: Sequence[Task],
+        key: str,
+        act: Callable[[Task, str], Awaitable[None]],
+    ) -> list[ElementResult]:
+        """Calls Xero makes one element at a time (deleting a payment, allocating a credit),
+        as one step of a batch: an element Xero refuses is that element's result; a failure
+        of the service itself stops the batch, as a batch call's would."""
+        results: list[ElementResult] = []
+        for task in tasks:
+            try:
+                await act(task, key)
+            except RemoteRejected as error:
+                results.append(ElementResult(ok=False, messages=error.messages))
+            else:
+                results.append(ElementResult(ok=True))
+        return results
+
+    async def _fail_all(
+        self, batch: Sequence[Task], error: RemoteError, what: str, summary: PushSummary
+    ) -> None:
+        await self._books.record(
+            [self._books.failure(t, None, error.cause, f"{what}: {error}") for t in batch],
+            summary,
+        )
+        if _stops(error):
+            summary.stopped = error
+
     # -- payments -------------------------------------------------------------------------
 
     async def _pay(self, batch: list[Task], contacts: Contacts, summary: PushSummary) -> list[Task]:
@@ -581,10 +861,14 @@ class Engine:
         await self._books.record(settled, summary)
         if not batch:
             return []
-        day = self._clock.now().date()
+        today = self._clock.now().date()
         drafts = [
             PaymentDraft(
-                _invoice_id(t), t.bank_account_id or "", t.amount or ZERO, day, t.payment_reference
+                _invoice_id(t),
+                t.bank_account_id or "",
+                t.amount or ZERO,
+                payment_day(t.bill, today),
+                t.payment_reference,
             )
             for t in batch
         ]
@@ -632,7 +916,7 @@ class Engine:
             f"{count(len(stuck), 'bill')} sent when a push was interrupted, their answers not "
             "received: looking them up in Xero before anything else",
         )
-        numbers = [job.number for job, _, _ in stuck if job.operation is not Operation.PAYMENT]
+        numbers = [job.number for job, _, _ in stuck if job.operation in INVOICE_LOOKUPS]
         references = [
             job.payment_reference for job, _, _ in stuck if job.operation is Operation.PAYMENT
         ]
@@ -696,6 +980,8 @@ class Engine:
                 sent_coding=job.sent_coding,
             )
 
+        if op in (Operation.REVERSE, Operation.CREDIT):
+            return again()  # each looks in Xero first when it goes again (`_reverse`, `_credit`)
         if op is Operation.PAYMENT:
             if payment is None:
                 return again()
@@ -733,7 +1019,7 @@ class Engine:
                 Outcome.ADOPTED,
                 "found in Xero after an interrupted push",
                 invoice_id=existing.invoice_id,
-                paid=existing.amount_paid,
+                **_already_applied(existing, bill),
                 **found,
             )
         if op is Operation.UPDATE:
@@ -747,37 +1033,50 @@ class Engine:
         )
 
 
-def _follow_ups(tasks: Sequence[Task], settled: Sequence[Settled]) -> list[Task]:
-    """What falls due in the same push once an invoice is in Xero: an update, when the invoice
-    found shows an earlier version of the bill; then a payment, when Actionstep had already
-    received money against it (and a bank account is mapped for receipts)."""
+def _follow_ups(tasks: Sequence[Task], settled: Sequence[Settled], after: Operation) -> list[Task]:
+    """What falls due in the same push once a step for a bill is done: whatever `plan.due`
+    says comes next, if it comes later in `FOLLOWS` (an update when the invoice found shows
+    an earlier version of the bill; receipts reversed, a credit, a payment). A payment needs
+    a bank account mapped for receipts; a credit note, the invoice to code it from."""
     by_bill = {t.bill.bill_id: t for t in tasks}
-    due: list[Task] = []
+    rank = FOLLOWS.index(after) if after in FOLLOWS else -1
+    later: list[Task] = []
     for item in settled:
         task, job = by_bill.get(item.job.bill_id), item.job
         if task is None or item.attempt.outcome is Outcome.FAILED:
             continue
-        if job.source != fingerprint(task.bill):
-            due.append(
-                Task(
-                    task.bill,
-                    Operation.UPDATE,
-                    task.draft,
-                    job,
-                    bank_account_id=task.bank_account_id,
-                )
+        step = due(task.bill, job)
+        if step is None or step.operation not in FOLLOWS:
+            continue
+        if FOLLOWS.index(step.operation) <= rank:
+            continue
+        if step.operation is Operation.PAYMENT and not task.bank_account_id:
+            continue
+        if step.operation in (Operation.UPDATE, Operation.CREDIT) and task.draft is None:
+            continue
+        later.append(
+            Task(
+                task.bill,
+                step.operation,
+                task.draft,
+                job,
+                amount=step.amount,
+                bank_account_id=task.bank_account_id,
             )
-        elif task.bank_account_id and task.bill.total_paid > job.paid:
-            due.append(
-                Task(
-                    task.bill,
-                    Operation.PAYMENT,
-                    job=job,
-                    amount=task.bill.total_paid - job.paid,
-                    bank_account_id=task.bank_account_id,
-                )
-            )
-    return due
+        )
+    return later
+
+
+def _already_applied(existing: RemoteInvoice | None, bill: Bill | None) -> dict[str, Decimal]:
+    """An invoice found in Xero: what its payments and credit notes already apply counts as
+    pushed, up to what Actionstep shows (more in Xero is not axpush's to take back)."""
+    if existing is None:
+        return {"paid": ZERO, "credited": ZERO}
+    paid = existing.amount_paid - existing.amount_credited
+    credited = existing.amount_credited
+    if bill is not None:
+        paid, credited = min(paid, bill.total_paid), min(credited, bill.credited)
+    return {"paid": paid, "credited": credited}
 
 
 def _queued(task: Task) -> str:
@@ -786,6 +1085,10 @@ def _queued(task: Task) -> str:
         return f"payment {format_money(task.amount, bill.currency)} {bill.client_name}"
     if task.operation is Operation.VOID:
         return f"void (deleted in Actionstep) {bill.client_name}"
+    if task.operation is Operation.REVERSE:
+        return f"reverse {format_money(task.amount or ZERO, bill.currency)} {bill.client_name}"
+    if task.operation is Operation.CREDIT:
+        return f"credit {format_money(task.amount or ZERO, bill.currency)} {bill.client_name}"
     verb = "update " if task.operation is Operation.UPDATE else ""
     return f"{verb}{format_money(bill.total_inc, bill.currency)} {bill.client_name}"
 

@@ -16,6 +16,8 @@ class EventKind(StrEnum):
     UPDATED = "updated"
     VOIDED = "voided"
     PAID = "paid"
+    REVERSED = "reversed"
+    CREDITED = "credited"
     FAILED = "failed"
     INFO = "info"
     DONE = "done"

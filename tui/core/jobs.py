@@ -28,6 +28,11 @@ class Operation(StrEnum):
     """The bill was edited in Actionstep after it reached Xero."""
     VOID = "void"
     """The bill was deleted in Actionstep after it reached Xero."""
+    REVERSE = "reverse"
+    """A receipt was reversed in Actionstep (`totalPaid` fell): axpush's newest payments for
+    the bill are deleted in Xero, and any remainder is paid again."""
+    CREDIT = "credit"
+    """Actionstep credited or wrote off part of the bill: a credit note allocated to it."""
     PAYMENT = "payment"
     """Actionstep received money against the bill."""
 
@@ -42,6 +47,8 @@ class Outcome(StrEnum):
     UPDATED = "updated"
     VOIDED = "voided"
     PAID = "paid"
+    REVERSED = "reversed"
+    CREDITED = "credited"
     RESOLVED = "resolved"
     """An admin settled it by hand in Xero and said so."""
     FAILED = "failed"
@@ -66,9 +73,10 @@ class Job:
     paid: Decimal = Decimal("0.00")
     """Payments pushed so far."""
     payments: int = 0
+    """Payments sent so far, counting deleted ones: numbers their References, never reused."""
     voided: bool = False
     amount: Decimal | None = None
-    """The payment in flight, while a payment is being sent."""
+    """The payment, credit or reversal in flight, while it is being sent."""
     sending: str = ""
     """Fingerprint of the bill as last sent in a create or update whose answer may be lost:
     an invoice found later with that send's total is that version of the bill."""
@@ -80,6 +88,10 @@ class Job:
     paid before this bill reached it): what the deep link opens."""
     resolved: str = ""
     """Why an admin marked it resolved in Xero; from then on Xero's invoice stands as it is."""
+    credited: Decimal = Decimal("0.00")
+    """Credit notes allocated to the invoice so far."""
+    credits: int = 0
+    """Credit notes made so far: numbers the next one (`credit_number`)."""
 
     @property
     def in_xero(self) -> bool:
@@ -111,6 +123,16 @@ class Job:
         """The Reference the next payment carries."""
         return payment_reference(self.bill_id, self.payments + 1)
 
+    @property
+    def payment_references(self) -> list[str]:
+        """Every payment axpush sent for the bill, newest first."""
+        return [payment_reference(self.bill_id, n) for n in range(self.payments, 0, -1)]
+
+    @property
+    def credit_number(self) -> str:
+        """The CreditNoteNumber of the next credit note."""
+        return credit_number(self.number, self.credits + 1)
+
     def settled(
         self,
         state: JobState,
@@ -132,7 +154,7 @@ class Job:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["updated"] = self.updated.isoformat()
-        for name in ("total", "paid", "amount"):
+        for name in ("total", "paid", "amount", "credited"):
             value = getattr(self, name)
             data[name] = None if value is None else str(value)
         return data
@@ -163,12 +185,19 @@ class Job:
             sent_coding=str(data.get("sent_coding") or ""),
             found_id=data.get("found_id"),
             resolved=str(data.get("resolved") or ""),
+            credited=amount("credited") or Decimal("0.00"),
+            credits=int(data.get("credits") or 0),
         )
 
 
 def payment_reference(bill_id: str, number: int) -> str:
     """Deterministic (bill id, payment number), so that a retry can look for it in Xero first."""
     return f"axpush:{bill_id}:{number}"
+
+
+def credit_number(bill_number: str, number: int) -> str:
+    """A credit note's number: the bill's and `-CR1`, `-CR2`, so a retry finds it by number."""
+    return f"{bill_number}-CR{number}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,10 +87,20 @@ class Bill:
     modified: datetime | None = None
     data_problems: tuple[str, ...] = ()
     """What was wrong with the record as Actionstep sent it; any problem blocks the bill."""
+    total_due: Decimal | None = None
+    """Actionstep's `totalDue`; None when it was not sent (a cache older than credits)."""
 
     @property
     def client_name(self) -> str:
         return self.contact.name if self.contact else "?"
+
+    @property
+    def credited(self) -> Decimal:
+        """What Actionstep credited or wrote off against the bill: what is neither paid nor
+        still due (an assumption: its API has no credit-note resource; see the README)."""
+        if self.total_due is None:
+            return Decimal("0.00")
+        return max(Decimal("0.00"), self.total_inc - self.total_paid - self.total_due)
 
     def to_json(self) -> dict[str, Any]:
         """For the local cache of synced bills: text for dates and amounts, exactly; JSON's
@@ -101,6 +111,7 @@ class Bill:
             data[name] = value.isoformat() if value is not None else None
         for name in ("total_ex", "total_tax", "total_inc", "total_paid"):
             data[name] = str(getattr(self, name))
+        data["total_due"] = None if self.total_due is None else str(self.total_due)
         data["lines"] = [
             {**asdict(line), "amount": str(line.amount), "tax": str(line.tax)}
             for line in self.lines
@@ -156,6 +167,7 @@ class Bill:
             ),
             modified=datetime.fromisoformat(data["modified"]) if data.get("modified") else None,
             data_problems=tuple(str(p) for p in data.get("data_problems") or ()),
+            total_due=None if data.get("total_due") is None else Decimal(data["total_due"]),
         )
 
 

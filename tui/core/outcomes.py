@@ -31,14 +31,20 @@ ACTIONS = {
     Operation.CREATE: "create-invoice",
     Operation.UPDATE: "update-invoice",
     Operation.VOID: "void-invoice",
+    Operation.REVERSE: "delete-payment",
+    Operation.CREDIT: "create-credit-note",
     Operation.PAYMENT: "create-payment",
 }
+INVOICE_OPERATIONS = (Operation.CREATE, Operation.UPDATE)
+"""The operations that send the invoice itself (`Task.draft`)."""
 _KINDS = {
     Outcome.CREATED: EventKind.CREATED,
     Outcome.ADOPTED: EventKind.ADOPTED,
     Outcome.UPDATED: EventKind.UPDATED,
     Outcome.VOIDED: EventKind.VOIDED,
     Outcome.PAID: EventKind.PAID,
+    Outcome.REVERSED: EventKind.REVERSED,
+    Outcome.CREDITED: EventKind.CREDITED,
     Outcome.RESOLVED: EventKind.INFO,
 }
 
@@ -50,17 +56,21 @@ class Task:
     bill: Bill
     operation: Operation
     draft: InvoiceDraft | None = None
-    """The invoice to send (create, update)."""
+    """The invoice as the bill makes it now: sent by a create or update; what a credit note
+    is coded from."""
     job: Job | None = None
     """What is known of the bill in Xero so far."""
     amount: Decimal | None = None
-    """The payment to record (payment)."""
+    """The payment to record (payment), the receipts reversed (reverse), the credit (credit)."""
     bank_account_id: str | None = None
     """Where payments received go (payment)."""
 
     @property
     def total(self) -> Decimal | None:
-        return self.draft.total if self.draft else (self.job.total if self.job else None)
+        """The invoice's total: as sent (create, update), else as Xero has it."""
+        if self.draft is not None and self.operation in INVOICE_OPERATIONS:
+            return self.draft.total
+        return self.job.total if self.job else None
 
     @property
     def sent(self) -> str:
@@ -71,6 +81,17 @@ class Task:
             return (
                 f"payment {self.amount} {self.bill.currency} to bank account "
                 f"{self.bank_account_id}, Reference {self.payment_reference}"
+            )
+        if self.operation is Operation.REVERSE:
+            return (
+                f"receipts of {self.amount} {self.bill.currency} reversed: axpush's newest "
+                "payments for the bill set to DELETED"
+            )
+        if self.operation is Operation.CREDIT:
+            number = self.job.credit_number if self.job else ""
+            return (
+                f"credit note {number} of {self.amount} {self.bill.currency}, allocated to the "
+                "invoice"
             )
         if self.draft is None:
             return ""
@@ -95,6 +116,8 @@ class PushSummary:
     updated: int = 0
     voided: int = 0
     paid: int = 0
+    reversed: int = 0
+    credited: int = 0
     failed: int = 0
     causes: dict[Cause, int] = field(default_factory=dict)
     stopped: RemoteError | None = None
@@ -103,7 +126,15 @@ class PushSummary:
 
     @property
     def pushed(self) -> int:
-        return self.created + self.adopted + self.updated + self.voided + self.paid
+        return (
+            self.created
+            + self.adopted
+            + self.updated
+            + self.voided
+            + self.paid
+            + self.reversed
+            + self.credited
+        )
 
     def line(self) -> str:
         parts = [f"{self.created} created", f"{self.adopted} adopted"]
@@ -113,6 +144,8 @@ class PushSummary:
                 (self.updated, "updated"),
                 (self.voided, "voided"),
                 (self.paid, "paid"),
+                (self.reversed, "reversed"),
+                (self.credited, "credited"),
             )
             if count
         ]
@@ -123,9 +156,13 @@ class PushSummary:
             self.failed += 1
             cause = cause or Cause.REFUSED
             self.causes[cause] = self.causes.get(cause, 0) + 1
-        elif outcome.value in ("created", "adopted", "updated", "voided", "paid"):
+        elif outcome.value in COUNTED:
             name = outcome.value
             setattr(self, name, getattr(self, name) + 1)
+
+
+COUNTED = ("created", "adopted", "updated", "voided", "paid", "reversed", "credited")
+"""The outcomes a summary counts, by their names there."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,10 +325,14 @@ class Recorder:
         )
 
     def _sending(self, task: Task) -> str:
-        return fingerprint(task.bill) if task.draft is not None else self.base(task).sending
+        if task.draft is not None and task.operation in INVOICE_OPERATIONS:
+            return fingerprint(task.bill)
+        return self.base(task).sending
 
     def _coding(self, task: Task) -> str:
-        return task.draft.coding if task.draft is not None else self.base(task).sent_coding
+        if task.draft is not None and task.operation in INVOICE_OPERATIONS:
+            return task.draft.coding
+        return self.base(task).sent_coding
 
     async def record(self, settled: Sequence[Settled], summary: PushSummary | None) -> None:
         if not settled:

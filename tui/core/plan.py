@@ -2,14 +2,16 @@
 
 A bill is compared with what Xero was last given for it through a fingerprint of the bill as
 Actionstep sent it. A change of mapping alone does not re-code invoices already in Xero; an edit
-in Actionstep does. Payments follow `totalPaid`; deletions void the invoice.
+in Actionstep does. Payments follow `totalPaid` both ways (a fall deletes axpush's newest
+payments); credits and write-offs (`Bill.credited`) become credit notes; deletions void the
+invoice. After an invoice is created or updated, the rest follow in the order of `FOLLOWS`.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from tui.core.jobs import Attempt, Job, JobState, Operation, Outcome
@@ -60,19 +62,33 @@ def fingerprint(bill: Bill) -> str:
 class Due:
     operation: Operation
     amount: Decimal | None = None
-    """For a payment: how much more Actionstep has received than Xero was told of."""
+    """For a payment: how much more Actionstep has received than Xero was told of; for a
+    reversal, how much less; for a credit, how much more was credited."""
 
     def describe(self, currency: str = "") -> str:
         if self.operation is Operation.UPDATE:
             return "edited in Actionstep since it reached Xero: the invoice will be updated"
         if self.operation is Operation.VOID:
             return "deleted in Actionstep: the Xero invoice will be voided"
-        if self.operation is Operation.PAYMENT and self.amount is not None:
+        money = f"{currency + ' ' if currency else ''}{self.amount or 0:,.2f}"
+        if self.operation is Operation.PAYMENT:
+            return f"{money} received in Actionstep: a payment will be pushed"
+        if self.operation is Operation.REVERSE:
             return (
-                f"{currency + ' ' if currency else ''}{self.amount:,.2f} received in "
-                "Actionstep: a payment will be pushed"
+                f"{money} of receipts reversed in Actionstep: axpush's newest payments "
+                "will be deleted in Xero, and any remainder paid again"
+            )
+        if self.operation is Operation.CREDIT:
+            return (
+                f"{money} credited or written off in Actionstep: a credit note will be "
+                "allocated to the invoice"
             )
         return "ready to go to Xero"
+
+
+FOLLOWS = (Operation.UPDATE, Operation.REVERSE, Operation.CREDIT, Operation.PAYMENT)
+"""What a bill already in Xero may need, in the order a push does it: the invoice as the bill
+is now, then receipts reversed (freeing the amount due), credits, and payments."""
 
 
 def due(bill: Bill, job: Job | None) -> Due | None:
@@ -91,9 +107,23 @@ def due(bill: Bill, job: Job | None) -> Due | None:
         return None
     if job.source and job.source != fingerprint(bill):
         return Due(Operation.UPDATE)
+    if bill.total_paid < job.paid:
+        return Due(Operation.REVERSE, job.paid - bill.total_paid)
+    if bill.credited > job.credited:
+        return Due(Operation.CREDIT, bill.credited - job.credited)
     if bill.total_paid > job.paid:
         return Due(Operation.PAYMENT, bill.total_paid - job.paid)
     return None
+
+
+def payment_day(bill: Bill, today: date) -> date:
+    """The date of a payment or credit note for a change Actionstep shows now: the day the
+    bill was last modified (when `totalPaid` or `totalDue` changed), never before the bill's
+    own date nor after today. The push's day only when Actionstep gave no timestamp."""
+    day = bill.modified.date() if bill.modified is not None else today
+    if bill.invoice_date is not None and day < bill.invoice_date:
+        day = bill.invoice_date
+    return min(day, today)
 
 
 def resolve(bill: Bill, job: Job | None, at: datetime, who: str, why: str) -> tuple[Job, Attempt]:
@@ -110,6 +140,7 @@ def resolve(bill: Bill, job: Job | None, at: datetime, who: str, why: str) -> tu
         amount=None,
         source=fingerprint(bill),
         paid=bill.total_paid,
+        credited=bill.credited,
         voided=bill.status is BillStatus.DELETED,
         resolved=why,
     )

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
+from tui.core.credit import CreditDraft
 from tui.core.invoice import InvoiceDraft, coding
 from tui.core.jobs import Attempt, Job
 from tui.core.models import Contact
@@ -35,6 +36,8 @@ class RemoteInvoice:
     """Payments and credits already applied in Xero."""
     lines: tuple[tuple[str, str, Decimal, Decimal], ...] | None = None
     """Each line's account Code, TaxType, amount and tax; None when Xero did not send them."""
+    amount_credited: Decimal = Decimal(0)
+    """Of `amount_paid`, what credit notes applied."""
 
     @property
     def coding(self) -> str | None:
@@ -59,6 +62,18 @@ class PaymentDraft:
     paid_on: date
     reference: str
     """Deterministic (bill and payment number), so a retry can first look for it."""
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteCreditNote:
+    credit_note_id: str
+    number: str
+    status: str
+    total: Decimal
+    remaining: Decimal
+    """RemainingCredit: what is not yet allocated."""
+    invoice_ids: tuple[str, ...] = ()
+    """The invoices it is allocated to."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +115,27 @@ class XeroPort(Protocol):
         self, payments: Sequence[PaymentDraft], idempotency_key: str
     ) -> list[ElementResult]: ...
 
-    async def payments_by_reference(self, references: Sequence[str]) -> list[RemotePayment]: ...
+    async def payments_by_reference(self, references: Sequence[str]) -> list[RemotePayment]:
+        """The live payments (not DELETED) carrying these References."""
+        ...
+
+    async def delete_payment(self, payment_id: str, idempotency_key: str) -> None:
+        """Raises RemoteRejected with Xero's messages when Xero refuses."""
+        ...
+
+    async def create_credit_notes(
+        self, notes: Sequence[tuple[CreditDraft, str]], idempotency_key: str
+    ) -> list[ElementResult]:
+        """PUT a batch of (credit note, ContactID), AUTHORISED, one result per element."""
+        ...
+
+    async def credit_notes_by_number(self, numbers: Sequence[str]) -> list[RemoteCreditNote]: ...
+
+    async def allocate_credit(
+        self, credit_note_id: str, invoice_id: str, amount: Decimal, day: date, key: str
+    ) -> None:
+        """Raises RemoteRejected with Xero's messages when Xero refuses."""
+        ...
 
 
 class OutboxPort(Protocol):

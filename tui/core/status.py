@@ -22,7 +22,8 @@ class BillState(StrEnum):
     PUSHING = "pushing"
     PUSHED = "pushed"
     CHANGED = "changed"
-    """In Xero, but edited, deleted or paid in Actionstep since: an update is due."""
+    """In Xero, but edited, deleted, paid, credited or a receipt reversed in Actionstep since:
+    an update is due."""
     FAILED = "failed"
     """Sent, and Xero refused it, or the outcome is unknown."""
 
@@ -45,7 +46,7 @@ class BillRow:
         """What blocks the bill: preflight's findings, or the payment's."""
         if self.due is not None and self.due.operation is Operation.PAYMENT:
             return (self.payment_problem,) if self.payment_problem else ()
-        if self.due is not None and self.due.operation is Operation.VOID:
+        if self.due is not None and self.due.operation in (Operation.VOID, Operation.REVERSE):
             return ()
         return self.verdict.problems
 
@@ -81,6 +82,8 @@ class BillRow:
                 Operation.UPDATE: "edited: update due",
                 Operation.VOID: "deleted: void due",
                 Operation.PAYMENT: f"paid {self.due.amount or 0:,.2f}: payment due",
+                Operation.REVERSE: f"receipt reversed {self.due.amount or 0:,.2f}: delete due",
+                Operation.CREDIT: f"credited {self.due.amount or 0:,.2f}: credit note due",
             }.get(self.due.operation, self.reason)
         return self.reason
 
@@ -100,7 +103,7 @@ class BillRow:
         if self.due is None or self.state in (BillState.PUSHING, BillState.BLOCKED):
             return False
         operation = self.due.operation
-        if operation in (Operation.CREATE, Operation.UPDATE):
+        if operation in (Operation.CREATE, Operation.UPDATE, Operation.CREDIT):
             return self.verdict.ready
         if operation is Operation.PAYMENT:
             return self.payment_problem is None
@@ -124,7 +127,7 @@ def bill_state(
         return BillState.PUSHED if settled else BillState.PENDING
     if due.operation is Operation.CREATE:
         return BillState.READY if verdict.ready else BillState.BLOCKED
-    if due.operation is Operation.UPDATE:
+    if due.operation in (Operation.UPDATE, Operation.CREDIT):
         return BillState.CHANGED if verdict.ready else BillState.BLOCKED
     if due.operation is Operation.PAYMENT and payment_problem is not None:
         return BillState.BLOCKED

@@ -25,6 +25,8 @@ class Cause(StrEnum):
     NOT_AUTHORISED = "not-authorised"
     WRONG_ORGANISATION = "wrong-organisation"
     BAD_DATA = "bad-data"
+    PERIOD_LOCKED = "period-locked"
+    """The document's date falls in a period Xero has locked."""
     REFUSED = "refused"
 
     @property
@@ -54,6 +56,7 @@ _LABELS = {
     Cause.NOT_AUTHORISED: "Not authorised",
     Cause.WRONG_ORGANISATION: "Wrong organisation",
     Cause.BAD_DATA: "Bad data from Actionstep",
+    Cause.PERIOD_LOCKED: "Period locked in Xero",
     Cause.REFUSED: "Refused by Xero",
 }
 
@@ -117,6 +120,12 @@ _EXPLANATIONS: dict[Cause, _Explanation] = {
         "Bad data from Actionstep",
         "Correct the bill in Actionstep, then sync again.",
     ),
+    Cause.PERIOD_LOCKED: _Explanation(
+        "Dated in a period locked in Xero",
+        "Ask the accountant to move the lock date in Xero (Advisor > Financial settings), or "
+        "date the document on the first open day: push it again with the later date once the "
+        "firm agrees.",
+    ),
     Cause.REFUSED: _Explanation(
         "Refused by Xero",
         "Read Xero's message, correct the cause, then push again.",
@@ -130,6 +139,10 @@ _PATTERNS: tuple[tuple[str, Cause], ...] = (
     ("payments can only be made against authorised documents", Cause.ALREADY_SETTLED),
     ("payment amount exceeds the amount outstanding", Cause.ALREADY_SETTLED),
     ("cannot be applied to the invoice because it has payments", Cause.ALREADY_SETTLED),
+    ("has already been paid off", Cause.ALREADY_SETTLED),
+    ("amount is greater than amount outstanding", Cause.ALREADY_SETTLED),
+    ("cannot be before the period lock date", Cause.PERIOD_LOCKED),
+    ("cannot be before the end of year lock date", Cause.PERIOD_LOCKED),
     ("has been archived, or has been deleted", Cause.ACCOUNT_CODE),
     ("is not a valid code for this document", Cause.ACCOUNT_CODE),
     ("account code must be specified", Cause.ACCOUNT_CODE),

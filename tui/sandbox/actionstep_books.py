@@ -57,6 +57,7 @@ class ActionstepBooks:
             code_id: Decimal(code["percentage"])
             for code_id, code in self.resources["taxcodes"].items()
         }
+        credited = credited_on(bill)
         total_ex = total_tax = ZERO
         for kind in ("timeentries", "disbursements"):
             for record in self.resources[kind].values():
@@ -70,7 +71,7 @@ class ActionstepBooks:
                 "totalExclusive": total_ex,
                 "totalSalesTax": total_tax,
                 "totalInclusive": total_ex + total_tax,
-                "totalDue": total_ex + total_tax - Decimal(bill["totalPaid"]),
+                "totalDue": total_ex + total_tax - Decimal(bill["totalPaid"]) - credited,
             }
         )
         self._touch(bill)
@@ -139,9 +140,46 @@ class ActionstepBooks:
         """A receipt against the bill (the whole amount due by default)."""
         bill = self.bill(bill_id)
         paid = Decimal(bill["totalDue"]) if amount is None else amount
-        bill["totalPaid"] = Decimal(bill["totalPaid"]) + paid
-        bill["totalDue"] = Decimal(bill["totalInclusive"]) - bill["totalPaid"]
-        if bill["totalDue"] <= 0:
-            bill["status"] = "Closed"
-        self._touch(bill)
+        self._settle(bill, paid=paid)
         return bill
+
+    def credit(self, bill_id: int, amount: Decimal) -> dict[str, Any]:
+        """A credit note (or a write-off, which Actionstep does as one) against the bill: less
+        is due, nothing more is paid."""
+        bill = self.bill(bill_id)
+        if not ZERO < amount <= Decimal(bill["totalDue"]):
+            raise ValueError(f"a credit must be more than 0 and at most the {bill['totalDue']} due")
+        self._settle(bill, credited=amount)
+        return bill
+
+    def unpay(self, bill_id: int, amount: Decimal) -> dict[str, Any]:
+        """Part of a receipt reversed (a bounced cheque, a receipt entered in error)."""
+        bill = self.bill(bill_id)
+        if not ZERO < amount <= Decimal(bill["totalPaid"]):
+            raise ValueError(
+                f"a reversal must be more than 0 and at most the {bill['totalPaid']} paid"
+            )
+        self._settle(bill, paid=-amount)
+        return bill
+
+    def _settle(
+        self, bill: dict[str, Any], *, paid: Decimal = ZERO, credited: Decimal = ZERO
+    ) -> None:
+        """Money received (or reversed) and credited: `totalPaid` and `totalDue` follow, and
+        the bill is Closed while nothing is due, Open again once something is."""
+        already = credited_on(bill) + credited
+        bill["totalPaid"] = Decimal(bill["totalPaid"]) + paid
+        bill["totalDue"] = Decimal(bill["totalInclusive"]) - bill["totalPaid"] - already
+        if bill["totalDue"] <= 0 and bill["status"] == "Open":
+            bill["status"] = "Closed"
+        elif bill["totalDue"] > 0 and bill["status"] == "Closed":
+            bill["status"] = "Open"
+        self._touch(bill)
+
+
+def credited_on(bill: dict[str, Any]) -> Decimal:
+    """What is credited against a bill: neither paid nor due (as axpush reads it too)."""
+    return max(
+        ZERO,
+        Decimal(bill["totalInclusive"]) - Decimal(bill["totalPaid"]) - Decimal(bill["totalDue"]),
+    )

@@ -10,6 +10,8 @@ Nothing here exists on the real services. JSON in, JSON out:
     POST   /_sandbox/actionstep/bills/{id}  {"add_fee": {"description": "...", "amount": "100"}}
                                             | {"status": "Deleted"} | {"pay": "100.00" | null}
                                             | {"recode": {"from": 4001, "to": 4003}}
+                                            | {"credit": "100.00"} (a credit or write-off)
+                                            | {"unpay": "50.00"} (a receipt reversed)
     POST   /_sandbox/xero/invoices/{number}  {"pay": "100.00" | null, "account": "090"}
                                             | {"void": true} | {"credit": "50.00"}
                                             | {"unpay": true}   (every payment deleted)
@@ -19,13 +21,14 @@ Nothing here exists on the real services. JSON in, JSON out:
                                             | {"type": "EXPENSE"} | {"name": "..."}
                                             | {"delete": true}
     POST   /_sandbox/xero/organisations      {"name": "...", "class": "TRIAL", "consent": true}
+    POST   /_sandbox/xero/organisation       {"lock": "2026-06-30" | null} (period lock date)
 """
 
 from __future__ import annotations
 
 import copy
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -36,7 +39,7 @@ from starlette.routing import Route
 
 from tui.sandbox.actionstep_books import ActionstepBooks
 from tui.sandbox.faults import FaultSpecError
-from tui.sandbox.formats import loads
+from tui.sandbox.formats import loads, xero_date
 from tui.sandbox.http import json_response
 from tui.sandbox.limits import Limits
 from tui.sandbox.state import SandboxState
@@ -130,6 +133,10 @@ def create_admin_app(state: SandboxState) -> Starlette:
                 books.set_status(bill_id, str(data["status"]))
             if "pay" in data:
                 books.pay(bill_id, _amount(data["pay"]))
+            if "credit" in data:
+                books.credit(bill_id, Decimal(str(data["credit"])))
+            if "unpay" in data:
+                books.unpay(bill_id, Decimal(str(data["unpay"])))
             return {"bill": books.bill(bill_id)}
         elif path.startswith("xero/invoices/"):
             return {"invoice": xero_invoice(path.rsplit("/", 1)[1], data)}
@@ -152,6 +159,13 @@ def create_admin_app(state: SandboxState) -> Starlette:
             if data.get("delete"):
                 state.xero.accounts.remove(account)
             return {"account": account}
+        elif path == "xero/organisation":
+            lock = data.get("lock")
+            if lock:
+                state.xero.organisation["PeriodLockDate"] = xero_date(date.fromisoformat(lock))
+            else:
+                state.xero.organisation.pop("PeriodLockDate", None)
+            return {"organisation": state.xero.organisation}
         elif path == "xero/organisations":
             return {"organisation": add_organisation(data)}
         else:

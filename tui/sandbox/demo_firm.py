@@ -349,7 +349,9 @@ def _triage_tour(firm: DemoFirm, rng: random.Random, new_uuid: Callable[[], str]
     """What has gone wrong at the firm before the demo starts (drawn from its own generator, so
     the firm above stays the same): conveyancing fees coded to a Xero account without a Code,
     searches coded with a purchases tax code, a bill paid in Xero then edited in Actionstep, and
-    a bill paid in Xero and receipted in Actionstep too."""
+    a bill paid in Xero and receipted in Actionstep too. And what the firm does in Actionstep
+    that must follow into Xero: a bill partly written off, and a receipt reversed in Actionstep
+    once axpush has pushed it (see `_reverse_after_push`)."""
     books = ActionstepBooks(firm.actionstep, lambda: EPOCH + timedelta(days=141))
     unmapped = {
         t["links"]["bill"]
@@ -381,6 +383,36 @@ def _triage_tour(firm: DemoFirm, rng: random.Random, new_uuid: Callable[[], str]
     _paid_in_xero(firm, chosen[8])
     books.pay(chosen[8])
     xero.new_id = random_id
+    rest = [b for b in candidates if b not in chosen]
+    written_off = max(rest, key=lambda b: (firm.actionstep["bills"][b]["totalInclusive"], b))
+    owed = Decimal(firm.actionstep["bills"][written_off]["totalDue"])
+    books.credit(written_off, (owed / 5).quantize(Decimal("0.01")))  # a fifth, written off
+    receipted = [
+        bill_id
+        for bill_id, bill in firm.actionstep["bills"].items()
+        if bill["status"] == "Open" and bill["totalPaid"] > 0 and bill_id not in unmapped
+    ]
+    _reverse_after_push(firm, min(receipted))
+
+
+def _reverse_after_push(firm: DemoFirm, bill_id: int) -> None:
+    """Once axpush's payment for this bill reaches the simulated Xero, half of the receipt is
+    reversed in Actionstep (a cheque that bounced), stamped with the sandbox's clock, so the
+    next sync sees it and the next push deletes the payment and pays the rest again."""
+    bill = firm.actionstep["bills"][bill_id]
+    books = ActionstepBooks(firm.actionstep, lambda: firm.xero.now())
+    number, half = bill["ourReference"], (Decimal(bill["totalPaid"]) / 2).quantize(Decimal("0.01"))
+
+    def bounced(payment: dict[str, Any]) -> None:
+        if (
+            payment["Invoice"]["InvoiceNumber"] == number
+            and str(payment["Reference"]).startswith("axpush:")
+            and firm.xero.on_payment is bounced
+        ):
+            firm.xero.on_payment = None  # once
+            books.unpay(bill_id, half)
+
+    firm.xero.on_payment = bounced
 
 
 def _paid_in_xero(firm: DemoFirm, bill_id: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -9,7 +10,15 @@ from xml.etree import ElementTree
 
 from tui.core.jsonio import dumps, loads
 
-__all__ = ["actionstep_stamp", "dumps", "loads", "to_xml", "xero_date", "xero_date_string"]
+__all__ = [
+    "actionstep_stamp",
+    "dumps",
+    "loads",
+    "parse_xero_date",
+    "to_xml",
+    "xero_date",
+    "xero_date_string",
+]
 
 SYDNEY = timezone(timedelta(hours=10))
 
@@ -24,6 +33,21 @@ def xero_date(moment: datetime | date) -> str:
     if not isinstance(moment, datetime):
         moment = datetime(moment.year, moment.month, moment.day, tzinfo=UTC)
     return f"/Date({int(moment.timestamp() * 1000)}+0000)/"
+
+
+_XERO_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
+
+
+def parse_xero_date(value: Any) -> date:
+    """A date as Xero accepts one: `/Date(1793491200000+0000)/` (what it sends, and what the
+    official SDKs send back) or ISO 8601 (`2026-10-31`, `2026-10-31T00:00:00`). The offset of
+    the first form is the organisation's, already applied: the day is read in UTC. Raises
+    ValueError for anything else."""
+    text = str(value).strip()
+    match = _XERO_DATE.match(text)
+    if match:
+        return datetime.fromtimestamp(int(match.group(1)) / 1000, UTC).date()
+    return date.fromisoformat(text[:10])
 
 
 def xero_date_string(day: date) -> str:

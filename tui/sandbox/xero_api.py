@@ -9,6 +9,7 @@ carry the rate-limit headers.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
 from collections.abc import Awaitable, Callable
@@ -17,11 +18,13 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from tui.sandbox.formats import loads, to_xml, xero_date
+from tui.sandbox.formats import loads, parse_xero_date, to_xml, xero_date
 from tui.sandbox.http import DroppedResponse, json_response, refusal, wait
 from tui.sandbox.idempotency import MAX_LENGTH, fingerprint
 from tui.sandbox.identity import XERO, AccessToken, OAuthError, TokenProblem
@@ -140,13 +143,41 @@ def _ids(call: Call, name: str) -> set[str]:
     return set(filter(None, call.param(name).split(",")))
 
 
-def _failed_element(element: dict[str, Any], messages: list[str]) -> dict[str, Any]:
+ERROR_FLAGS = {
+    "Invoices": "HasErrors",
+    "CreditNotes": "HasErrors",
+    "Payments": "HasValidationErrors",
+    "Contacts": "HasValidationErrors",
+}
+"""The flag each of Xero's models carries on an element that failed (Allocations have none)."""
+DATE_FIELDS = ("Date", "DueDate")
+
+
+def _failed_element(
+    element: dict[str, Any], messages: list[str], key: str = "Invoices"
+) -> dict[str, Any]:
+    """A refused element as Xero echoes it: its dates in Xero's own form (whatever form they
+    came in), its model's error flag, and the messages."""
+    failed = {**element}
+    for name in DATE_FIELDS:
+        if failed.get(name):  # not a date at all: echoed as sent, the message says so
+            with contextlib.suppress(ValueError):
+                failed[name] = xero_date(parse_xero_date(failed[name]))
+    flag = ERROR_FLAGS.get(key)
+    if flag:
+        failed[flag] = True
     return {
-        **element,
-        "HasErrors": True,
+        **failed,
         "StatusAttributeString": "ERROR",
         "ValidationErrors": [{"Message": m} for m in messages],
     }
+
+
+def _single(data: Any, key: str) -> dict[str, Any]:
+    """The one element of a single-record write: `{"Key": [element]}` or the element bare."""
+    elements = data.get(key) if isinstance(data, dict) else None
+    element = elements[0] if isinstance(elements, list) and elements else data
+    return element if isinstance(element, dict) else {}
 
 
 def _validation_exception(elements: list[dict[str, Any]], message: str = "") -> Answer:
@@ -300,7 +331,7 @@ class XeroApi:
         for element in elements:
             written, errors = write(element if isinstance(element, dict) else {})
             if errors:
-                failure = _failed_element(written, errors)
+                failure = _failed_element(written, errors, key)
                 results.append(failure)
                 failed.append(failure)
             else:
@@ -416,8 +447,42 @@ class XeroApi:
             return _validation_exception([], "A payment can only be changed to DELETED")
         payment, errors = call.org.delete_payment(call.request.path_params["ref"])
         if errors:
-            return _validation_exception([_failed_element(payment, errors)])
+            return _validation_exception([_failed_element(payment, errors, "Payments")])
         return 200, self.envelope("Payments", [payment])
+
+    def list_credit_notes(self, call: Call) -> Answer:
+        test = where_filter(call.param("where"))
+        found = [n for n in call.org.credit_notes.values() if test(n)]
+        page, pagination = _page(call, found)
+        if pagination is None:  # as invoices: unpaged lists leave out the line items
+            page = [{k: v for k, v in n.items() if k != "LineItems"} for n in page]
+        extra = {"pagination": pagination} if pagination else {}
+        return 200, self.envelope("CreditNotes", page, **extra)
+
+    def get_credit_note(self, call: Call) -> Answer:
+        note = call.org.credit_note(call.request.path_params["ref"])
+        if note is None:
+            return 404, {"Title": "Not Found", "Status": 404}
+        return 200, self.envelope("CreditNotes", [note])
+
+    def create_credit_notes(self, call: Call) -> Answer:
+        return self.batch(call, "CreditNotes", call.org.create_credit_note)
+
+    def update_credit_note(self, call: Call) -> Answer:
+        note = call.org.credit_note(call.request.path_params["ref"])
+        if note is None:
+            return 404, {"Title": "Not Found", "Status": 404}
+        element = _single(call.data, "CreditNotes")
+        updated, errors = call.org.update_credit_note(note, element)
+        if errors:
+            return _validation_exception([_failed_element(updated, errors, "CreditNotes")])
+        return 200, self.envelope("CreditNotes", [updated])
+
+    def allocate_credit_note(self, call: Call) -> Answer:
+        note = call.org.credit_note(call.request.path_params["ref"])
+        if note is None:
+            return 404, {"Title": "Not Found", "Status": 404}
+        return self.batch(call, "Allocations", lambda element: call.org.allocate(note, element))
 
     # -- identity -------------------------------------------------------------------------------
 
@@ -506,26 +571,51 @@ def create_xero_app(state: SandboxState) -> Starlette:
     def route(path: str, handler: Handler, *methods: str) -> Route:
         return Route(f"{base}/{path}", api.accounting(handler), methods=list(methods))
 
-    return Starlette(
-        routes=[
-            Route("/login/identity/connect/authorize", api.authorize, methods=["GET"]),
-            Route("/identity/connect/token", api.token, methods=["POST"]),
-            Route("/identity/connect/revocation", api.revocation, methods=["POST"]),
-            Route("/connections", api.connections, methods=["GET"]),
-            Route("/connections/{connection_id}", api.connections, methods=["DELETE"]),
-            route("Organisation", api.organisation, "GET"),
-            route("Accounts", api.accounts, "GET"),
-            route("TaxRates", api.tax_rates, "GET"),
-            route("Contacts", api.list_contacts, "GET"),
-            route("Contacts", api.create_contacts, "PUT", "POST"),
-            route("Contacts/{ref}", api.get_contact, "GET"),
-            route("Invoices", api.list_invoices, "GET"),
-            route("Invoices", api.create_invoices, "PUT"),
-            route("Invoices", api.upsert_invoices, "POST"),
-            route("Invoices/{ref}", api.get_invoice, "GET"),
-            route("Invoices/{ref}", api.update_invoice, "POST"),
-            route("Payments", api.list_payments, "GET"),
-            route("Payments", api.create_payments, "PUT", "POST"),
-            route("Payments/{ref}", api.delete_payment, "POST"),
-        ]
-    )
+    routes = [
+        Route("/login/identity/connect/authorize", api.authorize, methods=["GET"]),
+        Route("/identity/connect/token", api.token, methods=["POST"]),
+        Route("/identity/connect/revocation", api.revocation, methods=["POST"]),
+        Route("/connections", api.connections, methods=["GET"]),
+        Route("/connections/{connection_id}", api.connections, methods=["DELETE"]),
+        route("Organisation", api.organisation, "GET"),
+        route("Accounts", api.accounts, "GET"),
+        route("TaxRates", api.tax_rates, "GET"),
+        route("Contacts", api.list_contacts, "GET"),
+        route("Contacts", api.create_contacts, "PUT", "POST"),
+        route("Contacts/{ref}", api.get_contact, "GET"),
+        route("Invoices", api.list_invoices, "GET"),
+        route("Invoices", api.create_invoices, "PUT"),
+        route("Invoices", api.upsert_invoices, "POST"),
+        route("Invoices/{ref}", api.get_invoice, "GET"),
+        route("Invoices/{ref}", api.update_invoice, "POST"),
+        route("Payments", api.list_payments, "GET"),
+        route("Payments", api.create_payments, "PUT", "POST"),
+        route("Payments/{ref}", api.delete_payment, "POST"),
+        route("CreditNotes", api.list_credit_notes, "GET"),
+        route("CreditNotes", api.create_credit_notes, "PUT", "POST"),
+        route("CreditNotes/{ref}", api.get_credit_note, "GET"),
+        route("CreditNotes/{ref}", api.update_credit_note, "POST"),
+        route("CreditNotes/{ref}/Allocations", api.allocate_credit_note, "PUT"),
+    ]
+    names = {
+        part.lower(): part
+        for route in routes
+        for part in route.path.split("/")
+        if part and not part.startswith("{")
+    }
+    return Starlette(routes=routes, middleware=[Middleware(AnyCase, names=names)])
+
+
+class AnyCase:
+    """Xero answers its paths in any letter case (`/Connections`, `/invoices`), and clients
+    spell them both ways: each fixed part of a path is matched by its name, case-insensitively,
+    before routing. Values (ids, numbers) are left as sent."""
+
+    def __init__(self, app: ASGIApp, names: dict[str, str]) -> None:
+        self.app, self.names = app, names
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            parts = scope["path"].split("/")
+            scope = {**scope, "path": "/".join(self.names.get(p.lower(), p) for p in parts)}
+        await self.app(scope, receive, send)

@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from tui.core.clock import REAL_CLOCK
-from tui.sandbox.formats import xero_date, xero_date_string
+from tui.sandbox.formats import parse_xero_date, xero_date, xero_date_string
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -32,6 +32,14 @@ OVERPAYMENT = "Payment amount exceeds the amount outstanding on this document"
 BAD_PAYMENT_ACCOUNT = "Account type is invalid for making a payment to/from"
 NO_PAYMENT_ACCOUNT = "You must specify an Account code or Account ID for the payment"
 DOCUMENT_NOT_FOUND = "Document could not be found"
+ALREADY_PAID_OFF = "The invoice you are trying to allocate to has already been paid off"
+OVER_ALLOCATED = "Credit Note cannot be allocated as amount is greater than amount outstanding"
+WRONG_INVOICE_TYPE = "Credit Note cannot be allocated to an incorrect invoice type"
+CREDIT_NUMBER_TAKEN = "Credit Note # must be unique."
+"""Modelled on the invoice's text: Xero's own wording for this one is not documented."""
+LOCKED = "The document date cannot be before the period lock date, currently set at {day}."
+CREDIT_TYPES = {"ACCRECCREDIT": "ACCREC", "ACCPAYCREDIT": "ACCPAY"}
+"""A credit note's type, and the type of invoice it can be allocated to."""
 
 Result = tuple[dict[str, Any], list[str]]
 """(the element as Xero echoes it, validation messages); no messages means success."""
@@ -58,7 +66,7 @@ def _day(value: Any, errors: list[str], name: str) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(str(value)[:10])
+        return parse_xero_date(value)
     except ValueError:
         errors.append(f"{name} is not a valid date: {value}")
         return None
@@ -110,12 +118,16 @@ class XeroOrg:
     contacts: dict[str, dict[str, Any]] = field(default_factory=dict)
     invoices: dict[str, dict[str, Any]] = field(default_factory=dict)
     payments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    credit_notes: dict[str, dict[str, Any]] = field(default_factory=dict)
     now: Callable[[], datetime] = field(default=REAL_CLOCK.now, repr=False)
     new_id: Callable[[], str] = field(default=lambda: random_id(), repr=False)
+    on_payment: Callable[[dict[str, Any]], None] | None = field(default=None, repr=False)
+    """Told of each payment made (the demo's tour reacts to one)."""
 
     def __post_init__(self) -> None:
         self.by_number = FieldIndex(self.invoices, "InvoiceNumber")
         self.by_name = FieldIndex(self.contacts, "Name", lambda v: str(v).lower())
+        self.by_credit_number = FieldIndex(self.credit_notes, "CreditNoteNumber")
 
     @property
     def name(self) -> str:
@@ -292,19 +304,37 @@ class XeroOrg:
         invoice["UpdatedDateUTC"] = xero_date(self.now())
         return invoice, []
 
-    def _build(self, element: dict[str, Any], errors: list[str]) -> dict[str, Any] | None:
-        """Validate and compute an invoice's content (contact, dates, lines, totals)."""
+    def locked(self, day: date, errors: list[str]) -> None:
+        """Xero refuses a document dated on or before the organisation's period lock date."""
+        lock = self.organisation.get("PeriodLockDate")
+        if lock and day <= parse_xero_date(lock):
+            errors.append(LOCKED.format(day=parse_xero_date(lock).strftime("%d %b %Y")))
+
+    def _build(
+        self,
+        element: dict[str, Any],
+        errors: list[str],
+        kinds: tuple[str, ...] = ("ACCREC", "ACCPAY"),
+    ) -> dict[str, Any] | None:
+        """Validate and compute an invoice's (or a credit note's) content: contact, dates,
+        lines, totals."""
         kind = element.get("Type")
-        if kind not in ("ACCREC", "ACCPAY"):
-            errors.append("Invoice Type must be specified as ACCREC or ACCPAY")
+        if kind not in kinds:
+            errors.append(f"Type must be specified as {' or '.join(kinds)}")
         contact = self._invoice_contact(element.get("Contact"), errors)
         currency = element.get("CurrencyCode") or self.base_currency
         if currency != self.base_currency:
             errors.append(f"Organisation is not subscribed to currency {currency}")
         invoice_date = _day(element.get("Date"), errors, "Date") or self.now().date()
         due_date = _day(element.get("DueDate"), errors, "DueDate")
+        self.locked(invoice_date, errors)
         amount_types = element.get("LineAmountTypes") or "Exclusive"
-        lines = self._lines(element.get("LineItems") or [], amount_types, str(kind), errors)
+        lines = self._lines(
+            element.get("LineItems") or [],
+            amount_types,
+            CREDIT_TYPES.get(str(kind), str(kind)),
+            errors,
+        )
         if element.get("Status") == "AUTHORISED" and not lines and not errors:
             errors.append("At least one line item must be specified")
         subtotal = sum((line["LineAmount"] for line in lines), ZERO)
@@ -481,6 +511,7 @@ class XeroOrg:
         if amount > invoice["AmountDue"]:
             errors.append(OVERPAYMENT)
         paid_on = _day(element.get("Date"), errors, "Date") or self.now().date()
+        self.locked(paid_on, errors)
         if errors:
             return element, errors
         assert account is not None
@@ -506,6 +537,8 @@ class XeroOrg:
         payment["Invoice"].update(
             {k: invoice[k] for k in ("AmountDue", "AmountPaid", "Status", "Total")}
         )
+        if self.on_payment is not None:
+            self.on_payment(payment)
         return payment, []
 
     def delete_payment(self, payment_id: str) -> Result:
@@ -559,10 +592,145 @@ class XeroOrg:
         account["Code"] = code
         return account
 
-    def credit(self, invoice: dict[str, Any], amount: Decimal) -> None:
-        """A credit note allocated to the invoice (as a write-off is done in Xero)."""
+    def _apply_credit(self, invoice: dict[str, Any], amount: Decimal) -> None:
         invoice["AmountCredited"] += amount
         invoice["AmountDue"] = invoice["Total"] - invoice["AmountPaid"] - invoice["AmountCredited"]
         if invoice["AmountDue"] == 0:
             invoice["Status"] = "PAID"
         invoice["UpdatedDateUTC"] = xero_date(self.now())
+
+    # -- credit notes ---------------------------------------------------------------------------
+
+    def credit_note(self, ref: str) -> dict[str, Any] | None:
+        """By CreditNoteID or CreditNoteNumber."""
+        return self.credit_notes.get(ref) or next(iter(self.by_credit_number.find(ref)), None)
+
+    def create_credit_note(self, element: dict[str, Any]) -> Result:
+        """PUT /CreditNotes: create only, like invoices; allocated by a separate call."""
+        errors: list[str] = []
+        kind = str(element.get("Type") or "")
+        number = str(element.get("CreditNoteNumber") or "").strip()
+        if number and any(n["Type"] == kind for n in self.by_credit_number.find(number)):
+            errors.append(CREDIT_NUMBER_TAKEN)
+        status = str(element.get("Status") or "DRAFT")
+        if status not in EDITABLE:
+            errors.append(f"Credit Note not of valid status for creation: {status}")
+        built = self._build(element, errors, tuple(CREDIT_TYPES))
+        if errors or built is None:
+            return element, errors
+        note_id = self.new_id()
+        for key in ("InvoiceNumber", "AmountDue", "AmountPaid", "AmountCredited", "IsDiscounted"):
+            built.pop(key, None)
+        built.pop("DueDate", None)
+        built.pop("DueDateString", None)
+        built.update(
+            {
+                "CreditNoteID": note_id,
+                "ID": note_id,
+                "CreditNoteNumber": number or f"CN-{len(self.credit_notes) + 1:04d}",
+                "Status": status,
+                "RemainingCredit": built["Total"],
+                "Allocations": [],
+            }
+        )
+        self.credit_notes[note_id] = built
+        self.by_credit_number.note(note_id, added=True)
+        return built, []
+
+    def update_credit_note(self, note: dict[str, Any], element: dict[str, Any]) -> Result:
+        """POST /CreditNotes/{id}: here, a status change (VOIDED, DELETED); refused once any of
+        it is allocated, as Xero does."""
+        new_status = str(element.get("Status") or note["Status"])
+        if note["Status"] in ("VOIDED", "DELETED", "PAID"):
+            return element, ["Credit Note not of valid status for modification"]
+        if note["Allocations"]:
+            return element, [HAS_PAYMENTS]
+        if new_status not in ("VOIDED", "DELETED", note["Status"]):
+            return element, ["Credit Note not of valid status for modification"]
+        note["Status"] = new_status
+        if new_status != "AUTHORISED":
+            note["RemainingCredit"] = ZERO
+        note["UpdatedDateUTC"] = xero_date(self.now())
+        return note, []
+
+    def allocate(self, note: dict[str, Any], element: dict[str, Any]) -> Result:
+        """PUT /CreditNotes/{id}/Allocations: part or all of the credit applied to an invoice
+        of the matching type, no more than either one's balance."""
+        ref = element.get("Invoice") if isinstance(element.get("Invoice"), dict) else {}
+        assert isinstance(ref, dict)
+        invoice = self.invoices.get(str(ref.get("InvoiceID") or "")) or (
+            self.invoice(str(ref["InvoiceNumber"])) if ref.get("InvoiceNumber") else None
+        )
+        if invoice is None:
+            return element, [DOCUMENT_NOT_FOUND]
+        errors: list[str] = []
+        try:
+            amount = cents(_decimal(element.get("Amount"), ZERO))
+        except ValueError as error:
+            return element, [str(error)]
+        on = _day(element.get("Date"), errors, "Date") or self.now().date()
+        self.locked(on, errors)
+        if note["Status"] != "AUTHORISED":
+            errors.append("Credit Note not of valid status for modification")
+        if CREDIT_TYPES.get(note["Type"]) != invoice["Type"]:
+            errors.append(WRONG_INVOICE_TYPE)
+        if invoice["Status"] == "PAID":
+            errors.append(ALREADY_PAID_OFF)
+        elif invoice["Status"] != "AUTHORISED":
+            errors.append(NOT_VALID_STATUS)
+        if amount <= 0:
+            errors.append("Amount must be greater than zero")
+        if amount > note["RemainingCredit"] or amount > invoice["AmountDue"]:
+            errors.append(OVER_ALLOCATED)
+        if errors:
+            return element, errors
+        allocation = {
+            "AllocationID": self.new_id(),
+            "Amount": amount,
+            "Date": xero_date(on),
+            "Invoice": {k: invoice[k] for k in ("InvoiceID", "InvoiceNumber")},
+            "CreditNote": {k: note[k] for k in ("CreditNoteID", "CreditNoteNumber")},
+        }
+        note["Allocations"].append(allocation)
+        note["RemainingCredit"] -= amount
+        if note["RemainingCredit"] == 0:
+            note["Status"] = "PAID"
+        note["UpdatedDateUTC"] = xero_date(self.now())
+        self._apply_credit(invoice, amount)
+        invoice.setdefault("CreditNotes", []).append(
+            {
+                "CreditNoteID": note["CreditNoteID"],
+                "CreditNoteNumber": note["CreditNoteNumber"],
+                "AppliedAmount": amount,
+            }
+        )
+        return allocation, []
+
+    def credit(self, invoice: dict[str, Any], amount: Decimal) -> dict[str, Any]:
+        """A credit note made and allocated to the invoice in Xero's web app (as a write-off
+        is done there): coded to the invoice's first line, tax-inclusive."""
+        first = invoice["LineItems"][0]
+        note, errors = self.create_credit_note(
+            {
+                "Type": "ACCRECCREDIT",
+                "Contact": {"ContactID": invoice["Contact"]["ContactID"]},
+                "Status": "AUTHORISED",
+                "LineAmountTypes": "Inclusive",
+                "LineItems": [
+                    {
+                        "Description": f"Credit against {invoice['InvoiceNumber']}",
+                        "Quantity": 1,
+                        "UnitAmount": amount,
+                        "AccountCode": first["AccountCode"],
+                        "TaxType": first["TaxType"],
+                    }
+                ],
+            }
+        )
+        if not errors:
+            _, errors = self.allocate(
+                note, {"Invoice": {"InvoiceID": invoice["InvoiceID"]}, "Amount": amount}
+            )
+        if errors:
+            raise ValueError("; ".join(errors))
+        return note

@@ -17,7 +17,7 @@ from tui.core.errors import AxpushError, UsageError
 from tui.core.events import EngineEvent, EventKind
 from tui.core.jobs import JobState, Operation
 from tui.core.money import ZERO, format_money
-from tui.core.plan import resolve
+from tui.core.plan import FOLLOWS, resolve
 from tui.core.problems import RECEIPTS
 from tui.core.status import BillRow, BillState
 from tui.core.triage import Cause
@@ -86,14 +86,16 @@ class Step:
     client: str
     operation: Operation
     amount: Decimal
-    """The invoice's total (create, update: its new total; void: what is voided) or the
-    payment's amount."""
+    """The invoice's total (create, update: its new total; void: what is voided), the
+    payment's amount, the receipts reversed, or the credit."""
 
 
 STEP_WORDS = {
     Operation.CREATE: ("create", "invoice"),
     Operation.UPDATE: ("update", "invoice"),
     Operation.VOID: ("void", "invoice"),
+    Operation.REVERSE: ("reverse receipts on", "invoice"),
+    Operation.CREDIT: ("credit", "invoice"),
     Operation.PAYMENT: ("record", "payment"),
 }
 
@@ -131,8 +133,8 @@ class PushPlan:
 
 
 def plan(workspace: Workspace, bill_ids: Iterable[str]) -> PushPlan:
-    """What pushing these bills will do: for each that can go, its create, update, void or
-    payment, and the payment that follows a create or update of a bill already receipted."""
+    """What pushing these bills will do: for each that can go, its create, update, void,
+    reversal, credit or payment, and what follows in the same push (`follow_ups`)."""
     steps: list[Step] = []
     blocked: list[BillRow] = []
     for bill_id in bill_ids:
@@ -145,25 +147,42 @@ def plan(workspace: Workspace, bill_ids: Iterable[str]) -> PushPlan:
             continue
         bill, job, operation = row.bill, row.job, row.due.operation
         step = partial(Step, bill_id, bill.number, bill.client_name)
-        if operation is Operation.PAYMENT:
-            steps.append(step(operation, row.due.amount or ZERO))
-            continue
         if operation is Operation.VOID:
             steps.append(step(operation, (job.total if job else None) or bill.total_inc))
             continue
-        if (
-            operation is Operation.CREATE
-            and job
-            and job.found_id
-            and job.cause is Cause.ALREADY_SETTLED
-        ):
-            operation = Operation.UPDATE  # the invoice an earlier push found in Xero, reverted
-        steps.append(step(operation, bill.total_inc))
-        owed = bill.total_paid - (job.paid if job else ZERO)
-        if owed > 0 and row.payment_problem is None:
-            steps.append(step(Operation.PAYMENT, owed))
+        if operation in (Operation.CREATE, Operation.UPDATE):
+            if (
+                operation is Operation.CREATE
+                and job
+                and job.found_id
+                and job.cause is Cause.ALREADY_SETTLED
+            ):
+                operation = Operation.UPDATE  # the invoice an earlier push found, reverted
+            steps.append(step(operation, bill.total_inc))
+        else:
+            steps.append(step(operation, row.due.amount or ZERO))
+        steps += [step(op, amount) for op, amount in follow_ups(row)]
     currency = workspace.organisation.base_currency if workspace.organisation else ""
     return PushPlan(tuple(steps), tuple(blocked), currency)
+
+
+def follow_ups(row: BillRow) -> list[tuple[Operation, Decimal]]:
+    """What the engine does next for this bill in the same push, once its due step is done:
+    a credit, then a payment, as far as Actionstep shows them. After a reversal, what is paid
+    again is known only once Xero says which payments go (whole ones, newest first): the plan
+    leaves it out and the log tells it."""
+    assert row.due is not None
+    bill, job, first = row.bill, row.job, row.due.operation
+    after = FOLLOWS.index(first) if first in FOLLOWS else -1
+    found: list[tuple[Operation, Decimal]] = []
+    credited = job.credited if job else ZERO
+    if after < FOLLOWS.index(Operation.CREDIT) and bill.credited > credited:
+        found.append((Operation.CREDIT, bill.credited - credited))
+    owed = bill.total_paid - (job.paid if job else ZERO)
+    payable = owed > 0 and row.payment_problem is None
+    if payable and first is not Operation.REVERSE and after < FOLLOWS.index(Operation.PAYMENT):
+        found.append((Operation.PAYMENT, owed))
+    return found
 
 
 def find_bill(workspace: Workspace, wanted: str) -> str:
@@ -177,17 +196,8 @@ def find_bill(workspace: Workspace, wanted: str) -> str:
 
 def _task(workspace: Workspace, row: BillRow) -> Task:
     assert row.due is not None
-    operation = row.due.operation
-    with_invoice = operation in (Operation.CREATE, Operation.UPDATE)
     bank = workspace.mapping.bank_accounts.get(RECEIPTS) if row.payment_problem is None else None
-    return Task(
-        row.bill,
-        operation,
-        row.verdict.invoice if with_invoice else None,
-        row.job,
-        row.due.amount,
-        bank,
-    )
+    return Task(row.bill, row.due.operation, row.verdict.invoice, row.job, row.due.amount, bank)
 
 
 async def push(workspace: Workspace, bill_ids: Sequence[str] | None, emit: Emit) -> PushSummary:

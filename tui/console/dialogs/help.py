@@ -17,11 +17,14 @@ STATES = (
     ("ready", "passes preflight: push it"),
     ("blocked", "preflight found a problem; nothing was sent (enter opens the mapping row)"),
     ("pushing", "on its way to Xero"),
-    ("pushed", "in Xero as Actionstep has it: approved, paid as receipted, or voided"),
+    (
+        "pushed",
+        "in Xero as Actionstep has it: approved, paid as receipted, credited, or voided",
+    ),
     (
         "changed",
-        "in Xero, then edited, deleted or receipted in Actionstep: the next push "
-        "updates, voids or pays it",
+        "in Xero, then edited, deleted, receipted, credited or a receipt reversed in "
+        "Actionstep: the next push updates, voids, pays, credits or deletes the payment",
     ),
     ("failed", "Xero refused it, or the answer was lost: fix, then re-push (f)"),
 )

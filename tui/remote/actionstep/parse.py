@@ -259,6 +259,12 @@ def parse_bill(
     except ValueError:
         problems.append("totalPaid is not an amount")  # payments follow it: never guess
         paid = ZERO
+    due: Decimal | None = None
+    if record.get("totalDue") is not None:
+        try:
+            due = cents(parse_amount(record["totalDue"]))
+        except ValueError:
+            problems.append("totalDue is not an amount")  # credits follow it: never guess
     return Bill(
         bill_id=bill_id,
         number=text(record, "ourReference") or "",
@@ -275,6 +281,7 @@ def parse_bill(
         lines=tuple(lines),
         modified=modified,
         data_problems=tuple(problems),
+        total_due=due,
     )
 
 

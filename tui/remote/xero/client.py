@@ -12,11 +12,14 @@ safe to show: it never includes a token or a header.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from datetime import date
+from decimal import Decimal
+from typing import Any, TypeVar
 
 import httpx
 
 from tui.core.clock import REAL_CLOCK, Clock
+from tui.core.credit import CreditDraft
 from tui.core.errors import (
     RemoteRateLimited,
     RemoteRejected,
@@ -26,7 +29,13 @@ from tui.core.errors import (
 from tui.core.invoice import InvoiceDraft
 from tui.core.jsonio import dumps, loads
 from tui.core.models import Chart, Contact, Organisation
-from tui.core.ports import ElementResult, PaymentDraft, RemoteInvoice, RemotePayment
+from tui.core.ports import (
+    ElementResult,
+    PaymentDraft,
+    RemoteCreditNote,
+    RemoteInvoice,
+    RemotePayment,
+)
 from tui.remote.transport import (
     DEFAULT_RETRY,
     SAFE_METHODS,
@@ -40,10 +49,12 @@ from tui.remote.transport import (
 )
 from tui.remote.xero.payloads import (
     contact_payload,
+    credit_note_payload,
     element_result,
     invoice_payload,
     parse_account,
     parse_organisation,
+    parse_remote_credit_note,
     parse_remote_invoice,
     parse_remote_payment,
     parse_tax_rate,
@@ -52,6 +63,7 @@ from tui.remote.xero.payloads import (
 )
 from tui.remote.xero.ratelimit import RateGate
 
+T = TypeVar("T")
 SERVICE = "Xero"
 CONTACTS_PAGE_SIZE = 1000
 NUMBERS_PER_LOOKUP = 40
@@ -59,7 +71,7 @@ NUMBERS_PER_LOOKUP = 40
 PAGE_SIZE = 100
 """Invoices per page of a look-up by number (Xero's default): 40 numbers rarely need two."""
 REFERENCES_PER_LOOKUP = 25
-"""Payment references per `where` (each clause is ~30 characters)."""
+"""Payment references (credit note numbers) per `where`: each clause is ~30 characters."""
 
 
 MINUTE_WAITS = 5
@@ -277,18 +289,78 @@ class XeroClient:
         )
 
     async def payments_by_reference(self, references: Sequence[str]) -> list[RemotePayment]:
-        found: list[RemotePayment] = []
-        unique = list(dict.fromkeys(references))
+        found = await self._where("Payments", "Reference", references, parse_remote_payment)
+        return [p for p in found if p.status != "DELETED"]
+
+    async def delete_payment(self, payment_id: str, idempotency_key: str) -> None:
+        """A payment's Status set to DELETED, as Xero documents (payments cannot be edited).
+        The body is the official spec's `PaymentDelete`; Xero's guides wrap it in `Payments`."""
+        body = await self._call(
+            "POST",
+            f"Payments/{payment_id}",
+            body={"Status": "DELETED"},
+            idempotency_key=idempotency_key,
+        )
+        _refused_element(body, "Payments", f"Payments/{payment_id}")
+
+    async def create_credit_notes(
+        self, notes: Sequence[tuple[CreditDraft, str]], idempotency_key: str
+    ) -> list[ElementResult]:
+        payload = {"CreditNotes": [credit_note_payload(d, contact) for d, contact in notes]}
+        return await self._batch(
+            "PUT", "CreditNotes", payload, idempotency_key, "CreditNoteID", "CreditNoteNumber"
+        )
+
+    async def credit_notes_by_number(self, numbers: Sequence[str]) -> list[RemoteCreditNote]:
+        """By CreditNoteNumber, with their allocations (`page` asks for the whole record)."""
+        return await self._where(
+            "CreditNotes", "CreditNoteNumber", numbers, parse_remote_credit_note, page=True
+        )
+
+    async def _where(
+        self,
+        path: str,
+        field: str,
+        values: Sequence[str],
+        parse: Callable[[dict[str, Any]], T | None],
+        *,
+        page: bool = False,
+    ) -> list[T]:
+        """Records whose `field` is one of `values`: one `where` of OR-ed clauses per chunk."""
+        found: list[T] = []
+        unique = list(dict.fromkeys(values))
         for start in range(0, len(unique), REFERENCES_PER_LOOKUP):
-            clauses = " OR ".join(
-                f'Reference=="{ref}"' for ref in unique[start : start + REFERENCES_PER_LOOKUP]
-            )
-            body = await self._call("GET", "Payments", params={"where": clauses})
-            for item in body.get("Payments") or []:
-                payment = parse_remote_payment(item) if isinstance(item, dict) else None
-                if payment is not None and payment.status != "DELETED":
-                    found.append(payment)
+            chunk = unique[start : start + REFERENCES_PER_LOOKUP]
+            params = {"where": " OR ".join(f'{field}=="{value}"' for value in chunk)}
+            if page:
+                params["page"] = "1"
+            body = await self._call("GET", path, params=params)
+            for item in body.get(path) or []:
+                record = parse(item) if isinstance(item, dict) else None
+                if record is not None:
+                    found.append(record)
         return found
+
+    async def allocate_credit(
+        self, credit_note_id: str, invoice_id: str, amount: Decimal, day: date, key: str
+    ) -> None:
+        path = f"CreditNotes/{credit_note_id}/Allocations"
+        body = await self._call(
+            "PUT",
+            path,
+            params={"summarizeErrors": "false"},
+            body={
+                "Allocations": [
+                    {
+                        "Invoice": {"InvoiceID": invoice_id},
+                        "Amount": amount,
+                        "Date": day.isoformat(),
+                    }
+                ]
+            },
+            idempotency_key=key,
+        )
+        _refused_element(body, "Allocations", path)
 
     async def _batch(
         self,
@@ -307,6 +379,14 @@ class XeroClient:
             for e in body.get(path) or []
             if isinstance(e, dict)
         ]
+
+
+def _refused_element(body: dict[str, Any], key: str, path: str) -> None:
+    """A single-element write answered 200 whose element carries Xero's refusal."""
+    elements = [e for e in body.get(key) or [] if isinstance(e, dict)]
+    messages = validation_messages(elements[0]) if elements else ()
+    if messages:
+        raise RemoteRejected(f"Xero refused {path}: {'; '.join(messages)}", messages=messages)
 
 
 def _seconds(value: str | None) -> float | None:

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from tui.core.invoice import InvoiceDraft
+from tui.core.credit import CreditDraft
+from tui.core.invoice import InvoiceDraft, InvoiceLine
 from tui.core.models import Contact, Organisation, XeroAccount, XeroTaxRate
 from tui.core.money import ZERO, parse_amount
-from tui.core.ports import ElementResult, PaymentDraft, RemoteInvoice, RemotePayment
+from tui.core.ports import (
+    ElementResult,
+    PaymentDraft,
+    RemoteCreditNote,
+    RemoteInvoice,
+    RemotePayment,
+)
 
 INVOICE_STATUS = "AUTHORISED"
 """Finalised Actionstep bills are approved invoices, ready for payments."""
@@ -24,18 +31,7 @@ def invoice_payload(draft: InvoiceDraft, contact_id: str) -> dict[str, Any]:
         "LineAmountTypes": "Exclusive",
         "Status": INVOICE_STATUS,
         "CurrencyCode": draft.currency,
-        "LineItems": [
-            {
-                "Description": line.description,
-                "Quantity": Decimal(1),
-                "UnitAmount": line.amount,
-                "LineAmount": line.amount,
-                "AccountCode": line.account_code,
-                "TaxType": line.tax_type,
-                "TaxAmount": line.tax,
-            }
-            for line in draft.lines
-        ],
+        "LineItems": line_items(draft.lines),
     }
     if draft.reference:
         payload["Reference"] = draft.reference
@@ -44,6 +40,38 @@ def invoice_payload(draft: InvoiceDraft, contact_id: str) -> dict[str, Any]:
     if draft.due_date:
         payload["DueDate"] = draft.due_date.isoformat()
     return payload
+
+
+def line_items(lines: Sequence[InvoiceLine]) -> list[dict[str, Any]]:
+    """Amounts exclusive of tax, each line's tax as Actionstep (or the credit rule) worked it."""
+    return [
+        {
+            "Description": line.description,
+            "Quantity": Decimal(1),
+            "UnitAmount": line.amount,
+            "LineAmount": line.amount,
+            "AccountCode": line.account_code,
+            "TaxType": line.tax_type,
+            "TaxAmount": line.tax,
+        }
+        for line in lines
+    ]
+
+
+def credit_note_payload(draft: CreditDraft, contact_id: str) -> dict[str, Any]:
+    """An ACCRECCREDIT credit note, AUTHORISED so it can be allocated; coded like the invoice
+    it credits (see `tui.core.credit`), tax given per line."""
+    return {
+        "Type": "ACCRECCREDIT",
+        "Contact": {"ContactID": contact_id},
+        "CreditNoteNumber": draft.number,
+        "Reference": f"Credit against invoice {draft.invoice_number}",
+        "Date": draft.day.isoformat(),
+        "LineAmountTypes": "Exclusive",
+        "Status": INVOICE_STATUS,
+        "CurrencyCode": draft.currency,
+        "LineItems": line_items(draft.lines),
+    }
 
 
 def payment_payload(payment: PaymentDraft) -> dict[str, Any]:
@@ -97,6 +125,7 @@ def element_result(element: Mapping[str, Any], id_field: str, number_field: str)
     failed = (
         bool(messages)
         or element.get("HasErrors") is True
+        or element.get("HasValidationErrors") is True
         or str(element.get("StatusAttributeString", "")).upper() == "ERROR"
     )
     total = element.get("Total")
@@ -204,6 +233,32 @@ def parse_remote_invoice(data: Mapping[str, Any]) -> RemoteInvoice | None:
         contact_id,
         settled,
         lines,
+        _amount(data.get("AmountCredited")) or ZERO,
+    )
+
+
+def parse_remote_credit_note(data: Mapping[str, Any]) -> RemoteCreditNote | None:
+    note_id, number = _text(data, "CreditNoteID"), _text(data, "CreditNoteNumber")
+    if note_id is None or number is None:
+        return None
+    allocations = data.get("Allocations")
+    invoices = tuple(
+        str(a["Invoice"]["InvoiceID"])
+        for a in (allocations if isinstance(allocations, list) else [])
+        if isinstance(a, Mapping)
+        and isinstance(a.get("Invoice"), Mapping)
+        and a["Invoice"].get("InvoiceID")
+        and a.get("IsDeleted") is not True
+    )
+    total = _amount(data.get("Total")) or ZERO
+    remaining = _amount(data.get("RemainingCredit"))
+    return RemoteCreditNote(
+        note_id,
+        number,
+        str(data.get("Status") or ""),
+        total,
+        total if remaining is None else remaining,
+        invoices,
     )
 
 
