@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 from support.faults import FaultyTransport, calls_to, writes_to
-from support.pilot import demo_app, loaded, push_all_ready, screen_text, until
+from support.pilot import confirming, demo_app, loaded, push_all_ready, screen_text, until
 from textual.widgets import Log, OptionList, Static
 
 from tui.console.app import AxpushApp
@@ -177,7 +177,7 @@ async def test_a_second_push_waits_and_quitting_mid_push_asks_first(demo: Demo) 
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await until(pilot, loaded(app))
         await pilot.press("P")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await until(pilot, confirming(app))
         await pilot.press("y")
         await until(pilot, lambda: any(r.url.path.endswith("/Invoices") for r in held.seen))
         assert app.pushing
@@ -186,7 +186,7 @@ async def test_a_second_push_waits_and_quitting_mid_push_asks_first(demo: Demo) 
         assert not isinstance(app.screen, ConfirmDialog)
         assert any("already running" in n.message for n in app._notifications)
         await pilot.press("q")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await until(pilot, confirming(app))
         await pilot.press("n")  # keep going
         held.release.set()
         await until(pilot, lambda: not app.pushing)
@@ -225,7 +225,7 @@ async def test_p_while_the_firm_is_still_loading_says_so_and_pushes_nothing(demo
         gate.release()
         await until(pilot, loaded(app))
         await pilot.press("P")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await until(pilot, confirming(app))
 
 
 async def test_an_outage_longer_than_the_retries_fails_then_f_re_pushes(
@@ -244,7 +244,7 @@ async def test_an_outage_longer_than_the_retries_fails_then_f_re_pushes(
             offline = next(r for r in failed if r.cause is Cause.XERO_UNAVAILABLE)
             assert "The Organisation is Offline" in offline.reason
             await pilot.press("f")
-            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+            await until(pilot, confirming(app))
             await pilot.press("y")
             await until(pilot, lambda: not app.pushing)
             still = [r for r in app.workspace.rows.values() if r.state is BillState.FAILED]
@@ -259,13 +259,13 @@ async def test_a_trial_organisation_is_named_and_confirmed_once(demo: Demo) -> N
         await pilot.pause()
         assert "[TRIAL]" in screen_text(app)
         await pilot.press("P")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await until(pilot, confirming(app))
         assert "is a TRIAL Xero organisation" in screen_text(app)
         await pilot.press("n")
         await until(pilot, lambda: isinstance(app.screen, BillsScreen))
         assert len(demo.state.xero.invoices) == 2, "nothing was pushed"
         await pilot.press("P")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await until(pilot, confirming(app))
         await pilot.press("y")  # use it
         await until(
             pilot, lambda: isinstance(app.screen, ConfirmDialog) and "Push " in screen_text(app)

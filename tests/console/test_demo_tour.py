@@ -3,11 +3,10 @@ starts with can be fixed from the console, Xero-side fixes included (simulated X
 
 from __future__ import annotations
 
-from support.pilot import demo_app, dialog_message, loaded, screen_text, until
+from support.pilot import confirming, demo_app, dialog_message, loaded, screen_text, until
 from textual.widgets import OptionList
 
 from tui.console.app import AxpushApp
-from tui.console.dialogs.confirm import ConfirmDialog
 from tui.console.dialogs.picker import PickerDialog
 from tui.console.screens.mapping import MappingScreen
 from tui.console.screens.triage import TriageScreen
@@ -20,7 +19,7 @@ from tui.service.demo import running_demo
 async def push(pilot, app: AxpushApp, key: str) -> str:  # type: ignore[no-untyped-def]
     """Press a push key, confirm, wait for the end; returns what the confirmation said."""
     await pilot.press(key)
-    await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+    await until(pilot, confirming(app))
     said = dialog_message(app)
     await pilot.press("y")
     await until(pilot, lambda: not app.pushing)

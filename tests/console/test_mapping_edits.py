@@ -3,11 +3,10 @@ that alters a tax rate or an account's class says so first, an unmap asks, and `
 
 from __future__ import annotations
 
-from support.pilot import demo_app, dialog_message, loaded, push_all_ready, until
+from support.pilot import confirming, demo_app, dialog_message, loaded, push_all_ready, until
 from textual.widgets import OptionList
 
 from tui.console.app import AxpushApp
-from tui.console.dialogs.confirm import ConfirmDialog
 from tui.console.dialogs.picker import PickerDialog
 from tui.console.screens.mapping import MappingScreen
 from tui.core.problems import MappingKey, MappingKind
@@ -54,7 +53,7 @@ async def test_a_change_of_tax_rate_says_old_new_and_the_bills_before_it_is_save
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, PickerDialog))
         await pilot.press(*"EXEMPTOUTPUT", "enter")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await until(pilot, confirming(app))
         text = dialog_message(app)
         assert "OUTPUT GST on Income → EXEMPTOUTPUT GST Free Income" in text
         assert "the tax rate from 10% to 0%" in text and "not yet in Xero use this row" in text
@@ -70,7 +69,7 @@ async def test_del_asks_before_unmapping_and_u_puts_it_back(demo: Demo) -> None:
         mapping = await open_row(pilot, app, "Payments received")
         before = demo.profile.mapping().bank_accounts["receipts"]
         await pilot.press("delete")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await until(pilot, confirming(app))
         assert "Unmap Payments received" in dialog_message(app)
         await pilot.press("y")
         await until(pilot, lambda: "receipts" not in demo.profile.mapping().bank_accounts)
@@ -102,7 +101,7 @@ async def test_r_recodes_the_invoices_already_in_xero_after_a_correction(demo: D
             ),
         )
         await pilot.press("R")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await until(pilot, confirming(app))
         question = dialog_message(app)
         assert "book otherwise than the mapping now says" in question and "→" in question
         await pilot.press("y")

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from support.pilot import demo_app, loaded, push_all_ready, screen_text, until
+from support.pilot import confirming, demo_app, loaded, push_all_ready, screen_text, until
 
-from tui.console.dialogs.confirm import ConfirmDialog
 from tui.console.screens.bills import BillsScreen
 from tui.console.widgets.virtual_table import VirtualTable
 from tui.core.jobs import Operation
@@ -28,7 +27,7 @@ async def test_p_pushes_what_the_filter_shows_and_says_what_it_hides(demo: Demo)
         await pilot.press("slash", *"10150", "enter")
         await until(pilot, lambda: len(bills.keys) == 1)
         await pilot.press("p")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await until(pilot, confirming(app))
         text = screen_text(app)
         assert "Push 1 bill to Xero organisation" in text and "#10150" in text
         assert "create 1 invoice" in text and "#10001" not in text
@@ -66,7 +65,7 @@ async def test_the_confirmation_names_each_change_in_xero_with_its_amount(demo: 
             if r.due is not None and r.due.operation is Operation.REVERSE
         ]
         await pilot.press("P")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await until(pilot, confirming(app))
         text = screen_text(app)
         assert "Push 4 bills" in text
         assert "update 1 invoice" in text and "void 1 invoice" in text
@@ -82,5 +81,5 @@ async def test_every_action_is_in_the_command_palette_by_its_name(demo: Demo) ->
         await pilot.press(*"push every ready")
         await until(pilot, lambda: "ready or changed bill" in screen_text(app))
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await until(pilot, confirming(app))
         assert "Push 195 bills" in screen_text(app)

@@ -4,8 +4,18 @@ to act (re-push, open the mapping, copy the Xero link, mark resolved)."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
+from decimal import Decimal
 
-from support.pilot import demo_app, loaded, push_all_ready, screen_text, until
+from support.pilot import (
+    confirming,
+    demo_app,
+    dialog_message,
+    loaded,
+    push_all_ready,
+    screen_text,
+    until,
+)
 from textual.widgets import OptionList
 
 from tui.console.app import AxpushApp
@@ -17,6 +27,8 @@ from tui.console.screens.triage import GROUP, TriageScreen
 from tui.core.jobs import Outcome
 from tui.core.status import BillState
 from tui.core.triage import Cause
+from tui.sandbox.actionstep_books import ActionstepBooks
+from tui.sandbox.formats import xero_date
 from tui.service import pushing
 from tui.service.demo import Demo, running_demo
 
@@ -51,7 +63,7 @@ async def test_an_outage_lands_in_triage_as_xero_unavailable_and_p_re_pushes_the
             assert Cause.XERO_UNAVAILABLE.fix in text.replace("\n", " ") or "Fix:" in text
 
             await pilot.press("P")
-            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+            await until(pilot, confirming(app))
             assert "Push 50 bills" in screen_text(app)
             await pilot.press("y")
             await until(pilot, lambda: not app.pushing)
@@ -169,11 +181,11 @@ async def test_after_quitting_mid_push_triage_says_the_answer_may_be_in_xero_and
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, loaded(app))
         await pilot.press("P")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await until(pilot, confirming(app))
         await pilot.press("y")
         await until(pilot, lambda: gate.full)  # the first batch of 50 is at Xero
         await pilot.press("q")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await until(pilot, confirming(app))
         await pilot.press("y")
     gate.release(process=True)  # Xero commits the batch; its answer goes nowhere
     await asyncio.to_thread(gate.wait_finished)
@@ -206,3 +218,58 @@ async def test_after_quitting_mid_push_triage_says_the_answer_may_be_in_xero_and
         assert adopted == 50 and "50 adopted" in finished.message, (finished.message, adopted)
     numbers = [inv["InvoiceNumber"] for inv in demo.state.xero.invoices.values()]
     assert len(numbers) == len(set(numbers)), "nothing doubled"
+
+
+async def test_a_payment_refused_for_xeros_lock_date_goes_on_the_first_open_day_once_agreed(
+    demo: Demo,
+) -> None:
+    """The accountant locked the books past the day a receipt was entered: Xero refuses the
+    payment. Triage names the lock and its fix; `d` asks, naming the first open day, and the
+    payment goes dated on it."""
+    app = demo_app(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, loaded(app))
+        await push_all_ready(pilot, app)
+        assert app.workspace is not None
+        bill_id = next(
+            b
+            for b, row in sorted(app.workspace.rows.items())
+            if row.state is BillState.PUSHED
+            and row.bill.total_paid == 0
+            and row.job
+            and not row.job.voided
+            and row.bill.status.value == "Open"
+        )
+        lock = demo.state.clock.now().date() + timedelta(days=3)
+        with demo.state.lock:
+            ActionstepBooks(demo.state.firm.actionstep, demo.state.clock.now).pay(
+                int(bill_id), Decimal("25.00")
+            )
+            demo.state.xero.organisation["PeriodLockDate"] = xero_date(lock)
+        await pilot.press("r")
+        await until(
+            pilot, lambda: app.workspace is not None and bill_id in pushing.due(app.workspace)
+        )
+        await pilot.press("P")
+        await until(pilot, confirming(app))
+        await pilot.press("y")
+        await until(pilot, lambda: not app.pushing)
+        workspace = app.workspace
+        assert workspace is not None and workspace.rows[bill_id].cause is Cause.PERIOD_LOCKED
+
+        triage = await open_triage(pilot, app)
+        await cursor_to(pilot, triage, bill_id)
+        assert Cause.PERIOD_LOCKED.label in screen_text(app)
+        await pilot.press("d")
+        await until(pilot, confirming(app))
+        open_day = lock + timedelta(days=1)
+        assert f"on {open_day:%d %b %Y}, the day after Xero's lock date" in dialog_message(app)
+        await pilot.press("y")
+        await until(pilot, lambda: not app.pushing)
+
+        row = workspace.rows[bill_id]
+        assert row.state is BillState.PUSHED, row.reason
+        [payment] = [
+            p for p in demo.state.xero.payments.values() if p["Reference"] == f"axpush:{bill_id}:1"
+        ]
+        assert payment["Date"] == xero_date(open_day)

@@ -276,6 +276,35 @@ async def test_a_create_whose_answer_was_lost_then_edited_is_adopted_and_updated
     ]
 
 
+async def test_a_lost_create_is_still_recognised_after_a_later_version_was_refused_as_a_duplicate(
+    demo: Demo, workspace: Workspace
+) -> None:
+    """The create's answer is lost; the bill is edited; the next push sends the new version,
+    Xero refuses it (the number is taken) and the look-up fails. Xero still holds the first
+    version: a later push recognises it as that send, adopts it and updates it, rather than
+    calling it a stranger's invoice."""
+    bill_id = next(
+        b
+        for b, row in sorted(workspace.rows.items())
+        if row.state is BillState.READY and row.bill.total_paid == 0
+    )
+    demo.state.faults.set("PUT */Invoices=lost:1")
+    await pushing.push(workspace, [bill_id], lambda _e: None)
+    await admin(demo, f"actionstep/bills/{bill_id}", {"add_fee": {"amount": "58"}})
+    await workspace.sync()
+    demo.state.faults.set("GET */Invoices=500:1")  # the look-up after the refusal fails
+    refused = await pushing.push(workspace, [bill_id], lambda _e: None)
+    assert refused.failed == 1 and workspace.rows[bill_id].cause is Cause.XERO_UNAVAILABLE
+    demo.state.faults.set("")
+
+    again = await pushing.push(workspace, [bill_id], lambda _e: None)
+
+    assert (again.adopted, again.updated, again.failed) == (1, 1, 0)
+    number = workspace.bills[bill_id].number
+    [invoice] = [i for i in demo.state.xero.invoices.values() if i["InvoiceNumber"] == number]
+    assert invoice["Total"] == workspace.bills[bill_id].total_inc
+
+
 async def test_a_push_killed_mid_create_then_edited_is_reconciled_and_updated(
     demo: Demo, workspace: Workspace
 ) -> None:

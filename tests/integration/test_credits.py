@@ -5,14 +5,14 @@ over real loopback HTTP against the sandbox."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from support.sandboxes import demo_admin as admin
 
-from tui.core.jobs import Operation, Outcome
+from tui.core.jobs import Operation, Outcome, as_read
 from tui.core.outcomes import PushSummary
 from tui.core.status import BillState
 from tui.core.triage import Cause
@@ -107,6 +107,11 @@ async def test_a_credit_and_a_reversed_receipt_leave_xero_agreeing_with_actionst
     assert workspace.rows[credited].state is BillState.PUSHED
     history = [(a.action, a.outcome) for a in demo.profile.history() if a.bill_id == reversed_]
     assert ("delete-payment", Outcome.REVERSED) in history
+    credit = [
+        (a.action, a.outcome) for a in as_read(demo.profile.history()) if a.bill_id == credited
+    ]
+    assert credit[-1] == ("create-credit-note", Outcome.CREDITED)  # made and allocated: one attempt
+    assert Outcome.SENDING not in {outcome for _, outcome in credit}
 
 
 async def test_a_credit_note_is_coded_like_the_invoice_in_proportion_to_the_cent(
@@ -220,14 +225,16 @@ async def test_a_credit_xero_cannot_take_because_the_invoice_was_paid_there_goes
     assert row.job is not None and row.job.operation is Operation.CREDIT
 
 
-async def test_a_credit_dated_in_a_locked_period_says_so(demo: Demo, workspace: Workspace) -> None:
+async def test_a_credit_dated_in_a_locked_period_says_so_and_goes_on_the_first_open_day_if_agreed(
+    demo: Demo, workspace: Workspace
+) -> None:
     [bill_id] = open_bills(workspace, 1)
     await push(workspace, [bill_id])
     await admin(demo, f"actionstep/bills/{bill_id}", {"credit": "10.00"})
     await workspace.sync()
     modified = workspace.bills[bill_id].modified
     assert modified is not None
-    lock = modified.date() + timedelta(days=1)
+    lock = modified.date() + timedelta(days=1)  # the accountant closed the month meanwhile
     await admin(demo, "xero/organisation", {"lock": lock.isoformat()})
 
     summary = await push(workspace, [bill_id])
@@ -235,4 +242,35 @@ async def test_a_credit_dated_in_a_locked_period_says_so(demo: Demo, workspace: 
     assert summary.failed == 1
     row = workspace.rows[bill_id]
     assert row.cause is Cause.PERIOD_LOCKED and "period lock date" in row.reason
-    assert isinstance(lock, date)
+    assert not notes_of(demo, workspace.bills[bill_id].number)
+
+    agreed = await pushing.push(workspace, [bill_id], lambda _event: None, open_day=True)
+
+    assert agreed.credited == 1, workspace.rows[bill_id].reason
+    [note] = notes_of(demo, workspace.bills[bill_id].number)
+    assert note["DateString"] == f"{lock + timedelta(days=1)}T00:00:00"
+    assert note["Allocations"][0]["Date"] == note["Date"]
+    assert agrees(demo, workspace, bill_id)[0] == agrees(demo, workspace, bill_id)[1]
+
+
+async def test_a_payment_whose_answer_was_lost_then_reversed_in_actionstep_is_found_and_deleted(
+    demo: Demo, workspace: Workspace
+) -> None:
+    [bill_id] = open_bills(workspace, 1)
+    await push(workspace, [bill_id])
+    await admin(demo, f"actionstep/bills/{bill_id}", {"pay": "70.00"})
+    await workspace.sync()
+    demo.state.faults.set("PUT */Payments=lost:1")  # in Xero; the answer never came
+    assert (await push(workspace, [bill_id])).failed == 1
+    demo.state.faults.set("")
+    await admin(demo, f"actionstep/bills/{bill_id}", {"unpay": "70.00"})  # the cheque bounced
+    await workspace.sync()
+    row = workspace.rows[bill_id]
+    assert row.due is not None and row.due.operation is Operation.REVERSE and row.pushable
+
+    again = await push(workspace, [bill_id])
+
+    assert again.reversed == 1 and again.failed == 0
+    assert not live_payments(demo, invoice(demo, workspace, bill_id)["InvoiceID"])
+    assert agrees(demo, workspace, bill_id)[0] == agrees(demo, workspace, bill_id)[1]
+    assert workspace.rows[bill_id].state is BillState.PUSHED

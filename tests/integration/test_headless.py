@@ -131,3 +131,37 @@ def test_a_bill_settled_by_hand_in_xero_is_marked_resolved_from_a_shell(
         assert log[-1]["message"] == "credit note CN-7 in Xero" and log[-1]["who"]
         again = json.loads(axpush("push", "--failed", "--json", home=isolated_home).stdout)
         assert again["bills"] == [] and again["failed"] == 0
+
+
+def test_push_all_from_a_shell_credits_and_reverses_until_xero_agrees_with_actionstep(
+    sandbox: SandboxServer, isolated_home: Path
+) -> None:
+    """The issue's own check: after a push, 100.00 credited on one bill and 50.00 of a receipt
+    reversed on another in Actionstep; `push --all` leaves every invoice's Total, AmountPaid and
+    AmountDue equal to Actionstep's, and a second `push --all` changes nothing."""
+    ready_profile(sandbox, isolated_home)
+    bills = sandbox.state.firm.actionstep["bills"]
+    open_ = sorted(
+        b for b, bill in bills.items() if bill["status"] == "Open" and bill["totalPaid"] == 0
+    )
+    credited, reversed_ = open_[0], open_[1]
+    admin = f"{sandbox.base_url}/_sandbox/actionstep/bills"
+    httpx.post(f"{admin}/{reversed_}", json={"pay": "200.00"}).raise_for_status()
+    assert axpush("push", "--all", home=isolated_home).returncode == 0
+
+    httpx.post(f"{admin}/{credited}", json={"credit": "100.00"}).raise_for_status()
+    httpx.post(f"{admin}/{reversed_}", json={"unpay": "50.00"}).raise_for_status()
+    pushed = axpush("push", "--all", "--json", home=isolated_home)
+
+    assert pushed.returncode == 0, pushed.stderr
+    report = json.loads(pushed.stdout)
+    assert (report["credited"], report["reversed"], report["paid"]) == (1, 1, 1)
+    invoices = {i["InvoiceNumber"]: i for i in sandbox.state.xero.invoices.values()}
+    for bill in bills.values():
+        invoice = invoices.get(bill["ourReference"])
+        if invoice is None or invoice["Status"] == "VOIDED":
+            continue
+        xero = (invoice["Total"], invoice["AmountPaid"], invoice["AmountDue"])
+        assert xero == (bill["totalInclusive"], bill["totalPaid"], bill["totalDue"]), bill["id"]
+    again = json.loads(axpush("push", "--all", "--json", home=isolated_home).stdout)
+    assert again["bills"] == [] and again["failed"] == 0

@@ -427,3 +427,33 @@ async def test_the_sandbox_also_runs_in_process_without_a_socket() -> None:
             "/xero/api.xro/2.0/Organisation", headers=bearer(token, state.xero.tenant_id)
         )
     assert response.json()["Organisations"][0]["Name"] == "Harbour & Finch Lawyers"
+
+
+def test_paths_are_answered_in_any_letter_case_as_on_xero(xero: Xero) -> None:
+    created = xero.put_invoices(xero.invoice("CASE-1")).json()["Invoices"][0]
+    lower = xero.http.get("invoices", params={"InvoiceNumbers": "CASE-1"})
+    upper = xero.http.get(f"INVOICES/{created['InvoiceID']}")
+    assert lower.status_code == upper.status_code == 200
+    assert lower.json()["Invoices"][0]["InvoiceID"] == created["InvoiceID"]
+    assert xero.http.get("invoices/CASE-1").json()["Invoices"][0]["InvoiceNumber"] == "CASE-1"
+    token, _ = xero.server.state.issue_demo_tokens()
+    listed = httpx.get(f"{xero.server.base_url}/xero/Connections", headers=bearer(token))
+    assert listed.status_code == 200 and listed.json()[0]["tenantId"]
+
+
+def test_dates_in_xeros_own_form_are_read_and_a_refused_element_echoes_them_so(xero: Xero) -> None:
+    july_first = "/Date(1782864000000+0000)/"  # 2026-07-01
+    made = xero.put_invoices(xero.invoice("DATE-1", Date=july_first)).json()["Invoices"][0]
+    assert made["DateString"] == "2026-07-01T00:00:00"
+    refused = xero.put_invoices(xero.invoice("DATE-1", Date="2026-07-01")).json()["Invoices"][0]
+    assert refused["Date"] == july_first and refused["HasErrors"] is True
+    paid = xero.http.put(
+        "Payments",
+        params={"summarizeErrors": "false"},
+        json={
+            "Payments": [
+                {"Invoice": {"InvoiceNumber": "nothing"}, "Account": {"Code": "090"}, "Amount": 1}
+            ]
+        },
+    ).json()["Payments"][0]
+    assert paid["HasValidationErrors"] is True and "HasErrors" not in paid

@@ -164,5 +164,6 @@ def check_client_request(received: Any) -> str:
     """Validate one request our Xero client sent; returns its operation, e.g. 'PUT /Invoices'."""
     request = ReceivedRequest(received)
     check(spec(XERO_SPEC), request)  # type: ignore[arg-type]
-    parts = request.path.split("/")
-    return f"{received.method} /{parts[3]}" + ("/{id}" if len(parts) > 4 else "")
+    parts = request.path.split("/")  # /api.xro/2.0/Name[/id[/Sub]]
+    sub = "".join(f"/{part}" for part in parts[5:])
+    return f"{received.method} /{parts[3]}" + ("/{id}" if len(parts) > 4 else "") + sub

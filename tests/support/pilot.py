@@ -50,10 +50,18 @@ def loaded(app: AxpushApp) -> Callable[[], bool]:
     )
 
 
+def confirming(app: AxpushApp) -> Callable[[], bool]:
+    """A confirmation is in front with its message mounted: a dialog pushed is not yet
+    composed, and reading it then races its compose."""
+    return lambda: (
+        isinstance(app.screen, ConfirmDialog) and bool(app.screen.query(".dialog-message"))
+    )
+
+
 async def push_all_ready(pilot: Pilot[None], app: AxpushApp) -> None:
     """P, confirm, and wait for the push to end."""
     await pilot.press("P")
-    await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+    await until(pilot, confirming(app))
     await pilot.press("y")
     await until(pilot, lambda: not app.pushing)
 

@@ -164,6 +164,13 @@ def _pushing(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="push what the last sync read, without asking Actionstep first",
     )
     push.add_argument("--json", action="store_true", help="machine-readable output")
+    push.add_argument(
+        "--open-day",
+        action="store_true",
+        help="date on the first open day (the day after Xero's lock date) any invoice, payment "
+        "or credit note Xero would refuse as dated in a locked period; only with the firm's "
+        "agreement: the document's date in Xero then differs from Actionstep's",
+    )
     resolve = commands.add_parser(
         "resolve",
         help="record that a failed or blocked bill was settled by hand in Xero",

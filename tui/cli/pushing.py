@@ -95,7 +95,9 @@ def push_command(session: Session, args: argparse.Namespace) -> int:
         requested = list(workspace.rows) if selected is None else selected
         if args.dry_run:
             return _report(workspace, candidates, None, dry_run=True, requested=requested), None
-        summary = await pushing.push(workspace, selected, show)
+        if args.open_day and not args.json:
+            say(f"dating locked documents on {pushing.first_open_day(workspace)}")
+        summary = await pushing.push(workspace, selected, show, open_day=args.open_day)
         report = _report(workspace, candidates, summary, dry_run=False, requested=requested)
         return report, summary
 

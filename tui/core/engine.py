@@ -12,8 +12,9 @@ up in Xero before anything is sent again.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -73,7 +74,11 @@ class Engine:
         who: str,
         clock: Clock = REAL_CLOCK,
         batch_size: int = BATCH_SIZE,
+        not_before: date | None = None,
     ) -> None:
+        """`not_before`: the first day Xero's lock dates leave open, when the admin agreed to
+        date documents in a locked period on it (invoices, payments, credit notes)."""
+        self._not_before = not_before
         self._xero = xero
         self._books = Recorder(outbox, emit, who, clock.now)
         self._emit = emit
@@ -95,6 +100,8 @@ class Engine:
         """Do each task: creates first, then updates, voids and payments. `summary` may already
         count what `reconcile` settled in this push."""
         summary = summary or PushSummary()
+        if self._not_before is not None:
+            tasks = [_not_before(task, self._not_before) for task in tasks]
         if not tasks:
             if summary.pushed:
                 return self._finish(summary)
@@ -145,6 +152,10 @@ class Engine:
                 for task in await run(batch, contacts, summary):
                     groups[task.operation].append(task)
         return self._finish(summary)
+
+    def _open(self, day: date) -> date:
+        """The day a document is dated: its own, or the first open day the admin agreed to."""
+        return day if self._not_before is None else max(day, self._not_before)
 
     def _finish(self, summary: PushSummary) -> PushSummary:
         done = summary.line()
@@ -227,11 +238,15 @@ class Engine:
         what: str,
         summary: PushSummary,
         call: Callable[[str], Awaitable[list[ElementResult]]],
+        intended: Collection[str] = frozenset(),
     ) -> tuple[str, list[ElementResult]] | None:
         """Record intent, make the call; on a failure of the whole call, record it for every
-        task and return None."""
+        task and return None. `intended`: bills whose intent this push already recorded for
+        this step (a credit note's allocation follows its creation as one attempt)."""
         key = uuid.uuid4().hex
-        await self._books.intend(tasks, key)
+        fresh = [t for t in tasks if t.bill.bill_id not in intended]
+        if fresh:
+            await self._books.intend(fresh, key)
         self._event(EventKind.SENT, f"{len(tasks)} {what} sent to Xero")
         try:
             results = await call(key)
@@ -344,13 +359,12 @@ class Engine:
                 and task.job.found_id == existing.invoice_id
             )
             paid = existing is not None and (existing.status == "PAID" or existing.amount_paid > 0)
-            earlier = (
-                task.job.sending
-                if task.job is not None
-                and existing is not None
-                and existing.books(task.job.total, task.job.sent_coding)
-                else ""
+            shown = (
+                _version_shown(task.job, existing)
+                if task.job is not None and existing is not None
+                else None
             )
+            earlier = shown or ""
             if existing is None:
                 settled.append(
                     self._books.failure(
@@ -513,7 +527,7 @@ class Engine:
             if (
                 existing is not None
                 and existing.status not in VOID_STATUSES
-                and existing.books(task.total, job.sent_coding)
+                and _version_shown(job, existing) is not None
             ):
                 known.append(replace(task, job=replace(job, invoice_id=existing.invoice_id)))
             else:
@@ -554,7 +568,7 @@ class Engine:
         in Xero), the bill goes to triage."""
         try:
             found = await self._xero.payments_by_reference(
-                [ref for t in batch for ref in (t.job.payment_references if t.job else [])]
+                [ref for t in batch for ref in _payment_references(self._books.base(t))]
             )
         except RemoteError as error:
             await self._fail_all(batch, error, "looking up the payments to delete", summary)
@@ -563,9 +577,14 @@ class Engine:
         doomed: dict[str, list[RemotePayment]] = {}
         kept: dict[str, Decimal] = {}
         settled: list[Settled] = []
-        for task in batch:
+        for index, task in enumerate(batch):
             job = self._books.base(task)
-            ours = [live[ref] for ref in job.payment_references if ref in live]  # newest first
+            ours = [live[ref] for ref in _payment_references(job) if ref in live]  # newest first
+            if job.payment_pending and job.payment_reference in live:
+                # A payment whose answer was lost reached Xero after all: it is axpush's.
+                pending = live[job.payment_reference]
+                job = replace(job, paid=job.paid + pending.amount, payments=job.payments + 1)
+                task = batch[index] = replace(task, job=job)
             remaining = sum((p.amount for p in ours), ZERO)
             retry = job.operation is Operation.REVERSE and job.amount is not None
             if remaining > job.paid or (remaining < job.paid and not retry):
@@ -590,7 +609,7 @@ class Engine:
                 remaining -= payment.amount
             if chosen:
                 doomed[task.bill.bill_id], kept[task.bill.bill_id] = chosen, remaining
-            else:  # an earlier attempt deleted them; its answer was lost
+            else:  # nothing to delete: done by an earlier attempt whose answer was lost
                 settled.append(self._reversed(task, "", remaining, []))
         await self._books.record(settled, summary)
         going = [t for t in batch if t.bill.bill_id in doomed]
@@ -643,8 +662,9 @@ class Engine:
     ) -> list[Task]:
         """Credited or written off in Actionstep: an ACCRECCREDIT credit note, numbered from
         the bill, then allocated to the invoice (two calls, as Xero allows no allocation at
-        creation). A retry looks the number up first: a note found is allocated if it is not
-        yet, and counted; only a note not found is created again."""
+        creation). Each number is looked up first, whatever the job says (a reversal or a
+        payment may have been recorded after a credit whose answer was lost): a note found is
+        allocated if it is not yet, and counted; only a note not found is created."""
         today = self._clock.now().date()
         notes: dict[str, CreditDraft] = {}
         unusable: list[Settled] = []
@@ -656,29 +676,22 @@ class Engine:
                     task.draft,
                     task.amount or ZERO,
                     job.credit_number,
-                    payment_day(task.bill, today),
+                    self._open(payment_day(task.bill, today)),
                 )
             except ValueError as error:
                 unusable.append(self._books.failure(task, None, Cause.BAD_DATA, str(error)))
         await self._books.record(unusable, summary)
         batch = [t for t in batch if t.bill.bill_id in notes]
-        retried = [
-            t
-            for t in batch
-            if t.job is not None
-            and t.job.operation is Operation.CREDIT
-            and t.job.amount is not None
-        ]
-        found: dict[str, RemoteCreditNote] = {}
-        if retried:
-            try:
-                remote = await self._xero.credit_notes_by_number(
-                    [notes[t.bill.bill_id].number for t in retried]
-                )
-            except RemoteError as error:
-                await self._fail_all(batch, error, "looking for an earlier credit note", summary)
-                return []
-            found = {n.number: n for n in remote if n.status not in VOID_STATUSES}
+        if not batch:
+            return []
+        try:  # every time, not only on a retry: a later step may have followed a lost one
+            remote = await self._xero.credit_notes_by_number(
+                [notes[t.bill.bill_id].number for t in batch]
+            )
+        except RemoteError as error:
+            await self._fail_all(batch, error, "looking for an earlier credit note", summary)
+            return []
+        found = {n.number: n for n in remote if n.status not in VOID_STATUSES}
         settled: list[Settled] = []
         allocate: list[tuple[Task, RemoteCreditNote]] = []
         new: list[Task] = []
@@ -729,7 +742,8 @@ class Engine:
                         )
                 await self._books.record(created, summary)
         if allocate:
-            done += await self._allocate(allocate, notes, summary)
+            made_now = {t.bill.bill_id for t in new}
+            done += await self._allocate(allocate, notes, summary, made_now)
         return _follow_ups(batch, done, Operation.CREDIT)
 
     async def _allocate(
@@ -737,8 +751,10 @@ class Engine:
         allocate: list[tuple[Task, RemoteCreditNote]],
         notes: dict[str, CreditDraft],
         summary: PushSummary,
+        created: Collection[str],
     ) -> list[Settled]:
-        """Each credit note allocated to its bill's invoice: one call each."""
+        """Each credit note allocated to its bill's invoice: one call each. `created`: the
+        bills whose note this push just made (their attempt is already recorded as sent)."""
         by_bill = {t.bill.bill_id: n for t, n in allocate}
         tasks = [t for t, _ in allocate]
 
@@ -757,6 +773,7 @@ class Engine:
             "credit notes to allocate",
             summary,
             lambda key: self._one_by_one(tasks, key, one),
+            intended=created,
         )
         if sent is None:
             return []
@@ -867,7 +884,7 @@ class Engine:
                 _invoice_id(t),
                 t.bank_account_id or "",
                 t.amount or ZERO,
-                payment_day(t.bill, today),
+                self._open(payment_day(t.bill, today)),
                 t.payment_reference,
             )
             for t in batch
@@ -1003,8 +1020,9 @@ class Engine:
         # The version Xero shows: the one sent (the bill may have been edited since), or the
         # bill as it is now; each recognised by what its lines book, not by its total alone.
         live = existing.status not in VOID_STATUSES
-        if live and existing.books(job.total, job.sent_coding):
-            shown: str | None = job.sending or current
+        version = _version_shown(job, existing) if live else None
+        if version is not None:
+            shown: str | None = version or current
         elif live and draft and existing.books(draft.total, draft.coding):
             shown = current
         else:
@@ -1065,6 +1083,35 @@ def _follow_ups(tasks: Sequence[Task], settled: Sequence[Settled], after: Operat
             )
         )
     return later
+
+
+def _version_shown(job: Job, existing: RemoteInvoice) -> str | None:
+    """Which lost send the invoice found is, by its total and lines (`Job.sends`): the version
+    of the bill it shows ("" if not recorded); None when it is none of them."""
+    for sending, coding, total in job.sends:
+        if existing.books(total, coding):
+            return sending
+    return None
+
+
+def _payment_references(job: Job) -> list[str]:
+    """Every payment axpush may have made for the bill, newest first: those it recorded, and
+    the one in flight when its answer was lost."""
+    pending = [job.payment_reference] if job.payment_pending else []
+    return [*pending, *job.payment_references]
+
+
+def _not_before(task: Task, day: date) -> Task:
+    """The task with its invoice dated no earlier than `day` (and due no earlier)."""
+    draft = task.draft
+    if draft is None:
+        return task
+    dated = replace(
+        draft,
+        invoice_date=max(draft.invoice_date or day, day),
+        due_date=None if draft.due_date is None else max(draft.due_date, day),
+    )
+    return replace(task, draft=dated)
 
 
 def _already_applied(existing: RemoteInvoice | None, bill: Bill | None) -> dict[str, Decimal]:

@@ -88,6 +88,12 @@ class Job:
     paid before this bill reached it): what the deep link opens."""
     resolved: str = ""
     """Why an admin marked it resolved in Xero; from then on Xero's invoice stands as it is."""
+    prior_sending: str = ""
+    prior_coding: str = ""
+    prior_total: Decimal | None = None
+    """An earlier create whose answer was lost, when another version of the bill was sent
+    after it (`sending`, `sent_coding`, `total` of that send): Xero refuses every create after
+    the first it applied, so the invoice found later may be this one."""
     credited: Decimal = Decimal("0.00")
     """Credit notes allocated to the invoice so far."""
     credits: int = 0
@@ -116,6 +122,35 @@ class Job:
                     and self.cause in (Cause.XERO_UNAVAILABLE, Cause.INTERRUPTED)
                 )
             )
+        )
+
+    @property
+    def sends(self) -> list[tuple[str, str, Decimal | None]]:
+        """The creates whose answers were lost, as (version of the bill, coding, total): the
+        latest, then the earlier one; the invoice a later push finds is one of them."""
+        found = [(self.sending, self.sent_coding, self.total)]
+        if self.prior_sending or self.prior_total is not None:
+            found.append((self.prior_sending, self.prior_coding, self.prior_total))
+        return found
+
+    @property
+    def payment_pending(self) -> bool:
+        """A payment was sent and its answer never came: Xero may hold it, under
+        `payment_reference`."""
+        return (
+            self.operation is Operation.PAYMENT
+            and self.amount is not None
+            and self.state in (JobState.SENDING, JobState.FAILED)
+        )
+
+    @property
+    def reversal_pending(self) -> bool:
+        """Payments were being deleted and the answer never came: Xero may or may not have
+        deleted them."""
+        return (
+            self.operation is Operation.REVERSE
+            and self.amount is not None
+            and self.state in (JobState.SENDING, JobState.FAILED)
         )
 
     @property
@@ -154,7 +189,7 @@ class Job:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["updated"] = self.updated.isoformat()
-        for name in ("total", "paid", "amount", "credited"):
+        for name in ("total", "paid", "amount", "credited", "prior_total"):
             value = getattr(self, name)
             data[name] = None if value is None else str(value)
         return data
@@ -185,6 +220,9 @@ class Job:
             sent_coding=str(data.get("sent_coding") or ""),
             found_id=data.get("found_id"),
             resolved=str(data.get("resolved") or ""),
+            prior_sending=str(data.get("prior_sending") or ""),
+            prior_coding=str(data.get("prior_coding") or ""),
+            prior_total=amount("prior_total"),
             credited=amount("credited") or Decimal("0.00"),
             credits=int(data.get("credits") or 0),
         )

@@ -6,7 +6,7 @@ Identifiers are kept as text, as both APIs link records by id strings. Money is 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -312,13 +312,22 @@ class Organisation:
     is_demo: bool
     base_currency: str
     country: str | None = None
+    lock_date: date | None = None
+    """The later of Xero's period lock and end-of-year lock dates: Xero refuses any document
+    dated on or before it."""
+
+    @property
+    def first_open_day(self) -> date | None:
+        return None if self.lock_date is None else self.lock_date + timedelta(days=1)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["lock_date"] = None if self.lock_date is None else self.lock_date.isoformat()
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Organisation:
-        return cls(**data)
+        return cls(**{**data, "lock_date": _day(data.get("lock_date"))})
 
     @property
     def is_trial_or_demo(self) -> bool:

@@ -206,6 +206,7 @@ class Recorder:
                 message="",
                 sending=self._sending(t),
                 sent_coding=self._coding(t),
+                **self._prior(t),
             )
             for t in tasks
         ]
@@ -247,8 +248,9 @@ class Recorder:
         at = self.clock()
         failed = outcome is Outcome.FAILED
         if not failed:
-            changes.setdefault("sending", "")
-            changes.setdefault("sent_coding", "")
+            for name in ("sending", "sent_coding", "prior_sending", "prior_coding"):
+                changes.setdefault(name, "")
+            changes.setdefault("prior_total", None)
         job = replace(
             base,
             state=JobState.FAILED if failed else JobState.PUSHED,
@@ -308,6 +310,7 @@ class Recorder:
         sent = task.sent if key else ""  # without a key, nothing was sent
         sending = self._sending(task) if key else self.base(task).sending
         coding = self._coding(task) if key else self.base(task).sent_coding
+        prior = self._prior(task) if key else {}
         return self.settle(
             replace(self.base(task), number=task.bill.number),
             task.operation,
@@ -322,7 +325,25 @@ class Recorder:
             raw=raw,
             sending=sending,
             sent_coding=coding,
+            **prior,
         )
+
+    def _prior(self, task: Task) -> dict[str, Any]:
+        """Sending a create while an earlier one's answer is still unknown: that earlier send
+        is kept as the prior one (`Job.sends`), unless an even earlier one already is."""
+        base = self.base(task)
+        if (
+            task.operation is not Operation.CREATE
+            or base.in_xero
+            or not base.sending
+            or base.prior_sending
+        ):
+            return {}
+        return {
+            "prior_sending": base.sending,
+            "prior_coding": base.sent_coding,
+            "prior_total": base.total,
+        }
 
     def _sending(self, task: Task) -> str:
         if task.draft is not None and task.operation in INVOICE_OPERATIONS:

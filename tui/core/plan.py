@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from tui.core.jobs import Attempt, Job, JobState, Operation, Outcome
 from tui.core.models import Bill, BillStatus
+from tui.core.money import ZERO
 
 
 def fingerprint(bill: Bill) -> str:
@@ -107,8 +108,19 @@ def due(bill: Bill, job: Job | None) -> Due | None:
         return None
     if job.source and job.source != fingerprint(bill):
         return Due(Operation.UPDATE)
-    if bill.total_paid < job.paid:
-        return Due(Operation.REVERSE, job.paid - bill.total_paid)
+    if job.payment_pending and bill.total_paid > job.paid:
+        # A payment whose answer was lost goes first: its retry looks it up, and what Xero
+        # holds then decides the rest (a credit allocated before it could overrun the invoice).
+        return Due(Operation.PAYMENT, bill.total_paid - job.paid)
+    if (
+        bill.total_paid < job.paid
+        or job.reversal_pending
+        or (job.payment_pending and bill.total_paid <= job.paid)
+    ):
+        # Receipts reversed. Or a reversal or a payment whose answer was lost, and Actionstep
+        # changed again before the next push: Xero is asked which of axpush's payments it
+        # holds, and they are made to match Actionstep's `totalPaid`.
+        return Due(Operation.REVERSE, max(ZERO, job.paid - bill.total_paid))
     if bill.credited > job.credited:
         return Due(Operation.CREDIT, bill.credited - job.credited)
     if bill.total_paid > job.paid:

@@ -200,20 +200,36 @@ def _task(workspace: Workspace, row: BillRow) -> Task:
     return Task(row.bill, row.due.operation, row.verdict.invoice, row.job, row.due.amount, bank)
 
 
-async def push(workspace: Workspace, bill_ids: Sequence[str] | None, emit: Emit) -> PushSummary:
+async def push(
+    workspace: Workspace, bill_ids: Sequence[str] | None, emit: Emit, *, open_day: bool = False
+) -> PushSummary:
     """Push these bills (those still pushable), or, given None, all that are due. Raises
     PusherBusy, naming the holder, while another push runs for the profile. Jobs an interrupted
-    push left `sending` are looked up in Xero first. `emit` hears every step."""
+    push left `sending` are looked up in Xero first. `emit` hears every step. `open_day`: the
+    admin agreed to date documents Xero's lock dates would refuse on the first open day."""
 
     def tasks() -> list[Task]:
         chosen = due(workspace) if bill_ids is None else pushable(workspace, bill_ids)
         return [_task(workspace, workspace.rows[bill_id]) for bill_id in chosen]
 
-    return await run_tasks(workspace, tasks, emit)
+    return await run_tasks(workspace, tasks, emit, open_day=open_day)
+
+
+def first_open_day(workspace: Workspace) -> str:
+    """The first day Xero's lock dates leave open, in words, for a question to the admin."""
+    organisation = workspace.organisation
+    day = organisation.first_open_day if organisation else None
+    if day is None:
+        return "Xero shows no lock date: the documents keep their own dates"
+    return f"{day:%d %b %Y}, the day after Xero's lock date"
 
 
 async def run_tasks(
-    workspace: Workspace, tasks_now: Callable[[], list[Task]], emit: Emit
+    workspace: Workspace,
+    tasks_now: Callable[[], list[Task]],
+    emit: Emit,
+    *,
+    open_day: bool = False,
 ) -> PushSummary:
     """The engine's work for one push, however its tasks are chosen: the pusher lock taken,
     jobs reread (another process may have pushed), interrupted ones looked up in Xero, then
@@ -223,10 +239,16 @@ async def run_tasks(
     lock = PusherLock(profile.root, clock)
     await asyncio.to_thread(lock.acquire)
     outbox = ProfileOutbox(profile, workspace.jobs_stored)
-    engine = Engine(workspace.xero, outbox, emit, who=workspace.who, clock=clock)
     workspace.xero.on_wait = lambda said: emit(EngineEvent(clock.now(), EventKind.RETRIED, said))
     chosen: list[str] = []
     try:
+        not_before = None
+        if open_day:  # the lock date as it is now: an accountant may have moved it meanwhile
+            workspace.organisation = await workspace.xero.organisation()
+            not_before = workspace.organisation.first_open_day
+        engine = Engine(
+            workspace.xero, outbox, emit, who=workspace.who, clock=clock, not_before=not_before
+        )
         workspace.jobs_reread(await asyncio.to_thread(profile.jobs))  # another's pushes
         rows = workspace.rows
         stuck = [

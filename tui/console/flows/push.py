@@ -4,6 +4,7 @@ confirmed once first."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 
 from tui.console.dialogs.confirm import ConfirmDialog
 from tui.console.screens.base import ViewScreen
@@ -27,10 +28,12 @@ def confirm_push(
     started: Callable[[list[str]], None] = lambda _ids: None,
     *,
     hidden: int = 0,
+    open_day: bool = False,
 ) -> None:
     """Ask, saying exactly what will happen in Xero (creates, updates, voids, payments, each
     with its amount), then push those of `ids` that can go; `started` hears which did.
-    `hidden`: selected bills the filter hides, which are not pushed (and the dialog says so)."""
+    `hidden`: selected bills the filter hides, which are not pushed (and the dialog says so).
+    `open_day`: documents Xero's lock date would refuse are dated on the first open day."""
     app = view.axpush
     if app.pushing:
         view.notify(
@@ -77,9 +80,15 @@ def confirm_push(
             f"\n{count(hidden, 'more selected bill')} {is_are(hidden)} hidden "
             "by the filter and not pushed (esc clears the filter)."
         )
+    if open_day:
+        message += (
+            f"\nDated in a locked period? Then on {pushing.first_open_day(workspace)}: "
+            "the date in Xero will differ from Actionstep's."
+        )
 
     def decided(confirmed: bool | None) -> None:
-        if confirmed and app.start_push(pushable):
+        agreed = partial(pushing.push, workspace, pushable, open_day=True) if open_day else None
+        if confirmed and app.start_push(pushable, agreed):
             started(pushable)
 
     def ask_to_push() -> None:

@@ -65,6 +65,13 @@ class TriageScreen(DataTableView):
             tooltip="Mark resolved in Xero (asks why)",
         ),
         Binding(
+            "d",
+            "open_day",
+            "Open day",
+            id="triage.open_day",
+            tooltip="Re-push, dating what Xero's lock date refuses on the first open day (asks)",
+        ),
+        Binding(
             "X",
             "simulate",
             "Fix in Xero",
@@ -211,6 +218,11 @@ class TriageScreen(DataTableView):
         if group is not None:
             confirm_push(self, [r.bill.bill_id for r in group[1]], "group")
 
+    def action_open_day(self) -> None:
+        row, group = self._row(), self._group()
+        rows = [row] if row is not None else (group[1] if group else [])
+        confirm_push(self, [r.bill.bill_id for r in rows], "this", open_day=True)
+
     def action_open_mapping(self) -> None:
         group = self._group()
         row = self._row()
@@ -229,7 +241,11 @@ class TriageScreen(DataTableView):
         self.action_open_mapping()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """`X` only in the demo, on a bill whose invoice was paid in Xero."""
+        """`X` only in the demo, on a bill whose invoice was paid in Xero; `d` only on a bill
+        (or the group) refused for Xero's period lock."""
+        if action == "open_day":
+            group = self._group()
+            return group is not None and group[0] is Cause.PERIOD_LOCKED
         if action == "simulate":
             row = self._row()
             paid = row is not None and row.cause is Cause.ALREADY_SETTLED and "paid" in row.reason

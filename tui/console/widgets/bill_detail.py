@@ -15,6 +15,7 @@ from tui.core.jobs import Attempt
 from tui.core.models import Bill
 from tui.core.money import format_money
 from tui.core.status import BillRow, BillState
+from tui.core.words import count
 from tui.service.workspace import Workspace
 
 STATE_STYLES = {
@@ -85,6 +86,12 @@ def render_detail(
     parts.append(status)
     if row.job is not None and row.job.paid:
         status.append(f"  paid in Xero {format_money(row.job.paid)}", style="dim")
+    if row.job is not None and row.job.credited:
+        status.append(
+            f"  credited in Xero {format_money(row.job.credited)} "
+            f"({count(row.job.credits, 'credit note')})",
+            style="dim",
+        )
     if row.state is BillState.CHANGED:
         parts.append(Text(f"→ {row.reason}", style="magenta"))
     for problem in row.problems:

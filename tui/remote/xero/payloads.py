@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -159,7 +161,33 @@ def parse_organisation(data: Mapping[str, Any]) -> Organisation:
         is_demo=data.get("IsDemoCompany") is True,
         base_currency=str(data.get("BaseCurrency") or ""),
         country=_text(data, "CountryCode"),
+        lock_date=max(
+            (
+                d
+                for d in map(xero_day, (data.get("PeriodLockDate"), data.get("EndOfYearLockDate")))
+                if d
+            ),
+            default=None,
+        ),
     )
+
+
+_XERO_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
+
+
+def xero_day(value: Any) -> date | None:
+    """A day as Xero sends one (`/Date(1546214400000+0000)/`, or ISO); None if absent or not
+    a date."""
+    if not value:
+        return None
+    text = str(value).strip()
+    match = _XERO_DATE.match(text)
+    try:
+        if match:
+            return datetime.fromtimestamp(int(match.group(1)) / 1000, UTC).date()
+        return date.fromisoformat(text[:10])
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 def parse_account(data: Mapping[str, Any]) -> XeroAccount | None:
