@@ -834,13 +834,7 @@ class Engine:
         """Payments; one that an earlier attempt may have made is looked up by its Reference
         first, and counted instead of sent again."""
         settled: list[Settled] = []
-        retried = [
-            t
-            for t in batch
-            if t.job is not None
-            and t.job.operation is Operation.PAYMENT
-            and t.job.amount is not None
-        ]
+        retried = [t for t in batch if t.job is not None and t.job.payment_pending]
         if retried:
             try:
                 found = {
