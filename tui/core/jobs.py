@@ -137,18 +137,18 @@ class Job:
     def payment_pending(self) -> bool:
         """A payment was sent and its answer never came: Xero may hold it, under
         `payment_reference`."""
-        return (
-            self.operation is Operation.PAYMENT
-            and self.amount is not None
-            and self.state in (JobState.SENDING, JobState.FAILED)
-        )
+        return self._unanswered(Operation.PAYMENT)
 
     @property
     def reversal_pending(self) -> bool:
         """Payments were being deleted and the answer never came: Xero may or may not have
         deleted them."""
+        return self._unanswered(Operation.REVERSE)
+
+    def _unanswered(self, operation: Operation) -> bool:
+        """The latest attempt was this operation, with an amount, and no answer settled it."""
         return (
-            self.operation is Operation.REVERSE
+            self.operation is operation
             and self.amount is not None
             and self.state in (JobState.SENDING, JobState.FAILED)
         )

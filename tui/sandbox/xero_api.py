@@ -417,12 +417,7 @@ class XeroApi:
         invoice = call.org.invoice(call.request.path_params["ref"])
         if invoice is None:
             return 404, {"Title": "Not Found", "Status": 404}
-        data = call.data
-        elements = data.get("Invoices") if isinstance(data, dict) else None
-        element = elements[0] if isinstance(elements, list) and elements else data
-        updated, errors = call.org.update_invoice(
-            invoice, element if isinstance(element, dict) else {}
-        )
+        updated, errors = call.org.update_invoice(invoice, _single(call.data, "Invoices"))
         if errors:
             return _validation_exception([_failed_element(updated, errors)])
         return 200, self.envelope("Invoices", [updated])
@@ -440,10 +435,7 @@ class XeroApi:
     def delete_payment(self, call: Call) -> Answer:
         """Accepts the spec's body ({"Status": "DELETED"}) and the wrapped form Xero's guides
         show ({"Payments": [{"Status": "DELETED"}]})."""
-        data = call.data
-        elements = data.get("Payments") if isinstance(data, dict) else None
-        element = elements[0] if isinstance(elements, list) and elements else data
-        if not isinstance(element, dict) or element.get("Status") != "DELETED":
+        if _single(call.data, "Payments").get("Status") != "DELETED":
             return _validation_exception([], "A payment can only be changed to DELETED")
         payment, errors = call.org.delete_payment(call.request.path_params["ref"])
         if errors:
