@@ -720,7 +720,7 @@ class Engine:
             )
             if sent is not None:
                 key, results = sent
-                created: list[Settled] = []
+                not_made: list[Settled] = []
                 for (task, _, _), result in zip(ready, results, strict=True):
                     draft = notes[task.bill.bill_id]
                     if result.ok and result.remote_id:
@@ -737,10 +737,10 @@ class Engine:
                             )
                         )
                     else:
-                        created.append(
+                        not_made.append(
                             self._refused(task, key, result, "the credit note cannot be created")
                         )
-                await self._books.record(created, summary)
+                await self._books.record(not_made, summary)
         if allocate:
             made_now = {t.bill.bill_id for t in new}
             done += await self._allocate(allocate, notes, summary, made_now)
